@@ -1,0 +1,248 @@
+//! Client configuration: what `new ConstantContactOAuth(config)` accepts, checked once, up front, so
+//! every later call can trust it.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::endpoints::{Endpoints, OFFLINE_ACCESS, SCOPES};
+use crate::error::{cat, codes, Error};
+use crate::form::split_url;
+use crate::secret::Secret;
+
+/// Raw input, as read from the JS object (or built by a Rust caller).
+#[derive(Debug, Default, Clone)]
+pub struct ConfigInput {
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret>,
+    pub redirect_uri: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub offline: Option<bool>,
+    /// Endpoint overrides by JS name (`token`, `deviceAuthorize`, ...).
+    pub endpoints: Vec<(String, String)>,
+    pub allow_insecure_loopback: bool,
+    /// True when running in a browser page or browser worker (set by the wasm layer).
+    pub is_browser: bool,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub redirect_uri: Option<String>,
+    /// Scopes to request, `offline_access` included unless `offline: false`.
+    pub scopes: Vec<String>,
+    /// The scopes as the caller gave them (None: the default set) and the `offline` choice, so a
+    /// per-call override can rebuild the list.
+    pub requested_scopes: Option<Vec<String>>,
+    pub offline: bool,
+    pub endpoints: Endpoints,
+    pub allow_insecure_loopback: bool,
+}
+
+impl Config {
+    pub fn is_public(&self) -> bool {
+        self.client_secret.is_none()
+    }
+
+    /// The redirect URI, or the error a redirect flow without one deserves.
+    pub fn require_redirect_uri(&self) -> Result<&str, Error> {
+        self.redirect_uri.as_deref().ok_or_else(|| {
+            Error::config("redirectUri", "`redirectUri` is required for the authorization-code and PKCE flows.")
+                .hint("Pass the redirect URI registered for your application in the Constant Contact developer portal. Device-flow clients need none.")
+        })
+    }
+}
+
+/// Printable ASCII without spaces: client ids, state values, scope tokens.
+fn is_token_text(s: &str) -> bool {
+    s.bytes().all(|b| (0x21..0x7f).contains(&b))
+}
+
+fn looks_like_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// A scope token per RFC 6749 §3.3.
+pub fn is_scope_token(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+}
+
+/// Validates a scope list, removes duplicates (keeping order) and adds `offline_access` when `offline`.
+pub fn build_scopes(requested: Option<&[String]>, offline: bool) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    match requested {
+        Some(list) => {
+            for s in list {
+                if !is_scope_token(s) {
+                    return Err(Error::config("scopes", "Each scope must be one non-empty word without spaces, such as \"contact_data\".")
+                        .hint("Pass scopes as an array: [\"contact_data\", \"campaign_data\"]."));
+                }
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+            if out.is_empty() {
+                return Err(Error::config("scopes", "`scopes` is empty; request at least one scope, such as \"contact_data\"."));
+            }
+        }
+        None => out.extend(SCOPES.iter().filter(|s| **s != OFFLINE_ACCESS).map(|s| String::from(*s))),
+    }
+    if offline && !out.iter().any(|s| s == OFFLINE_ACCESS) {
+        out.push(OFFLINE_ACCESS.into());
+    }
+    Ok(out)
+}
+
+/// Checks a redirect URI: absolute, no fragment (CC refuses them), no whitespace.
+pub fn check_redirect_uri(uri: &str) -> Result<(), Error> {
+    let parts = split_url(uri).filter(|_| uri.len() <= 2048).ok_or_else(|| {
+        Error::config("redirectUri", "`redirectUri` must be an absolute URI exactly as registered, such as https://example.com/callback.")
+    })?;
+    if parts.fragment.is_some() {
+        return Err(Error::config("redirectUri", "`redirectUri` must not contain a #fragment; Constant Contact does not allow them."));
+    }
+    Ok(())
+}
+
+pub fn validate(input: ConfigInput) -> Result<Config, Error> {
+    let client_id = match input.client_id {
+        Some(id) if !id.is_empty() && id.len() <= 256 && is_token_text(&id) => id,
+        Some(_) => {
+            return Err(Error::config("clientId", "`clientId` must be your application's API key, without spaces.")
+                .hint("The API key is the UUID shown for your application in the Constant Contact developer portal."))
+        }
+        None => {
+            return Err(Error::config("clientId", "`clientId` is required: pass your application's API key.")
+                .hint("The API key is the UUID shown for your application in the Constant Contact developer portal."))
+        }
+    };
+    if let Some(secret) = &input.client_secret {
+        let s = secret.expose();
+        if s.is_empty() || s.len() > 512 || !is_token_text(s) {
+            return Err(Error::config("clientSecret", "`clientSecret` must be the secret generated for your application, without spaces."));
+        }
+        if input.is_browser {
+            return Err(Error::new(
+                codes::SECRET_IN_BROWSER,
+                "A client secret was passed in a browser. Anyone can read it there: remove `clientSecret` and use PKCE (a public client), or do the code exchange on a server or in a Worker.",
+            )
+            .field("clientSecret"));
+        }
+        // Constant Contact shows the API key (client id) as a UUID; a UUID-shaped secret next to a
+        // non-UUID id is almost certainly the pair swapped.
+        if looks_like_uuid(s) && !looks_like_uuid(&client_id) {
+            return Err(Error::config("clientSecret", "`clientId` and `clientSecret` look swapped: the API key (a UUID) is the client id."));
+        }
+    }
+    if let Some(uri) = &input.redirect_uri {
+        check_redirect_uri(uri)?;
+    }
+    let offline = input.offline.unwrap_or(true);
+    let scopes = build_scopes(input.scopes.as_deref(), offline)?;
+    let mut endpoints = Endpoints::default();
+    for (name, value) in input.endpoints {
+        endpoints.set(&name, value, input.allow_insecure_loopback)?;
+    }
+    Ok(Config {
+        client_id,
+        client_secret: input.client_secret,
+        redirect_uri: input.redirect_uri,
+        scopes,
+        requested_scopes: input.scopes,
+        offline,
+        endpoints,
+        allow_insecure_loopback: input.allow_insecure_loopback,
+    })
+}
+
+/// A message naming a field, for option-type errors raised by the JS layer.
+pub fn type_error(field: &'static str, expected: &'static str) -> Error {
+    Error::config(field, cat(&["`", field, "` must be ", expected, "."]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ConfigInput {
+        ConfigInput { client_id: Some("0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11".into()), ..Default::default() }
+    }
+
+    #[test]
+    fn minimal_public_client_needs_no_redirect_uri() {
+        let c = validate(input()).unwrap();
+        assert!(c.is_public());
+        assert_eq!(c.scopes, ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"]);
+        assert_eq!(c.require_redirect_uri().unwrap_err().field, Some("redirectUri"));
+    }
+
+    #[test]
+    fn client_id_is_required_and_plain() {
+        for id in [None, Some(""), Some("has space"), Some("tab\t")] {
+            let e = validate(ConfigInput { client_id: id.map(String::from), ..input() }).unwrap_err();
+            assert_eq!((e.code.as_ref(), e.field), (codes::INVALID_CONFIG, Some("clientId")));
+        }
+    }
+
+    #[test]
+    fn secret_is_refused_in_a_browser_and_never_echoed() {
+        let secret = "s3cr3t-Value_xyz";
+        let e = validate(ConfigInput { client_secret: Some(Secret::new(secret.into())), is_browser: true, ..input() }).unwrap_err();
+        assert_eq!(e.code, codes::SECRET_IN_BROWSER);
+        assert!(!format!("{e:?} {e}").contains(secret));
+        let ok = validate(ConfigInput { client_secret: Some(Secret::new(secret.into())), ..input() }).unwrap();
+        assert!(!format!("{ok:?}").contains(secret), "Debug of a config must redact the secret");
+    }
+
+    #[test]
+    fn swapped_id_and_secret_are_caught() {
+        let e = validate(ConfigInput {
+            client_id: Some("AbCdEf123456".into()),
+            client_secret: Some(Secret::new("0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11".into())),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(e.field, Some("clientSecret"));
+        assert!(e.message.contains("swapped"));
+    }
+
+    #[test]
+    fn scopes_are_checked_deduplicated_and_get_offline_access() {
+        let s = |v: &[&str]| v.iter().map(|s| String::from(*s)).collect::<Vec<_>>();
+        assert_eq!(build_scopes(Some(&s(&["contact_data", "contact_data"])), true).unwrap(), ["contact_data", "offline_access"]);
+        assert_eq!(build_scopes(Some(&s(&["contact_data"])), false).unwrap(), ["contact_data"]);
+        assert_eq!(build_scopes(Some(&s(&["offline_access", "a"])), true).unwrap(), ["offline_access", "a"]);
+        for bad in [&["two words"][..], &[""], &["quo\"te"], &[]] {
+            assert_eq!(build_scopes(Some(&s(bad)), true).unwrap_err().field, Some("scopes"));
+        }
+    }
+
+    #[test]
+    fn redirect_uris() {
+        for ok in ["https://example.com/cb", "http://127.0.0.1:8080/callback", "com.example.app:/oauth"] {
+            check_redirect_uri(ok).unwrap();
+        }
+        for bad in ["/cb", "https://example.com/cb#x", "https://exa mple.com", ""] {
+            assert_eq!(check_redirect_uri(bad).unwrap_err().field, Some("redirectUri"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoint_overrides_apply() {
+        let c = validate(ConfigInput {
+            endpoints: vec![("token".into(), "http://localhost:9/token".into())],
+            allow_insecure_loopback: true,
+            ..input()
+        })
+        .unwrap();
+        assert_eq!(c.endpoints.token, "http://localhost:9/token");
+        let e = validate(ConfigInput { endpoints: vec![("token".into(), "http://localhost:9/token".into())], ..input() }).unwrap_err();
+        assert_eq!(e.code, codes::INSECURE_ENDPOINT);
+    }
+}

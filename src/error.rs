@@ -1,0 +1,163 @@
+//! The one error type. Every failure has a stable `code` (part of the public contract: the README's
+//! table lists them), a message that says what to do, and evidence where there is some (HTTP status,
+//! the field at fault, the server's own description). A message never contains a token, code or secret:
+//! messages are built only from static text and from values we chose, never from the input itself.
+//!
+//! Messages are assembled by concatenation, not `format!`, to keep `core::fmt` out of the wasm.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+
+/// Stable error codes. Strings, because they cross into JavaScript as `error.code`.
+pub mod codes {
+    pub const INVALID_CONFIG: &str = "invalid_config";
+    pub const SECRET_IN_BROWSER: &str = "secret_in_browser";
+    pub const INSECURE_ENDPOINT: &str = "insecure_endpoint";
+    pub const STATE_MISMATCH: &str = "state_mismatch";
+    pub const MISSING_CODE: &str = "missing_code";
+    pub const ISSUER_MISMATCH: &str = "issuer_mismatch";
+    pub const INVALID_REDIRECT: &str = "invalid_redirect";
+    pub const INVALID_JWT: &str = "invalid_jwt";
+    pub const AUTHORIZATION_CODE_NOT_TOKEN: &str = "authorization_code_not_token";
+    pub const UNSUPPORTED_RUNTIME: &str = "unsupported_runtime";
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    /// A stable code from [`codes`], or the authorization server's own `error` value
+    /// (`access_denied`, `invalid_scope`, ...), which is validated to be a plain token first.
+    pub code: Cow<'static, str>,
+    /// What happened and what to do about it. Never contains a secret value.
+    pub message: Cow<'static, str>,
+    /// The option, parameter or claim at fault, when there is one.
+    pub field: Option<&'static str>,
+    /// HTTP status, for errors that come from a response.
+    pub status: Option<u16>,
+    /// The server's `error_description`, passed through (length-capped, control characters removed).
+    pub description: Option<String>,
+    /// The server's `error_uri`, when it sent one.
+    pub error_uri: Option<String>,
+    /// A further hint for the most common cause.
+    pub hint: Option<&'static str>,
+}
+
+impl Error {
+    pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            code: Cow::Borrowed(code),
+            message: message.into(),
+            field: None,
+            status: None,
+            description: None,
+            error_uri: None,
+            hint: None,
+        }
+    }
+
+    pub fn field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    pub fn config(field: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(codes::INVALID_CONFIG, message).field(field)
+    }
+
+    pub fn jwt(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(codes::INVALID_JWT, message)
+    }
+
+    pub fn redirect(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(codes::INVALID_REDIRECT, message)
+    }
+}
+
+/// Concatenates message parts without `core::fmt`.
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// Decimal text of an unsigned integer, without `core::fmt`.
+pub fn itoa(mut n: u64) -> String {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..)
+        .and_then(|d| core::str::from_utf8(d).ok())
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// Server-supplied text (an `error_description`) made safe to show: control characters dropped,
+/// capped at 300 characters so a hostile server cannot flood logs.
+pub fn sanitize_description(s: &str) -> String {
+    const MAX: usize = 300;
+    let mut out = String::new();
+    for (n, ch) in s.chars().filter(|c| !c.is_control()).enumerate() {
+        if n == MAX {
+            out.push('…');
+            break;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+impl core::fmt::Debug for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Error")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("field", &self.field)
+            .field("status", &self.status)
+            .field("description", &self.description)
+            .finish()
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.code)?;
+        f.write_str(": ")?;
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn itoa_matches_std() {
+        for n in [0u64, 1, 9, 10, 99, 100, 86_400, 1_795_540_450, u64::MAX] {
+            assert_eq!(itoa(n), n.to_string());
+        }
+    }
+
+    #[test]
+    fn descriptions_are_capped_and_stripped() {
+        assert_eq!(sanitize_description("a\nb\u{7}c"), "abc");
+        let long = "x".repeat(1000);
+        assert_eq!(sanitize_description(&long).chars().count(), 301);
+    }
+}

@@ -1,0 +1,413 @@
+//! A small, strict JSON reader for JWT payloads and (later) token responses.
+//!
+//! Why not serde_json: it roughly doubles the shipped wasm, and the JS engine's own `JSON.parse` already
+//! builds the objects users see. This reader only validates and extracts the few typed fields the protocol
+//! logic needs. It accepts a strict subset of what `JSON.parse` accepts (RFC 8259; lone surrogates and
+//! nesting deeper than [`MAX_DEPTH`] are refused), so text that passes here never makes `JSON.parse` throw.
+//!
+//! Numbers are kept as `f64` built from their digits; the protocol only needs integer seconds, which are
+//! exact up to 2^53.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+pub const MAX_DEPTH: u32 = 32;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    Arr(Vec<Value<'a>>),
+    Obj(Vec<(Cow<'a, str>, Value<'a>)>),
+}
+
+impl<'a> Value<'a> {
+    /// Member of an object by key (the first one; duplicates are refused by [`parse_object`]).
+    pub fn get(&self, key: &str) -> Option<&Value<'a>> {
+        match self {
+            Value::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// Why the text is not acceptable JSON. Static text: the input is never echoed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseError(pub &'static str);
+
+/// Parses a complete JSON text.
+pub fn parse(src: &str) -> Result<Value<'_>, ParseError> {
+    let mut p = Parser { src, pos: 0, depth: 0 };
+    p.ws();
+    let v = p.value()?;
+    p.ws();
+    if p.pos != src.len() {
+        return Err(ParseError("unexpected text after the JSON value"));
+    }
+    Ok(v)
+}
+
+/// Parses a JSON text that must be an object whose keys are all distinct. Duplicate keys are refused
+/// because `JSON.parse` keeps the last one and a checker that read the first could be fooled.
+pub fn parse_object(src: &str) -> Result<Value<'_>, ParseError> {
+    let v = parse(src)?;
+    match &v {
+        Value::Obj(members) => {
+            let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
+            keys.sort_unstable();
+            if keys.windows(2).any(|w| w.first() == w.get(1)) {
+                return Err(ParseError("duplicate member name"));
+            }
+        }
+        _ => return Err(ParseError("not a JSON object")),
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: u32,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &str, v: Value<'a>) -> Result<Value<'a>, ParseError> {
+        if self.src.as_bytes().get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
+            self.pos += word.len();
+            Ok(v)
+        } else {
+            Err(ParseError("invalid literal"))
+        }
+    }
+
+    fn value(&mut self) -> Result<Value<'a>, ParseError> {
+        match self.peek() {
+            Some(b'{') => self.nested(Self::object),
+            Some(b'[') => self.nested(Self::array),
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b't') => self.literal("true", Value::Bool(true)),
+            Some(b'f') => self.literal("false", Value::Bool(false)),
+            Some(b'n') => self.literal("null", Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(ParseError("unexpected character")),
+            None => Err(ParseError("unexpected end of JSON")),
+        }
+    }
+
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Value<'a>, ParseError>) -> Result<Value<'a>, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(ParseError("JSON nested too deeply"));
+        }
+        self.depth += 1;
+        let v = f(self);
+        self.depth -= 1;
+        v
+    }
+
+    fn object(&mut self) -> Result<Value<'a>, ParseError> {
+        self.pos += 1; // '{'
+        let mut members = Vec::new();
+        self.ws();
+        if self.eat(b'}') {
+            return Ok(Value::Obj(members));
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(ParseError("expected a member name"));
+            }
+            let k = self.string()?;
+            self.ws();
+            if !self.eat(b':') {
+                return Err(ParseError("expected ':'"));
+            }
+            self.ws();
+            let v = self.value()?;
+            members.push((k, v));
+            self.ws();
+            if self.eat(b',') {
+                continue;
+            }
+            if self.eat(b'}') {
+                return Ok(Value::Obj(members));
+            }
+            return Err(ParseError("expected ',' or '}'"));
+        }
+    }
+
+    fn array(&mut self) -> Result<Value<'a>, ParseError> {
+        self.pos += 1; // '['
+        let mut items = Vec::new();
+        self.ws();
+        if self.eat(b']') {
+            return Ok(Value::Arr(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value()?);
+            self.ws();
+            if self.eat(b',') {
+                continue;
+            }
+            if self.eat(b']') {
+                return Ok(Value::Arr(items));
+            }
+            return Err(ParseError("expected ',' or ']'"));
+        }
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        // Fast path: no escapes, borrow the slice.
+        loop {
+            match self.peek() {
+                None => return Err(ParseError("unterminated string")),
+                Some(b'"') => {
+                    let s = self.src.get(start..self.pos).ok_or(ParseError("invalid string"))?;
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(s));
+                }
+                Some(b'\\') => break,
+                Some(0..=0x1f) => return Err(ParseError("control character in string")),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let mut out = String::from(self.src.get(start..self.pos).ok_or(ParseError("invalid string"))?);
+        loop {
+            let run_start = self.pos;
+            while let Some(b) = self.peek() {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            out.push_str(self.src.get(run_start..self.pos).ok_or(ParseError("invalid string"))?);
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let esc = self.peek().ok_or(ParseError("unterminated string"))?;
+                    self.pos += 1;
+                    let ch = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return Err(ParseError("invalid escape")),
+                    };
+                    out.push(ch);
+                }
+                Some(_) => return Err(ParseError("control character in string")),
+                None => return Err(ParseError("unterminated string")),
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let digits = self.src.get(self.pos..self.pos + 4).ok_or(ParseError("invalid \\u escape"))?;
+        let mut v = 0u32;
+        for b in digits.bytes() {
+            let d = (b as char).to_digit(16).ok_or(ParseError("invalid \\u escape"))?;
+            v = v * 16 + d;
+        }
+        self.pos += 4;
+        Ok(v)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, ParseError> {
+        let hi = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&hi) {
+            // A high surrogate must be followed by an escaped low surrogate.
+            if !(self.eat(b'\\') && self.eat(b'u')) {
+                return Err(ParseError("lone surrogate in string"));
+            }
+            let lo = self.hex4()?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(ParseError("lone surrogate in string"));
+            }
+            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+        } else {
+            hi
+        };
+        char::from_u32(code).ok_or(ParseError("lone surrogate in string"))
+    }
+
+    fn digits(&mut self) -> (f64, i32) {
+        let mut v = 0f64;
+        let mut n = 0i32;
+        while let Some(b @ b'0'..=b'9') = self.peek() {
+            v = v * 10.0 + f64::from(b - b'0');
+            n = n.saturating_add(1);
+            self.pos += 1;
+        }
+        (v, n)
+    }
+
+    fn number(&mut self) -> Result<Value<'a>, ParseError> {
+        let negative = self.eat(b'-');
+        let (mut mantissa, scale) = match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(ParseError("leading zero in number"));
+                }
+                (0.0, 0)
+            }
+            Some(b'1'..=b'9') => (self.digits().0, 0),
+            _ => return Err(ParseError("invalid number")),
+        };
+        let mut exp10: i32 = scale;
+        if self.eat(b'.') {
+            let before = self.pos;
+            while let Some(b @ b'0'..=b'9') = self.peek() {
+                mantissa = mantissa * 10.0 + f64::from(b - b'0');
+                exp10 = exp10.saturating_sub(1);
+                self.pos += 1;
+            }
+            if self.pos == before {
+                return Err(ParseError("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            let neg_exp = if self.eat(b'-') {
+                true
+            } else {
+                self.eat(b'+');
+                false
+            };
+            let before = self.pos;
+            let mut e: i32 = 0;
+            while let Some(b @ b'0'..=b'9') = self.peek() {
+                e = e.saturating_mul(10).saturating_add(i32::from(b - b'0'));
+                self.pos += 1;
+            }
+            if self.pos == before {
+                return Err(ParseError("invalid number"));
+            }
+            exp10 = if neg_exp { exp10.saturating_sub(e) } else { exp10.saturating_add(e) };
+        }
+        let mut v = if mantissa == 0.0 { 0.0 } else { mantissa * pow10(exp10) };
+        if negative {
+            v = -v;
+        }
+        Ok(Value::Num(v))
+    }
+}
+
+/// 10^e for the number reader; saturates to infinity or zero far outside f64's range.
+fn pow10(e: i32) -> f64 {
+    let e = e.clamp(-400, 400);
+    let mut r = 1.0f64;
+    let mut base = 10.0f64;
+    let mut n = e.unsigned_abs();
+    while n > 0 {
+        if n & 1 == 1 {
+            r *= base;
+        }
+        base *= base;
+        n >>= 1;
+    }
+    if e < 0 {
+        1.0 / r
+    } else {
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn num(s: &str) -> f64 {
+        match parse(s) {
+            Ok(Value::Num(n)) => n,
+            other => panic!("{s}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_numbers_exactly_for_integer_seconds() {
+        assert_eq!(num("1795540450"), 1_795_540_450.0);
+        assert_eq!(num("1.79554045e9"), 1_795_540_450.0);
+        assert_eq!(num("1795540450.75"), 1_795_540_450.75);
+        assert_eq!(num("-0"), 0.0);
+        assert_eq!(num("0.5E+1"), 5.0);
+        assert!(num("1e400").is_infinite());
+        assert_eq!(num("1e-400"), 0.0);
+    }
+
+    #[test]
+    fn refuses_what_json_parse_refuses() {
+        for bad in [
+            "", " ", "01", "1.", ".5", "-", "+1", "1e", "[1,]", "{\"a\":1,}", "{'a':1}", "\"\\x\"", "\"a\nb\"",
+            "nul", "tru", "{\"a\"}", "[1 2]", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "1 2", "NaN",
+            "Infinity", "\"unterminated", "{\"a\":1", "[", "\"\\u12\"",
+        ] {
+            assert!(parse(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_strings_and_escapes() {
+        let v = parse(r#"{"a":"x\"y\\z\/\n\u00e9\ud83d\ude00","b":[true,false,null,{}],"c":""}"#).unwrap();
+        assert_eq!(v.get("a").and_then(Value::as_str), Some("x\"y\\z/\né😀"));
+        assert_eq!(v.get("b"), Some(&Value::Arr(vec![Value::Bool(true), Value::Bool(false), Value::Null, Value::Obj(vec![])])));
+        assert_eq!(v.get("c").and_then(Value::as_str), Some(""));
+        assert_eq!(v.get("missing"), None);
+    }
+
+    #[test]
+    fn limits_depth_without_recursing_forever() {
+        let deep = "[".repeat(100_000);
+        assert_eq!(parse(&deep), Err(ParseError("JSON nested too deeply")));
+        let ok = format!("{}{}", "[".repeat(32), "]".repeat(32));
+        assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn objects_must_be_objects_with_distinct_keys() {
+        assert!(parse_object("{\"a\":1,\"b\":2}").is_ok());
+        assert_eq!(parse_object("{\"a\":1,\"a\":2}"), Err(ParseError("duplicate member name")));
+        assert_eq!(parse_object("[1]"), Err(ParseError("not a JSON object")));
+        assert_eq!(parse_object("\"s\""), Err(ParseError("not a JSON object")));
+    }
+}

@@ -1,0 +1,26 @@
+//! Constant Contact V3 OAuth2 for JavaScript runtimes, compiled to WebAssembly.
+//!
+//! The protocol logic is plain Rust, one module per step, with no I/O and no JS types, so it builds and
+//! tests natively (`cargo test`). The `wasm` module is the thin layer that converts JS values, reads the
+//! clock and the random source, and (later) does the fetches.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+extern crate alloc;
+
+pub mod authorize;
+pub mod config;
+pub mod endpoints;
+pub mod error;
+pub mod expiry;
+pub mod form;
+pub mod json;
+pub mod jwt;
+pub mod pkce;
+pub mod redirect;
+pub mod secret;
+pub mod state;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::Error;
