@@ -65,7 +65,7 @@ pub fn authorization_url(cfg: &Config, opts: AuthorizeOptions) -> Result<Authori
         }
     }
 
-    let scope = scopes.join(" ");
+    let scope = crate::redirect::join_scopes(&scopes);
     let mut url = String::with_capacity(cfg.endpoints.authorize.len() + 400);
     url.push_str(&cfg.endpoints.authorize);
     url.push(if url.contains('?') { '&' } else { '?' });

@@ -63,6 +63,11 @@ fn code_not_token() -> Error {
     .hint("An authorization code is short and has no dots; an access token is a JWT with three dot-separated parts.")
 }
 
+/// `?code=` or `&code=` anywhere: a pasted redirect URL.
+fn has_code_param(s: &str) -> bool {
+    s.as_bytes().windows(6).any(|w| matches!(w, [b'?' | b'&', b'c', b'o', b'd', b'e', b'=']))
+}
+
 /// Splits into the three segments after shape checks, and reports the common wrong inputs precisely.
 fn segments(token: &str) -> Result<(&str, &str, &str), Error> {
     if token.is_empty() {
@@ -76,7 +81,7 @@ fn segments(token: &str) -> Result<(&str, &str, &str), Error> {
     }
     let dots = token.bytes().filter(|b| *b == b'.').count();
     // A pasted redirect URL (`...?code=...`) is the same mistake.
-    if token.contains("?code=") || token.contains("&code=") {
+    if has_code_param(token) {
         return Err(code_not_token());
     }
     if dots == 0 {

@@ -3,6 +3,7 @@
 //! The protocol logic is plain Rust, one module per step, with no I/O and no JS types, so it builds and
 //! tests natively (`cargo test`). The `wasm` module is the thin layer that converts JS values, reads the
 //! clock and the random source, and (later) does the fetches.
+#![cfg_attr(not(test), no_std)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
@@ -24,3 +25,16 @@ pub mod state;
 mod wasm;
 
 pub use error::Error;
+
+/// The shipped module has no std: allocate with dlmalloc (what std itself uses on wasm32) ...
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
+#[global_allocator]
+static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+/// ... and trap on a panic. None is reachable by design (clippy denies unwrap, expect, panic and
+/// indexing in this crate); this handler only keeps core's formatting machinery out of the binary.
+#[cfg(all(target_arch = "wasm32", feature = "standalone"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}

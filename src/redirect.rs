@@ -139,6 +139,18 @@ pub fn parse(url: &str, expect_state: StateCheck<'_>, expect_issuer: Option<&str
     }
 }
 
+/// A space-separated `scope` value.
+pub fn join_scopes(scopes: &[String]) -> String {
+    let mut out = String::new();
+    for s in scopes {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(s);
+    }
+    out
+}
+
 /// Scopes from a space-separated `scope` value.
 pub fn split_scope(s: &str) -> Vec<String> {
     s.split(' ').filter(|w| !w.is_empty()).map(String::from).collect()

@@ -1,0 +1,17 @@
+/**
+ * The one error class of ctct-oauth. `code` is stable (see the README's table); `message` says what to
+ * do; `status`, `description` (the server's own words), `field`, `errorUri` and `hint` are set where
+ * they apply. Messages never contain a token, code or secret.
+ */
+export class CtctOAuthError extends Error {
+  constructor(code, message, details) {
+    super(message);
+    this.name = "CtctOAuthError";
+    this.code = code;
+    if (details) {
+      for (const key of ["field", "status", "description", "errorUri", "hint"]) {
+        if (details[key] !== undefined) this[key] = details[key];
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the npm package in pkg/: the wasm module (no_std, release), its bindings for the web and
+# nodejs targets, wasm-opt -Oz, and the per-runtime entry files. Output goes to pkg/dist (not in git).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+cargo build --quiet --release --target wasm32-unknown-unknown --features standalone
+wasm=target/wasm32-unknown-unknown/release/ctct_oauth.wasm
+out=pkg/dist
+rm -rf "$out"
+mkdir -p "$out"
+# Features the Rust wasm32 target enables by default; wasm-opt must be told, as the section that
+# would say so is not kept.
+features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue"
+for target in web nodejs; do
+  dir="$out/${target%js}"
+  wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"
+  # Bindings' own .d.ts files are replaced by the hand-written pkg/index.d.ts.
+  rm -f "$dir"/*.d.ts "$dir"/package.json
+  node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
+    "$dir/ctct_oauth_bg.wasm" -o "$dir/ctct_oauth_bg.wasm"
+done
+# The nodejs bindings are CommonJS; the package is "type": "module", so give them their own extension.
+mv "$out/node/ctct_oauth.js" "$out/node/ctct_oauth.cjs"
+node scripts/entries.mjs
