@@ -6,6 +6,7 @@
 //! Messages are assembled by concatenation, not `format!`, to keep `core::fmt` out of the wasm.
 
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::string::String;
 
 /// Stable error codes. Strings, because they cross into JavaScript as `error.code`.
@@ -22,8 +23,13 @@ pub mod codes {
     pub const UNSUPPORTED_RUNTIME: &str = "unsupported_runtime";
 }
 
+/// Pointer-sized, so `Result<T, Error>` stays small on every happy path (the details are boxed: errors
+/// are the cold path). Fields read through `Deref`: `err.code`, `err.message`, ...
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Details>);
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct Details {
     /// A stable code from [`codes`], or the authorization server's own `error` value
     /// (`access_denied`, `invalid_scope`, ...), which is validated to be a plain token first.
     pub code: Cow<'static, str>,
@@ -43,7 +49,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        Error {
+        Error(Box::new(Details {
             code: Cow::Borrowed(code),
             message: message.into(),
             field: None,
@@ -51,16 +57,16 @@ impl Error {
             description: None,
             error_uri: None,
             hint: None,
-        }
+        }))
     }
 
     pub fn field(mut self, field: &'static str) -> Self {
-        self.field = Some(field);
+        self.0.field = Some(field);
         self
     }
 
     pub fn hint(mut self, hint: &'static str) -> Self {
-        self.hint = Some(hint);
+        self.0.hint = Some(hint);
         self
     }
 
@@ -74,6 +80,19 @@ impl Error {
 
     pub fn redirect(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_REDIRECT, message)
+    }
+}
+
+impl core::ops::Deref for Error {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
     }
 }
 

@@ -220,7 +220,7 @@ pub(crate) mod tests {
     fn code(token: &str) -> (String, Option<&'static str>) {
         let e = decode(token).unwrap_err();
         assert_eq!(expires_at(token).unwrap_err().code, e.code, "expires_at and decode disagree on {token:?}");
-        (e.code.into_owned(), e.field)
+        (e.code.to_string(), e.field)
     }
 
     #[test]

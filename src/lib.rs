@@ -3,7 +3,7 @@
 //! The protocol logic is plain Rust, one module per step, with no I/O and no JS types, so it builds and
 //! tests natively (`cargo test`). The `wasm` module is the thin layer that converts JS values, reads the
 //! clock and the random source, and (later) does the fetches.
-#![cfg_attr(not(test), no_std)]
+#![cfg_attr(feature = "standalone", no_std)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 extern crate alloc;
@@ -21,8 +21,9 @@ pub mod redirect;
 pub mod secret;
 pub mod state;
 
+/// The JS bindings. Public so the wasm-bindgen-test suite can call them as JS would.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::Error;
 

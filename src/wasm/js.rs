@@ -141,7 +141,7 @@ impl Opts {
             return Ok(None);
         }
         match v.as_f64() {
-            Some(n) if n.is_finite() && n >= 0.0 && n <= 1e12 => Ok(Some(n as u64)),
+            Some(n) if (0.0..=1e12).contains(&n) => Ok(Some(n as u64)),
             _ => Err(type_error(key, "a non-negative number of seconds")),
         }
     }

@@ -1,7 +1,7 @@
 //! The wasm-bindgen surface. Each export reads its JS arguments, calls one core function, and builds the
 //! JS result; errors become `CtctOAuthError`s. Names follow the JS API (camelCase).
 
-mod js;
+pub mod js;
 
 use alloc::string::String;
 

@@ -1,0 +1,47 @@
+// Prints the shipped bytes of each runtime target: the wasm module and the JS that loads it (entry,
+// bindings, lib/), raw, gzip -9 and brotli (quality 11), each file compressed on its own as a server
+// would send it. `--check` exits 1 when the web target is over the 20 KB gzip budget.
+//   node scripts/size.mjs [--check] [--json]
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { brotliCompressSync, constants } from "node:zlib";
+
+const BUDGET_GZIP = 20 * 1024;
+const pkg = new URL("../pkg/", import.meta.url);
+const lib = ["lib/wire.js", "lib/error.js"];
+const targets = {
+  "web (browsers, bundlers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/browser.js", "dist/web/ctct_oauth.js", ...lib],
+  "workerd (Cloudflare Workers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/workerd.js", "dist/web/ctct_oauth.js", ...lib],
+  "deno": ["dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/ctct_oauth.js", ...lib],
+  "node (import and require)": ["dist/node/ctct_oauth_bg.wasm", "dist/node/index.mjs", "dist/node/index.cjs", "dist/node/ctct_oauth.cjs"],
+};
+
+const sizes = (file) => {
+  const bytes = readFileSync(new URL(file, pkg));
+  return {
+    raw: bytes.length,
+    gzip: execFileSync("gzip", ["-9", "-n", "-c"], { input: bytes, maxBuffer: 1 << 26 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+};
+const add = (a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli });
+const zero = { raw: 0, gzip: 0, brotli: 0 };
+
+const rows = Object.entries(targets).map(([name, files]) => {
+  const wasm = sizes(files[0]);
+  const js = files.slice(1).map(sizes).reduce(add, zero);
+  return { target: name, wasm, js, total: add(wasm, js) };
+});
+
+if (process.argv.includes("--json")) {
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  const f = (s) => `${s.raw} / ${s.gzip} / ${s.brotli}`;
+  console.log("| target | wasm (raw / gzip -9 / brotli) | JS glue | total |");
+  console.log("|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.target} | ${f(r.wasm)} | ${f(r.js)} | ${f(r.total)} |`);
+}
+const web = rows[0].total.gzip;
+const verdict = web <= BUDGET_GZIP ? "within" : `OVER by ${web - BUDGET_GZIP} B`;
+console.error(`web target: ${web} B gzip -9 against a budget of ${BUDGET_GZIP} B: ${verdict}`);
+if (process.argv.includes("--check") && web > BUDGET_GZIP) process.exit(1);

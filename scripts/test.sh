@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: native unit tests, clippy, the package build, the
+# wasm-bindgen-test suite in Node, Chromium and a dedicated worker, the package in Node, Chromium
+# (native ESM, worker, esbuild bundle), workerd, Deno, a packed-tarball consumer, the types, and the
+# demo page. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+scripts/setup.sh --browser
+step() { printf '\n== test: %s\n' "$*"; }
+
+step "native unit tests (the pure protocol core)"
+cargo test --quiet --lib
+
+step "clippy: no unwrap/expect/panic/indexing in library code"
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+cargo clippy --quiet --lib -- -D warnings
+cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features standalone -- -D warnings
+
+step "package build"
+scripts/build.sh
+
+step "shipped size"
+node scripts/size.mjs
+
+# CTCT_TEST_RUNTIME is compiled into the suite so a runner that silently ran elsewhere fails.
+step "wasm-bindgen-test suite in Node"
+CTCT_TEST_RUNTIME=node cargo test --quiet --target wasm32-unknown-unknown --test wasm
+step "wasm-bindgen-test suite in headless Chromium"
+CTCT_TEST_RUNTIME=browser WASM_BINDGEN_USE_BROWSER=1 cargo test --quiet --target wasm32-unknown-unknown --test wasm
+step "wasm-bindgen-test suite in a dedicated worker (Chromium)"
+CTCT_TEST_RUNTIME=worker WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test --quiet --target wasm32-unknown-unknown --test wasm
+
+step "the package in Node, Chromium, workerd, Deno, a fresh consumer project, and its types"
+node --test --test-concurrency=1 tests/*.test.mjs

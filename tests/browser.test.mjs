@@ -1,0 +1,51 @@
+// The package in headless Chromium: native ESM through an import map, a module worker, and an app
+// bundled by esbuild (the bundler check), all running the shared suite.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { cp, mkdir, rm, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
+import { serveStatic, launchChromium, resultsFromPage } from "./js/harness.mjs";
+import { report } from "./js/report.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const out = new URL("../test-output/bundle/", import.meta.url).pathname;
+let server, browser;
+
+before(async () => {
+  await rm(out, { recursive: true, force: true });
+  await mkdir(out, { recursive: true });
+  // esbuild resolves "ctct-oauth" through the package's `browser` condition, as in a user's app.
+  await build({ entryPoints: [`${root}tests/js/bundle-entry.mjs`], bundle: true, format: "esm", platform: "browser", outfile: `${out}app.js`, logLevel: "warning" });
+  await writeFile(`${out}index.html`, '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="app.js"></script>');
+  // The same bundle without the wasm copied beside it, to check the failure says what to do.
+  await mkdir(`${out}no-wasm`, { recursive: true });
+  await cp(`${out}app.js`, `${out}no-wasm/app.js`);
+  await cp(`${out}index.html`, `${out}no-wasm/index.html`);
+  await cp(`${root}pkg/dist/web/ctct_oauth_bg.wasm`, `${out}ctct_oauth_bg.wasm`);
+  server = await serveStatic(root);
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function run(t, path) {
+  const { results, errors } = await resultsFromPage(browser, server.url + path);
+  await report(t, results);
+  assert.deepEqual(errors, [], "no console errors");
+}
+
+test("Chromium, native ESM", (t) => run(t, "/tests/js/browser.html"));
+test("Chromium, module worker", (t) => run(t, "/tests/js/browser.html?worker"));
+test("Chromium, esbuild bundle", (t) => run(t, "/test-output/bundle/index.html"));
+
+test("an esbuild bundle without the .wasm beside it fails with instructions", async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}/test-output/bundle/no-wasm/index.html`);
+  await page.waitForTimeout(500);
+  await page.close();
+  assert.ok(errors.some((m) => m.includes("copy node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm")), errors.join("\n"));
+});

@@ -1,0 +1,56 @@
+// The packed tarball, installed into a fresh project as a user would, imported through ESM and CJS.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { cp, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { report } from "./js/report.mjs";
+
+const run = promisify(execFile);
+const pkgDir = new URL("../pkg/", import.meta.url).pathname;
+let project, files;
+
+before(async () => {
+  const packDir = await mkdtemp(join(tmpdir(), "ctct-pack-"));
+  const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", packDir], { cwd: pkgDir });
+  const [info] = JSON.parse(stdout);
+  files = info.files.map((f) => f.path).sort();
+  project = await mkdtemp(join(tmpdir(), "ctct-consumer-"));
+  await writeFile(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }));
+  // The package has no dependencies, so the install needs no registry.
+  await run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(packDir, info.filename)], { cwd: project });
+  await cp(new URL("./js/suite.mjs", import.meta.url), join(project, "suite.mjs"));
+  await writeFile(join(project, "esm.mjs"), `import * as lib from "ctct-oauth";
+import { runSuite } from "./suite.mjs";
+if (!import.meta.resolve("ctct-oauth").endsWith("/dist/node/index.mjs")) throw new Error("wrong entry " + import.meta.resolve("ctct-oauth"));
+console.log(JSON.stringify(await runSuite(lib, { browser: false })));
+`);
+  await writeFile(join(project, "cjs.cjs"), `const lib = require("ctct-oauth");
+if (!require.resolve("ctct-oauth").endsWith("/dist/node/index.cjs")) throw new Error("wrong entry");
+import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).then((r) => console.log(JSON.stringify(r)));
+`);
+});
+
+test("the tarball holds the runtime entries, bindings, wasm and types, and nothing else", () => {
+  for (const f of ["dist/web/browser.js", "dist/web/workerd.js", "dist/web/deno.js", "dist/web/ctct_oauth.js", "dist/web/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/node/ctct_oauth.cjs", "dist/node/ctct_oauth_bg.wasm", "lib/error.js", "lib/wire.js", "index.d.ts", "README.md", "package.json"]) {
+    assert.ok(files.includes(f), `missing ${f} in ${files.join(", ")}`);
+  }
+  assert.equal(files.length, 14, files.join(", "));
+});
+
+test("installed package, ESM", async (t) => {
+  const { stdout } = await run("node", ["esm.mjs"], { cwd: project });
+  await report(t, JSON.parse(stdout));
+});
+
+test("installed package, CommonJS", async (t) => {
+  const { stdout } = await run("node", ["cjs.cjs"], { cwd: project });
+  await report(t, JSON.parse(stdout));
+});
+
+test("installed package has no source, build files or tests", async () => {
+  const top = await readdir(join(project, "node_modules", "ctct-oauth"));
+  assert.deepEqual(top.sort(), ["README.md", "dist", "index.d.ts", "lib", "package.json"]);
+});

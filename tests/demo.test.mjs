@@ -1,0 +1,64 @@
+// The demo page (www/) in headless Chromium: what the README's first command shows a person.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, stat } from "node:fs/promises";
+import { serveStatic, launchChromium } from "./js/harness.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const shots = new URL("../test-output/screenshots/", import.meta.url).pathname;
+let server, browser, page, errors;
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  server = await serveStatic(root);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function shot(name) {
+  const file = `${shots}${name}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  assert.ok((await stat(file)).size > 20_000, `${name} screenshot is not blank`);
+}
+
+test("builds a PKCE authorize URL", async () => {
+  await page.goto(`${server.url}/www/`);
+  await page.click("#build");
+  const url = new URL(await page.textContent("#authUrl"));
+  assert.equal(url.searchParams.get("code_challenge_method"), "S256");
+  assert.equal(url.searchParams.get("client_id"), "cc-pkce");
+  assert.equal(url.searchParams.get("state"), await page.textContent("#authState"));
+  assert.match(url.searchParams.get("scope"), /offline_access/);
+  await shot("demo-authorize");
+});
+
+test("accepts the redirect back with the stored state, rejects a tampered one", async () => {
+  const state = await page.textContent("#authState");
+  await page.goto(`${server.url}/www/?code=Wdvjb7a8T3Y4uSk&state=${state}`);
+  assert.match(await page.textContent("#redirectResult"), /state verified/);
+  assert.equal(await page.isHidden("#error"), true);
+  await page.click("#build");
+  await page.goto(`${server.url}/www/?code=Wdvjb7a8T3Y4uSk&state=tampered`);
+  assert.equal(await page.textContent("#errCode"), "state_mismatch");
+  await shot("demo-state-mismatch");
+});
+
+test("decodes a sample token and explains a pasted code", async () => {
+  await page.goto(`${server.url}/www/`);
+  await page.click("#sample");
+  assert.match(await page.textContent("#claims"), /cc-pkce/);
+  assert.match(await page.textContent("#countdown"), /Expires in 2[34] h/);
+  await shot("demo-claims");
+  await page.fill("#token", "Wdvjb7a8T3Y4uSk");
+  await page.click("#decodeBtn");
+  assert.equal(await page.textContent("#errCode"), "authorization_code_not_token");
+  assert.match(await page.textContent("#errMessage"), /Exchange the code first/);
+  assert.deepEqual(errors, [], "no console errors");
+});

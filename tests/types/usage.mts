@@ -1,0 +1,53 @@
+// Type-level tests of pkg/index.d.ts: what must compile does, and each @ts-expect-error line must fail
+// to compile (tsc reports an unused @ts-expect-error as an error).
+import {
+  ConstantContactOAuth, CtctOAuthError, ENDPOINTS, SCOPES, createPkce, generateState,
+  decodeAccessToken, tokenExpiresAt, isExpired,
+  type AccessTokenClaims, type TokenSet, type RedirectResult, type ErrorCode,
+} from "ctct-oauth";
+
+const token: string = ENDPOINTS.token;
+const scopes: readonly string[] = SCOPES;
+// @ts-expect-error the constants are read-only
+ENDPOINTS.token = "x";
+
+const p = createPkce();
+const method: "S256" = p.codeChallengeMethod;
+const state: string = generateState();
+
+const auth = new ConstantContactOAuth({ clientId: "id", redirectUri: "https://a.example/cb", scopes: ["contact_data", "billing_data"], endpoints: { token } });
+// @ts-expect-error clientId is required
+new ConstantContactOAuth({ redirectUri: "https://a.example/cb" });
+// @ts-expect-error options are camelCase
+new ConstantContactOAuth({ client_id: "id" });
+
+const req = auth.authorizationUrl({ pkce: true, prompt: "login" });
+const url: string = req.url;
+const r: RedirectResult = auth.parseRedirect(new URL(url), { state: req.state });
+if (r.type === "code") {
+  const code: string = r.code;
+} else {
+  const t: TokenSet = r.tokens;
+}
+auth.parseRedirect(url, { skipStateCheck: true });
+// @ts-expect-error the expected state is required unless the check is skipped explicitly
+auth.parseRedirect(url, {});
+
+const claims: AccessTokenClaims = decodeAccessToken("a.b.c");
+const exp: number = claims.exp + tokenExpiresAt("a.b.c");
+const cid: string | undefined = claims.clientId;
+const expired: boolean = isExpired({ accessToken: "x", receivedAt: 1, expiresIn: 2 }, { now: new Date(), leewaySeconds: 0 });
+// @ts-expect-error `now` is seconds or a Date
+isExpired("a.b.c", { now: "today" });
+
+try {
+  decodeAccessToken("x");
+} catch (e) {
+  if (e instanceof CtctOAuthError) {
+    const c: ErrorCode = e.code;
+    const s: number | undefined = e.status;
+    const m: string = e.message;
+  }
+}
+auth.free();
+export { scopes, method, state, exp, cid, expired };

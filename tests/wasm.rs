@@ -1,0 +1,280 @@
+//! The JS bindings exercised as JS calls them, in a real JS engine. One suite, run three times by
+//! scripts/test.sh: in Node, in headless Chromium, and in a dedicated worker in Chromium.
+#![cfg(target_arch = "wasm32")]
+
+use ctct_oauth::wasm::{self as w, ConstantContactOAuth};
+use js_sys::{Array, Object, Reflect, JSON};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn obj(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON")
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn code<T>(r: Result<T, JsValue>) -> String {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => {
+            assert!(e.is_instance_of::<js_sys::Error>(), "errors are Error objects");
+            let message = get(&e, "message").as_string().unwrap_or_default();
+            assert!(!message.is_empty(), "every error has a message");
+            get(&e, "code").as_string().expect("error.code is a string")
+        }
+    }
+}
+
+fn b64url(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+}
+
+fn jwt(payload: &str) -> String {
+    format!("{}.{}.c2ln", b64url(r#"{"alg":"RS256","kid":"k"}"#), b64url(payload))
+}
+
+const CC: &str = r#"{"iss":"https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8","aud":"https://api.cc.email/v3","iat":1795454050,"exp":1795540450,"cid":"cid-1","uid":"00u1","sub":"me@example.com","scp":["contact_data","offline_access"],"platform_user_id":"p-1","jti":"AT.1","ver":1}"#;
+
+/// What this runtime is: the secret rule depends on it.
+fn in_browser() -> bool {
+    let g = js_sys::global();
+    (!get(&g, "window").is_undefined() && !get(&g, "document").is_undefined()) || get(&g, "importScripts").is_function()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Pkce {
+    code_verifier: String,
+    code_challenge: String,
+    code_challenge_method: String,
+}
+
+#[wasm_bindgen_test]
+fn create_pkce_is_s256_from_the_platform_csprng() {
+    let a: Pkce = serde_wasm_bindgen::from_value(w::create_pkce(JsValue::UNDEFINED).unwrap().into()).unwrap();
+    let b: Pkce = serde_wasm_bindgen::from_value(w::create_pkce(JsValue::NULL).unwrap().into()).unwrap();
+    assert_eq!(a.code_verifier.len(), 43);
+    assert_ne!(a.code_verifier, b.code_verifier);
+    assert_eq!(a.code_challenge, ctct_oauth::pkce::challenge_s256(&a.code_verifier));
+    assert_eq!(a.code_challenge_method, "S256");
+    let v: Pkce = serde_wasm_bindgen::from_value(
+        w::create_pkce(obj(r#"{"codeVerifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#)).unwrap().into(),
+    )
+    .unwrap();
+    assert_eq!(v.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    assert_eq!(code(w::create_pkce(obj(r#"{"codeVerifier":"short"}"#))), "invalid_config");
+    assert_eq!(code(w::create_pkce(obj(r#"{"verifier":"x"}"#))), "invalid_config");
+}
+
+#[wasm_bindgen_test]
+fn generate_state_is_43_random_chars() {
+    let a = w::generate_state().unwrap();
+    assert_eq!(a.len(), 43);
+    assert_ne!(a, w::generate_state().unwrap());
+}
+
+#[wasm_bindgen_test]
+fn decode_reads_cc_claims() {
+    let d = w::decode_access_token(jwt(CC).into()).unwrap();
+    assert_eq!(get(&d, "clientId").as_string().as_deref(), Some("cid-1"));
+    assert_eq!(get(&d, "userId").as_string().as_deref(), Some("00u1"));
+    assert_eq!(get(&d, "platformUserId").as_string().as_deref(), Some("p-1"));
+    assert_eq!(get(&d, "exp").as_f64(), Some(1_795_540_450.0));
+    assert_eq!(get(&d, "expiresAt").as_f64(), Some(1_795_540_450.0));
+    let scopes: Vec<String> = serde_wasm_bindgen::from_value(get(&d, "scopes")).unwrap();
+    assert_eq!(scopes, ["contact_data", "offline_access"]);
+    assert_eq!(get(&get(&d, "raw"), "ver").as_f64(), Some(1.0), "raw keeps every claim");
+    assert_eq!(w::token_expires_at(jwt(CC).into()).unwrap(), 1_795_540_450.0);
+}
+
+#[wasm_bindgen_test]
+fn expiry_uses_exp_with_leeway_and_token_set_fallbacks() {
+    let t: JsValue = jwt(CC).into();
+    let exp = 1_795_540_450u64;
+    let at = |now: u64, leeway: Option<u64>| {
+        let o = Object::new();
+        Reflect::set(&o, &"now".into(), &(now as f64).into()).unwrap();
+        if let Some(l) = leeway {
+            Reflect::set(&o, &"leewaySeconds".into(), &(l as f64).into()).unwrap();
+        }
+        o.into()
+    };
+    assert!(!w::is_expired(t.clone(), at(exp - 61, None)).unwrap());
+    assert!(w::is_expired(t.clone(), at(exp - 60, None)).unwrap(), "default leeway is 60 s");
+    assert!(!w::is_expired(t.clone(), at(exp - 1, Some(0))).unwrap());
+    // A Date is accepted; milliseconds are refused rather than misread.
+    let date = obj("{}");
+    Reflect::set(&date, &"now".into(), &js_sys::Date::new(&((exp - 3600) as f64 * 1000.0).into())).unwrap();
+    assert!(!w::is_expired(t.clone(), date).unwrap());
+    assert_eq!(code(w::is_expired(t, at(1_795_540_450_000, None))), "invalid_config");
+    // Token sets: exp first, then expiresAt, then receivedAt + expiresIn.
+    let set = obj(r#"{"accessToken":"opaque","receivedAt":1000,"expiresIn":86400}"#);
+    assert!(!w::is_expired(set.clone(), at(1000 + 86_400 - 61, None)).unwrap());
+    assert!(w::is_expired(set, at(1000 + 86_400 - 60, None)).unwrap());
+    let set = obj(&format!(r#"{{"accessToken":"{}","expiresAt":5}}"#, jwt(CC)));
+    assert!(!w::is_expired(set, at(exp - 3600, None)).unwrap(), "exp beats a stale expiresAt");
+}
+
+fn client(config: &str) -> Result<ConstantContactOAuth, JsValue> {
+    ConstantContactOAuth::new(obj(config))
+}
+
+/// scripts/test.sh compiles the suite with CTCT_TEST_RUNTIME=node|browser|worker, so a runner that
+/// silently ran the suite somewhere else fails here instead of passing the wrong branch.
+#[wasm_bindgen_test]
+fn runs_in_the_runtime_it_claims() {
+    let expected_browser = match option_env!("CTCT_TEST_RUNTIME") {
+        Some("node") | None => false,
+        Some("browser") | Some("worker") => true,
+        Some(other) => panic!("unknown CTCT_TEST_RUNTIME {other}"),
+    };
+    assert_eq!(in_browser(), expected_browser);
+    let is_worker = get(&js_sys::global(), "importScripts").is_function();
+    assert_eq!(is_worker, option_env!("CTCT_TEST_RUNTIME") == Some("worker"));
+}
+
+#[wasm_bindgen_test]
+fn secret_rule_follows_the_runtime() {
+    let r = client(r#"{"clientId":"c","clientSecret":"s3cr3t","redirectUri":"https://a.example/cb"}"#);
+    if in_browser() {
+        let e = r.err().expect("a secret must be refused in a browser context");
+        assert_eq!(get(&e, "code").as_string().as_deref(), Some("secret_in_browser"));
+        assert!(!get(&e, "message").as_string().unwrap().contains("s3cr3t"));
+    } else {
+        let c = r.expect("a secret is fine on a server");
+        let shown = JSON::stringify(&c.to_json()).unwrap().as_string().unwrap();
+        assert!(!shown.contains("s3cr3t") && shown.contains("[redacted]"), "{shown}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn config_is_validated() {
+    for (config, want) in [
+        (r#"{}"#, "invalid_config"),
+        (r#"{"clientId":""}"#, "invalid_config"),
+        (r#"{"clientId":5}"#, "invalid_config"),
+        (r#"{"client_id":"x"}"#, "invalid_config"),
+        (r#"{"clientId":"x","scopes":"contact_data"}"#, "invalid_config"),
+        (r#"{"clientId":"x","scopes":[1]}"#, "invalid_config"),
+        (r#"{"clientId":"x","redirectUri":"/cb"}"#, "invalid_config"),
+        (r#"{"clientId":"x","endpoints":{"token":"http://example.com/t"}}"#, "insecure_endpoint"),
+        (r#"{"clientId":"x","endpoints":{"token":"http://127.0.0.1:9/t"}}"#, "insecure_endpoint"),
+        (r#"{"clientId":"x","endpoints":{"tokenUrl":"https://x/t"}}"#, "invalid_config"),
+        (r#"{"clientId":"x","allowInsecureLoopback":"yes"}"#, "invalid_config"),
+        (r#"[]"#, "invalid_config"),
+        (r#""clientId""#, "invalid_config"),
+    ] {
+        assert_eq!(code(client(config)), want, "{config}");
+    }
+    assert_eq!(code(ConstantContactOAuth::new(JsValue::UNDEFINED)), "invalid_config");
+    let fetch_not_fn = obj(r#"{"clientId":"x"}"#);
+    Reflect::set(&fetch_not_fn, &"fetch".into(), &"fetch".into()).unwrap();
+    assert_eq!(code(ConstantContactOAuth::new(fetch_not_fn)), "invalid_config");
+    // A device-only client needs no redirect URI; loopback http is allowed when asked for.
+    client(r#"{"clientId":"device-client","endpoints":{"token":"http://127.0.0.1:9/t"},"allowInsecureLoopback":true}"#).unwrap();
+}
+
+#[wasm_bindgen_test]
+fn authorize_url_and_redirect_round_trip() {
+    let c = client(r#"{"clientId":"cc-pkce","redirectUri":"http://127.0.0.1:8080/cb","scopes":["contact_data"]}"#).unwrap();
+    let r = c.authorization_url(obj(r#"{"prompt":"login"}"#)).unwrap();
+    let url = get(&r, "url").as_string().unwrap();
+    let state = get(&r, "state").as_string().unwrap();
+    let challenge = get(&r, "codeChallenge").as_string().unwrap();
+    let verifier = get(&r, "codeVerifier").as_string().unwrap();
+    // The engine's own URL parser reads what we built.
+    let parsed = web_sys_url(&url);
+    let q = |k: &str| get_param(&parsed, k);
+    assert_eq!(q("client_id").as_deref(), Some("cc-pkce"));
+    assert_eq!(q("redirect_uri").as_deref(), Some("http://127.0.0.1:8080/cb"));
+    assert_eq!(q("response_type").as_deref(), Some("code"));
+    assert_eq!(q("scope").as_deref(), Some("contact_data offline_access"));
+    assert_eq!(q("state").as_deref(), Some(state.as_str()));
+    assert_eq!(q("code_challenge").as_deref(), Some(challenge.as_str()));
+    assert_eq!(q("code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(q("prompt").as_deref(), Some("login"));
+    assert!(!url.contains("%2B") && !url.contains(&verifier));
+
+    let expect = obj("{}");
+    Reflect::set(&expect, &"state".into(), &state.clone().into()).unwrap();
+    let back = format!("http://127.0.0.1:8080/cb?code=AbC123&state={state}");
+    let p = c.parse_redirect(back.clone().into(), expect.clone()).unwrap();
+    assert_eq!(get(&p, "type").as_string().as_deref(), Some("code"));
+    assert_eq!(get(&p, "code").as_string().as_deref(), Some("AbC123"));
+    // A URL object works as well as a string.
+    let url_obj = web_sys_url(&back);
+    assert_eq!(get(&c.parse_redirect(url_obj, expect.clone()).unwrap(), "code").as_string().as_deref(), Some("AbC123"));
+
+    let bad = |u: &str| code(c.parse_redirect(u.into(), expect.clone()));
+    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?code=x&state={state}x")), "state_mismatch");
+    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?error=access_denied&error_description=no&state={state}")), "access_denied");
+    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?state={state}")), "missing_code");
+    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?code=x&state={state}&iss=https%3A%2F%2Fevil")), "issuer_mismatch");
+    assert_eq!(code(c.parse_redirect(back_url(&state), JsValue::UNDEFINED)), "invalid_config", "state is required");
+    assert_eq!(code(c.parse_redirect(JsValue::from_f64(1.0), expect)), "invalid_redirect");
+}
+
+fn back_url(state: &str) -> JsValue {
+    format!("http://127.0.0.1:8080/cb?code=x&state={state}").into()
+}
+
+/// `new URL(url)`, the engine's own parser.
+fn web_sys_url(url: &str) -> JsValue {
+    let ctor: js_sys::Function = get(&js_sys::global(), "URL").unchecked_into();
+    js_sys::Reflect::construct(&ctor, &Array::of1(&url.into())).unwrap()
+}
+
+fn get_param(url: &JsValue, key: &str) -> Option<String> {
+    let params = get(url, "searchParams");
+    let getter: js_sys::Function = get(&params, "get").unchecked_into();
+    getter.call1(&params, &key.into()).unwrap().as_string()
+}
+
+/// Bad input of every kind gives a typed error and leaves the module working.
+#[wasm_bindgen_test]
+fn bad_input_never_traps_the_module() {
+    let huge = "a".repeat(1 << 20);
+    let cases: Vec<(JsValue, &str)> = vec![
+        ("".into(), "invalid_jwt"),
+        ("a.b".into(), "invalid_jwt"),
+        ("a.b.c.d".into(), "invalid_jwt"),
+        ("a.b.c.d.e".into(), "invalid_jwt"),
+        ("e30.!!!.c".into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url("not json")).into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url("[1]")).into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url("{}")).into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url(r#"{"exp":"soon"}"#)).into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url(r#"{"exp":1e400}"#)).into(), "invalid_jwt"),
+        (format!("x.{}.y", b64url(r#"{"exp":99999999999999}"#)).into(), "invalid_jwt"),
+        (huge.clone().into(), "invalid_jwt"),
+        (format!("{huge}.{huge}.{huge}").into(), "invalid_jwt"),
+        ("AbC123xyz".into(), "authorization_code_not_token"),
+        (JsValue::from_f64(42.0), "invalid_jwt"),
+        (JsValue::NULL, "invalid_jwt"),
+        (obj(r#"{"accessToken":"x"}"#), "invalid_jwt"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(code(w::decode_access_token(input.clone())), want);
+        assert_eq!(code(w::token_expires_at(input)), want);
+        // ...and a good call still works afterwards.
+        assert_eq!(w::token_expires_at(jwt(CC).into()).unwrap(), 1_795_540_450.0);
+    }
+    let c = client(r#"{"clientId":"c","redirectUri":"https://a.example/cb"}"#).unwrap();
+    let expect = obj(r#"{"state":"s"}"#);
+    for url in [
+        String::new(),
+        "https://a.example/cb".into(),
+        "https://a.example/cb?code=%FF&state=s".into(),
+        "https://a.example/cb?code=%E0%A4%A&state=s".into(),
+        "https://a.example/cb?code=a&code=b&state=s".into(),
+        format!("https://a.example/cb?code={huge}&state=s"),
+    ] {
+        let got = code(c.parse_redirect(url.into(), expect.clone()));
+        assert!(got == "invalid_redirect" || got == "missing_code", "{got}");
+        assert!(c.parse_redirect("https://a.example/cb?code=ok&state=s".into(), expect.clone()).is_ok());
+    }
+}

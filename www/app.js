@@ -1,0 +1,104 @@
+// The demo: each control calls one function of the package and shows the result or the error.
+import { ConstantContactOAuth, CtctOAuthError, SCOPES, decodeAccessToken } from "ctct-oauth";
+
+const $ = (id) => document.getElementById(id);
+const KEY = "ctct-demo-pending";
+
+for (const s of SCOPES.filter((s) => s !== "offline_access")) {
+  $("scopes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${s}" ${s === "contact_data" || s === "account_read" ? "checked" : ""}> ${s}</label>`);
+}
+$("redirectUri").value = location.origin + location.pathname;
+
+function showError(e) {
+  $("error").hidden = false;
+  $("errCode").textContent = e instanceof CtctOAuthError ? e.code : "unexpected";
+  $("errMessage").textContent = e.message;
+  $("errHint").textContent = [e.description && `Server said: ${e.description}`, e.hint].filter(Boolean).join(" ");
+}
+function clearError() {
+  $("error").hidden = true;
+}
+function client() {
+  const scopes = [...document.querySelectorAll("#scopes input:checked")].map((i) => i.value);
+  return new ConstantContactOAuth({ clientId: $("clientId").value.trim(), redirectUri: $("redirectUri").value.trim(), scopes });
+}
+
+$("build").onclick = () => {
+  clearError();
+  try {
+    const r = client().authorizationUrl({ prompt: $("promptLogin").checked ? "login" : undefined });
+    sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
+    $("authOut").hidden = false;
+    $("authLink").href = r.url;
+    $("authUrl").textContent = r.url;
+    $("authState").textContent = r.state;
+    $("authChallenge").textContent = r.codeChallenge;
+    $("authVerifier").textContent = r.codeVerifier.slice(0, 8) + "…";
+  } catch (e) {
+    showError(e);
+  }
+};
+
+// Coming back from Constant Contact: check the redirect against the state stored before leaving.
+if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash)) {
+  $("redirectOut").hidden = false;
+  try {
+    const pending = JSON.parse(sessionStorage.getItem(KEY) ?? "null");
+    if (!pending) throw new Error("No authorization was started from this tab (nothing stored). Build the URL first.");
+    $("clientId").value = pending.clientId;
+    $("redirectUri").value = pending.redirectUri;
+    const r = client().parseRedirect(location.href, { state: pending.state });
+    $("redirectResult").textContent =
+      r.type === "code"
+        ? `Authorization code received and state verified. Next: exchange it with the stored code verifier (exchangeCode).`
+        : `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
+    sessionStorage.removeItem(KEY);
+  } catch (e) {
+    $("redirectResult").textContent = "The redirect was rejected:";
+    showError(e);
+  }
+  history.replaceState(null, "", location.pathname);
+}
+
+let timer;
+function showClaims(token) {
+  clearError();
+  clearInterval(timer);
+  try {
+    const c = decodeAccessToken(token);
+    const rows = {
+      "client id (cid)": c.clientId, "user id (uid)": c.userId, "platform user id": c.platformUserId, subject: c.sub,
+      scopes: c.scopes.join(" "), issuer: c.iss, audience: c.aud,
+      issued: c.iat && new Date(c.iat * 1000).toLocaleString(), expires: new Date(c.exp * 1000).toLocaleString(),
+    };
+    $("claims").tBodies[0].replaceChildren(...Object.entries(rows).map(([k, v]) => {
+      const tr = document.createElement("tr");
+      tr.append(Object.assign(document.createElement("td"), { textContent: k }), Object.assign(document.createElement("td"), { textContent: v ?? "—" }));
+      return tr;
+    }));
+    $("claimsOut").hidden = false;
+    const tick = () => {
+      const left = c.exp - Math.floor(Date.now() / 1000);
+      $("countdown").textContent = left > 0 ? `Expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s` : `Expired ${-left} s ago`;
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+  } catch (e) {
+    $("claimsOut").hidden = true;
+    showError(e);
+  }
+}
+$("decodeBtn").onclick = () => showClaims($("token").value.trim());
+
+// A token shaped like Constant Contact's, unsigned: enough to see what decoding gives.
+$("sample").onclick = () => {
+  const b64 = (o) => btoa(JSON.stringify(o)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    ver: 1, jti: "AT.sample", iss: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8", aud: "https://api.cc.email/v3",
+    iat: now, exp: now + 86400, cid: $("clientId").value.trim() || "cc-pkce", uid: "00u1sample", scp: ["account_read", "contact_data", "offline_access"],
+    sub: "you@example.com", platform_user_id: "3a8cd24f-f24e-b8d7-c02d-0eb2d46d151a",
+  };
+  $("token").value = `${b64({ kid: "sample", alg: "RS256" })}.${b64(payload)}.c2FtcGxlLW5vdC1zaWduZWQ`;
+  showClaims($("token").value);
+};
