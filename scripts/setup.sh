@@ -24,7 +24,9 @@ fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "npm dependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  # Not `npm ci`: the registry reachable here lacks deno's darwin/windows optional packages, so the
+  # lock file cannot list them and `npm ci` refuses it. `npm install` keeps the locked versions.
+  npm install --no-audit --no-fund
 fi
 
 if [ "${1:-}" = "--browser" ]; then
