@@ -25,11 +25,11 @@ node scripts/size.mjs
 
 # CTCT_TEST_RUNTIME is compiled into the suite so a runner that silently ran elsewhere fails.
 step "wasm-bindgen-test suite in Node"
-CTCT_TEST_RUNTIME=node cargo test --quiet --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=node cargo test --target wasm32-unknown-unknown --test wasm
 step "wasm-bindgen-test suite in headless Chromium"
-CTCT_TEST_RUNTIME=browser WASM_BINDGEN_USE_BROWSER=1 cargo test --quiet --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=browser WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --test wasm
 step "wasm-bindgen-test suite in a dedicated worker (Chromium)"
-CTCT_TEST_RUNTIME=worker WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test --quiet --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=worker WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test --target wasm32-unknown-unknown --test wasm
 
 step "the package in Node, Chromium, workerd, Deno, a fresh consumer project, and its types"
 node --test --test-concurrency=1 tests/*.test.mjs
