@@ -27,10 +27,10 @@ pub mod wasm;
 
 pub use error::Error;
 
-/// The shipped module has no std: allocate with dlmalloc (what std itself uses on wasm32) ...
+/// The shipped module has no std, so it names its allocator: talc, smaller than the dlmalloc std uses.
 #[cfg(all(target_arch = "wasm32", feature = "standalone"))]
 #[global_allocator]
-static ALLOC: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 /// ... and trap on a panic. None is reachable by design (clippy denies unwrap, expect, panic and
 /// indexing in this crate); this handler only keeps core's formatting machinery out of the binary.
