@@ -1,0 +1,487 @@
+// A local authorization server that behaves like Constant Contact's (Okta-backed) one, for the demo and
+// the tests: nothing here needs an account or the internet. Built on oidc-provider (a certified OAuth
+// server); ../shared/reference/oidc-provider-notes.md explains each workaround below.
+//
+//   node authz-server/server.mjs [--port 4455]            # prints the issuer and the demo clients
+//   import { startAuthServer } from "./authz-server/server.mjs"; const s = await startAuthServer({ port: 0 });
+//
+// What it reproduces (../shared/reference/constant-contact-oauth.md):
+// - /oauth2/default/v1/{authorize,token,device/authorize,revoke,introspect,keys} and /activate
+// - CC's scopes; a refresh token only when offline_access was asked for
+// - RS256 JWT access tokens: aud https://api.cc.email/v3, exp = iat + 86400, cid, uid, sub, scp, platform_user_id
+// - clients: confidential (Basic auth, rotating), long-lived (Basic auth, static refresh token), public (PKCE S256
+//   required), device-flow (public)
+// - 5-minute single-use codes; rotating refresh tokens (the old one then fails with invalid_grant)
+// - the device flow with interval, slow_down, expiry and denial
+// - Okta's browser rule: a token request carrying Origin from a confidential client without PKCE gets 401
+//   invalid_client with Okta's text; CORS for the public clients' origins
+// - a switchable 1 request/s token-endpoint limit answering 429
+// - an API stub (/v3/account/summary, /v3/account/user/privileges) checking the Bearer JWT against the key set,
+//   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
+// - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
+// Test controls live under /__admin (stats, config, reset); they exist only on this local server.
+import { createServer } from "node:http";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import Provider, { errors } from "oidc-provider";
+import * as jose from "jose";
+
+export const AUDIENCE = "https://api.cc.email/v3";
+export const CC_SCOPES = ["account_read", "account_update", "contact_data", "campaign_data"];
+const OKTA_BROWSER_RULE = "Browser requests to the token endpoint must use Proof Key for Code Exchange.";
+
+export const CLIENTS = {
+  confidential: { id: "cc-confidential", secret: "cc-confidential-secret-0123456789" },
+  longLived: { id: "cc-long-lived", secret: "cc-long-lived-secret-0123456789" },
+  pkce: { id: "cc-pkce" },
+  device: { id: "cc-device" },
+};
+
+/** Settings tests may switch at run time through POST /__admin/config (JSON). */
+const DEFAULT_SWITCHES = {
+  tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
+  api429: null, // null | "throttled" | "quota_exceeded"
+  deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
+};
+
+const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><link rel="icon" href="data:,">
+<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f6fa;color:#1d2433;margin:0}main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:10px;padding:1.5rem;box-shadow:0 1px 3px #0002}h1{font-size:1.3rem;margin-top:0}.brand{color:#1856ed;font-weight:700}label{display:block;margin:.75rem 0;font-weight:600}input[type=text],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #c9cfdb;border-radius:6px;margin-top:.25rem}button{font:inherit;padding:.55rem 1.1rem;border:0;border-radius:6px;background:#1856ed;color:#fff;cursor:pointer;margin-right:.5rem}button.deny{background:#e6ebf7;color:#1d2433}ul{padding-left:1.2rem}small{color:#5b6477}</style></head>
+<body><main><p class="brand">Constant Contact (local test server)</p>${body}</main></body></html>`;
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Stable fake ids for a login name; "unassigned..." logins get platform_user_id UNASSIGNED, as CC sub-users do. */
+function accountIds(login) {
+  const h = createHash("sha256").update(login).digest("hex");
+  const platform = login.startsWith("unassigned") ? "UNASSIGNED" : `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return { uid: `00u${h.slice(0, 17)}`, platform };
+}
+
+/**
+ * Starts the server on 127.0.0.1. Options: port (0 = a free one), redirectUris (added to the three redirect
+ * clients), corsOrigins (extra origins allowed for the public client), deviceCodeTtl and codeTtl (seconds),
+ * plus any of DEFAULT_SWITCHES. Resolves to { issuer, origin, port, endpoints, clients, stats, config, close }.
+ */
+export async function startAuthServer(options = {}) {
+  const switches = { ...DEFAULT_SWITCHES, ...pick(options, Object.keys(DEFAULT_SWITCHES)) };
+  const stats = { requests: 0, token: 0, tokenByGrant: {}, deviceAuthorize: 0, revoke: 0, introspect: 0, keys: 0, api: 0, authorize: 0 };
+  const server = createServer();
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
+  const port = server.address().port;
+  const origin = `http://127.0.0.1:${port}`;
+  const issuer = `${origin}/oauth2/default`;
+  const redirectUris = [...new Set([`http://127.0.0.1:8080/www/`, `http://localhost:8080/www/`, `${origin}/callback`, ...(options.redirectUris ?? [])])];
+
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const signingJwk = { ...privateKey.export({ format: "jwk" }), kid: "cc-local-1", alg: "RS256", use: "sig" };
+  const publicJwk = { kty: signingJwk.kty, n: signingJwk.n, e: signingJwk.e, kid: signingJwk.kid, alg: "RS256", use: "sig" };
+  const publicKey = await jose.importJWK(publicJwk, "RS256");
+  const revokedJti = new Set();
+  const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
+  const lastDevicePoll = new Map(); // device_code -> ms, for slow_down
+
+  const redirectClient = (c, extra) => ({
+    client_id: c.id,
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    redirect_uris: redirectUris,
+    ...extra,
+  });
+  const provider = new Provider(issuer, {
+    clients: [
+      redirectClient(CLIENTS.confidential, { client_secret: CLIENTS.confidential.secret, token_endpoint_auth_method: "client_secret_basic" }),
+      redirectClient(CLIENTS.longLived, { client_secret: CLIENTS.longLived.secret, token_endpoint_auth_method: "client_secret_basic", "urn:cc:refresh_token_rotation": "static" }),
+      redirectClient(CLIENTS.pkce, { token_endpoint_auth_method: "none" }),
+      { client_id: CLIENTS.device.id, token_endpoint_auth_method: "none", grant_types: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"], response_types: [], redirect_uris: [] },
+    ],
+    extraClientMetadata: {
+      properties: ["urn:cc:refresh_token_rotation"],
+      validator(_ctx, key, value) {
+        if (key === "urn:cc:refresh_token_rotation" && value !== undefined && value !== "rotate" && value !== "static") throw new errors.InvalidClientMetadata(`${key} must be rotate or static`);
+      },
+    },
+    jwks: { keys: [signingJwk] },
+    scopes: ["openid", "offline_access"],
+    responseTypes: ["code"],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
+    routes: {
+      authorization: "/oauth2/default/v1/authorize",
+      token: "/oauth2/default/v1/token",
+      device_authorization: "/oauth2/default/v1/device/authorize",
+      revocation: "/oauth2/default/v1/revoke",
+      introspection: "/oauth2/default/v1/introspect",
+      jwks: "/oauth2/default/v1/keys",
+      userinfo: "/oauth2/default/v1/userinfo",
+      end_session: "/oauth2/default/v1/logout",
+      code_verification: "/activate",
+    },
+    ttl: {
+      AccessToken: 86400,
+      AuthorizationCode: options.codeTtl ?? 300,
+      DeviceCode: options.deviceCodeTtl ?? 600,
+      RefreshToken: 30 * 86400,
+      Grant: 365 * 86400,
+      Interaction: 3600,
+      Session: 86400,
+    },
+    cookies: { keys: [randomBytes(16).toString("hex")] },
+    features: {
+      devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      deviceFlow: {
+        enabled: true,
+        charset: "base-20",
+        mask: "****-****",
+        async userCodeInputSource(ctx, form, _out, err) {
+          const msg = err ? `<p><strong>That code did not work.</strong> Check it and try again.</p>` : "<p>Enter the code shown on your device.</p>";
+          ctx.body = page("Activate a device", `<h1>Activate a device</h1>${msg}${form}<button type="submit" form="op.deviceInputForm">Next</button>`);
+        },
+        async userCodeConfirmSource(ctx, form, client, _info, userCode) {
+          ctx.body = page("Confirm the device", `<h1>Confirm the device</h1><p><strong>${html(client.clientId)}</strong> shows the code <code>${html(userCode)}</code>.</p>${form}<button type="submit" form="op.deviceConfirmForm">Continue</button><button class="deny" type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Cancel</button>`);
+        },
+        async successSource(ctx) {
+          ctx.body = page("Device connected", "<h1>Device connected</h1><p>You can close this page and return to your device.</p>");
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => AUDIENCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: CC_SCOPES.join(" "),
+          audience: AUDIENCE,
+          accessTokenTTL: 86400,
+          accessTokenFormat: "jwt",
+          jwt: { sign: { alg: "RS256" } },
+        }),
+      },
+    },
+    rotateRefreshToken: (ctx) => ctx.oidc.client["urn:cc:refresh_token_rotation"] !== "static",
+    async findAccount(_ctx, sub) {
+      return { accountId: sub, claims: async () => ({ sub }) };
+    },
+    extraTokenClaims(_ctx, token) {
+      if (token.kind !== "AccessToken") return undefined;
+      const ids = accountIds(token.accountId);
+      return { cid: token.clientId, uid: ids.uid, scp: String(token.scope ?? "").split(" ").filter(Boolean), platform_user_id: ids.platform };
+    },
+    formats: {
+      customizers: {
+        jwt(_ctx, _token, jwt) {
+          // Okta's shape: {alg, kid} header, cid/scp instead of client_id/scope.
+          delete jwt.payload.client_id;
+          delete jwt.payload.scope;
+          jwt.payload.ver = 1;
+          jwt.header = { typ: undefined };
+          return jwt;
+        },
+      },
+    },
+    clientBasedCORS(ctx, requestOrigin, client) {
+      // Okta: a browser (Origin) token request from a confidential client must use PKCE.
+      if (ctx.oidc.route === "token" && client.clientAuthMethod !== "none") {
+        const params = ctx.oidc.params ?? {};
+        if (params.grant_type === "authorization_code" && !params.code_verifier) {
+          const e = new errors.InvalidClient(OKTA_BROWSER_RULE);
+          e.error_description = OKTA_BROWSER_RULE;
+          e.status = e.statusCode = 401;
+          throw e;
+        }
+        return false;
+      }
+      const allowed = new Set([...client.redirectUris.map((u) => URL.parse(u)?.origin), ...(options.corsOrigins ?? [])]);
+      return client.clientAuthMethod === "none" && allowed.has(requestOrigin);
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError(ctx, out) {
+      ctx.type = "html";
+      ctx.body = page("Error", `<h1>Something went wrong</h1><p><code>${html(out.error)}</code> ${html(out.error_description ?? "")}</p>`);
+    },
+  });
+  provider.proxy = false;
+
+  // ---- middleware before the provider's own routes ----
+  provider.use(async (ctx, next) => {
+    stats.requests += 1;
+    const path = ctx.path;
+
+    if (path.startsWith("/__admin/")) return admin(ctx);
+    if (path.startsWith("/v3/")) return api(ctx);
+    if (path.startsWith("/interaction/")) return interaction(ctx);
+
+    if (path === "/oauth2/default/v1/authorize") {
+      stats.authorize += 1;
+      // oidc-provider drops offline_access unless consent is prompted; CC keeps it. Ask for consent too.
+      const q = ctx.query;
+      if (String(q.scope ?? "").split(" ").includes("offline_access")) {
+        const prompts = new Set(String(q.prompt ?? "").split(" ").filter(Boolean));
+        prompts.add("consent");
+        ctx.query = { ...q, prompt: [...prompts].join(" ") };
+      }
+    }
+
+    if (path === "/oauth2/default/v1/token" && ctx.method === "POST") {
+      // Read the form here (oidc-provider falls back to req.body) to apply CC's limits before the provider.
+      const raw = await readBody(ctx.req);
+      ctx.req.body = raw;
+      const form = new URLSearchParams(raw);
+      stats.token += 1;
+      const grant = form.get("grant_type") ?? "none";
+      stats.tokenByGrant[grant] = (stats.tokenByGrant[grant] ?? 0) + 1;
+      const clientId = basicClientId(ctx.get("authorization")) ?? form.get("client_id") ?? "?";
+      const now = Date.now();
+      if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
+        ctx.status = 429;
+        ctx.set("Retry-After", "1");
+        ctx.body = { error: "rate_limited", error_description: "Too many requests to the token endpoint: at most 1 per second." };
+        return;
+      }
+      lastTokenCall.set(clientId, now);
+      if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
+        const code = form.get("device_code") ?? "";
+        const last = lastDevicePoll.get(code);
+        lastDevicePoll.set(code, now);
+        // 100 ms of slack for timer jitter: a client that waits `interval` is never told to slow down.
+        if (last !== undefined && now - last < switches.deviceInterval * 1000 - 100) {
+          ctx.status = 400;
+          ctx.body = { error: "slow_down", error_description: "Polling too fast; wait `interval` seconds (5 more after each slow_down)." };
+          return;
+        }
+      }
+    }
+
+    if ((path === "/oauth2/default/v1/introspect" || path === "/oauth2/default/v1/revoke") && ctx.method === "POST") {
+      const raw = await readBody(ctx.req);
+      ctx.req.body = raw;
+      const form = new URLSearchParams(raw);
+      stats[path.endsWith("revoke") ? "revoke" : "introspect"] += 1;
+      const token = form.get("token") ?? "";
+      // oidc-provider refuses JWT access tokens on both endpoints; handle them here (deny list by jti).
+      if (token.split(".").length === 3) {
+        const claims = await verifyAccessJwt(token).catch(() => null);
+        if (path.endsWith("revoke")) {
+          if (claims) revokedJti.add(claims.jti);
+          ctx.status = 200;
+          ctx.body = "";
+        } else {
+          ctx.body = claims && !revokedJti.has(claims.jti) ? { active: true, ...claims, scope: (claims.scp ?? []).join(" "), client_id: claims.cid, username: claims.sub } : { active: false };
+        }
+        return;
+      }
+    }
+    if (path === "/oauth2/default/v1/device/authorize") stats.deviceAuthorize += 1;
+    if (path === "/oauth2/default/v1/keys") stats.keys += 1;
+
+    await next();
+
+    // ---- after the provider ----
+    if (path === "/oauth2/default/v1/device/authorize" && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
+      ctx.body = { ...ctx.body, interval: switches.deviceInterval };
+    }
+  });
+
+  function basicClientId(header) {
+    const m = /^Basic\s+(.+)$/i.exec(header ?? "");
+    if (!m) return null;
+    return decodeURIComponent(Buffer.from(m[1], "base64").toString("utf8").split(":")[0] ?? "");
+  }
+
+  async function verifyAccessJwt(token) {
+    const { payload } = await jose.jwtVerify(token, publicKey, { issuer, audience: AUDIENCE, algorithms: ["RS256"] });
+    return payload;
+  }
+
+  // The API stub: Bearer JWT checked against the key set, CC's error shapes.
+  async function api(ctx) {
+    stats.api += 1;
+    ctx.set("Access-Control-Allow-Origin", "*");
+    ctx.set("Access-Control-Allow-Headers", "Content-Type,X-Amz-Date,Authorization,X-Api-Key");
+    ctx.set("Access-Control-Allow-Methods", "GET,POST,PUT,DELETE,PATCH,OPTIONS");
+    if (ctx.method === "OPTIONS") {
+      ctx.status = 204;
+      return;
+    }
+    if (switches.api429 === "throttled") {
+      ctx.status = 429;
+      ctx.body = [{ error_key: "throttled", error_message: "Too Many Requests" }];
+      return;
+    }
+    if (switches.api429 === "quota_exceeded") {
+      ctx.status = 429;
+      ctx.body = { error_key: "quota_exceeded", error_message: "Limit Exceeded" };
+      return;
+    }
+    const m = /^Bearer\s+(\S+)$/.exec(ctx.get("authorization"));
+    const claims = m ? await verifyAccessJwt(m[1]).catch(() => null) : null;
+    if (!claims || revokedJti.has(claims.jti)) {
+      ctx.status = 401;
+      ctx.set("WWW-Authenticate", "Bearer realm=api.cc.email");
+      ctx.type = "application/json";
+      ctx.body = '{"error_key":"unauthorized","error_message":"Unauthorized"}';
+      return;
+    }
+    if (ctx.path === "/v3/account/user/privileges" && ctx.method === "GET") {
+      ctx.body = [{ privilege_id: "1", privilege_name: "account:read" }, { privilege_id: "2", privilege_name: "contacts:write" }];
+      return;
+    }
+    if (ctx.path === "/v3/account/summary" && ctx.method === "GET") {
+      if (!(claims.scp ?? []).includes("account_read")) {
+        ctx.status = 403;
+        ctx.body = [{ error_key: "unauthorized", error_message: "This token lacks the account_read scope." }];
+        return;
+      }
+      ctx.body = { encoded_account_id: claims.platform_user_id, contact_email: claims.sub, organization_name: "Local Test Co.", country_code: "US", time_zone_id: "US/Eastern" };
+      return;
+    }
+    ctx.status = 404;
+    ctx.body = [{ error_key: "not_found", error_message: "No such resource in the local API stub." }];
+  }
+
+  // Login and consent, as plain forms a test (or a person) can drive.
+  async function interaction(ctx) {
+    const [, , uid, action] = ctx.path.split("/");
+    let details;
+    try {
+      details = await provider.interactionDetails(ctx.req, ctx.res);
+    } catch (e) {
+      ctx.status = 400;
+      ctx.body = page("Expired", `<h1>This sign-in has expired</h1><p>${html(e.message)}</p>`);
+      return;
+    }
+    if (details.uid !== uid) {
+      ctx.status = 400;
+      ctx.body = page("Error", "<h1>Unknown sign-in</h1>");
+      return;
+    }
+    const form = ctx.method === "POST" ? new URLSearchParams(await readBody(ctx.req)) : null;
+    const finish = async (result) => {
+      const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(to);
+    };
+    const { prompt, params } = details;
+    if (prompt.name === "login") {
+      if (action === "login" && form) {
+        const login = (form.get("login") ?? "").trim();
+        if (!login) {
+          ctx.body = loginPage(uid, "Enter a user name.");
+          return;
+        }
+        return finish({ login: { accountId: login } });
+      }
+      if (action === "abort") return finish({ error: "access_denied", error_description: "End-User aborted interaction" });
+      ctx.body = loginPage(uid);
+      return;
+    }
+    // consent
+    if (action === "confirm" && form) {
+      if (form.get("decision") !== "allow") {
+        return finish({ error: "access_denied", error_description: "The user denied access." });
+      }
+      const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+      const missing = prompt.details;
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(" "));
+      const grantId = await grant.save();
+      return finish({ consent: { grantId } });
+    }
+    const requested = String(params.scope ?? "").split(" ").filter(Boolean);
+    ctx.body = page(
+      "Allow access",
+      `<h1>Allow access?</h1><p><strong>${html(params.client_id)}</strong> asks to:</p><ul>${requested.map((s) => `<li><code>${html(s)}</code></li>`).join("")}</ul>
+<form method="post" action="/interaction/${uid}/confirm"><button type="submit" name="decision" value="allow" id="allow">Allow</button><button class="deny" type="submit" name="decision" value="deny" id="deny">Deny</button></form>`,
+    );
+  }
+
+  function loginPage(uid, error) {
+    return page(
+      "Sign in",
+      `<h1>Sign in</h1>${error ? `<p><strong>${html(error)}</strong></p>` : ""}<form method="post" action="/interaction/${uid}/login" id="login-form">
+<label>User name <input type="text" name="login" id="login" value="owner@example.com" autocomplete="username"></label>
+<label>Password <input type="password" name="password" id="password" value="any password works"></label>
+<button type="submit" id="sign-in">Sign in</button></form><p><small><a href="/interaction/${uid}/abort" id="cancel">Cancel</a> · any user name works on this local server; <code>unassigned@…</code> gets <code>platform_user_id: UNASSIGNED</code>.</small></p>`,
+    );
+  }
+
+  async function admin(ctx) {
+    ctx.set("cache-control", "no-store");
+    if (ctx.path === "/__admin/stats") {
+      ctx.body = stats;
+      return;
+    }
+    if (ctx.path === "/__admin/config" && ctx.method === "POST") {
+      const body = JSON.parse((await readBody(ctx.req)) || "{}");
+      Object.assign(switches, pick(body, Object.keys(DEFAULT_SWITCHES)));
+      ctx.body = switches;
+      return;
+    }
+    if (ctx.path === "/__admin/reset" && ctx.method === "POST") {
+      for (const k of Object.keys(stats)) stats[k] = typeof stats[k] === "object" ? {} : 0;
+      Object.assign(switches, DEFAULT_SWITCHES, pick(options, Object.keys(DEFAULT_SWITCHES)));
+      lastTokenCall.clear();
+      lastDevicePoll.clear();
+      ctx.body = { ok: true };
+      return;
+    }
+    ctx.status = 404;
+  }
+
+  server.on("request", provider.callback());
+  const sockets = new Set();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+
+  const endpoints = {
+    authorize: `${issuer}/v1/authorize`,
+    token: `${issuer}/v1/token`,
+    deviceAuthorize: `${issuer}/v1/device/authorize`,
+    revoke: `${issuer}/v1/revoke`,
+    jwks: `${issuer}/v1/keys`,
+    issuer,
+    audience: AUDIENCE,
+    apiBase: `${origin}/v3`,
+  };
+  return {
+    issuer,
+    origin,
+    port,
+    endpoints,
+    clients: CLIENTS,
+    redirectUris,
+    stats,
+    switches,
+    /** Mints an access token signed with the server's key (for verification tests). */
+    signAccessToken: (claims) => new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: signingJwk.kid }).sign(privateKey),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(resolve);
+      }),
+  };
+}
+
+function pick(o, keys) {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+}
+
+// `node authz-server/server.mjs --port 4455`
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf("--port");
+  const port = i > 0 ? Number(process.argv[i + 1]) : Number(process.env.AUTHZ_PORT ?? 4455);
+  const s = await startAuthServer({ port });
+  console.log(`Local Constant Contact-compatible authorization server: ${s.issuer}`);
+  console.log(`  clients: ${CLIENTS.pkce.id} (public, PKCE), ${CLIENTS.device.id} (device flow), ${CLIENTS.confidential.id} / ${CLIENTS.confidential.secret} (confidential, rotating), ${CLIENTS.longLived.id} / ${CLIENTS.longLived.secret} (long-lived)`);
+  console.log(`  any user name signs in; the API stub is at ${s.endpoints.apiBase}`);
+}
