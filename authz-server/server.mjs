@@ -142,7 +142,12 @@ export async function startAuthServer(options = {}) {
         charset: "base-20",
         mask: "****-****",
         async userCodeInputSource(ctx, form, _out, err) {
-          const msg = err ? `<p><strong>That code did not work.</strong> Check it and try again.</p>` : "<p>Enter the code shown on your device.</p>";
+          const denied = err && (err.name === "AbortedError" || err.error === "access_denied");
+          const msg = denied
+            ? "<p><strong>Access was denied.</strong> The device was not connected.</p>"
+            : err
+              ? "<p><strong>That code did not work.</strong> Check it and try again.</p>"
+              : "<p>Enter the code shown on your device.</p>";
           ctx.body = page("Activate a device", `<h1>Activate a device</h1>${msg}${form}<button type="submit" form="op.deviceInputForm">Next</button>`);
         },
         async userCodeConfirmSource(ctx, form, client, _info, userCode) {

@@ -8,7 +8,7 @@ import { brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET_GZIP = 20 * 1024;
 const pkg = new URL("../pkg/", import.meta.url);
-const lib = ["lib/wire.js", "lib/error.js"];
+const lib = ["lib/wire.js", "lib/error.js", "lib/client.js"];
 const targets = {
   "web (browsers, bundlers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/browser.js", "dist/web/ctct_oauth.js", ...lib],
   "workerd (Cloudflare Workers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/workerd.js", "dist/web/ctct_oauth.js", ...lib],

@@ -21,6 +21,12 @@ pub mod codes {
     pub const INVALID_JWT: &str = "invalid_jwt";
     pub const AUTHORIZATION_CODE_NOT_TOKEN: &str = "authorization_code_not_token";
     pub const UNSUPPORTED_RUNTIME: &str = "unsupported_runtime";
+    pub const REAUTHORIZATION_REQUIRED: &str = "reauthorization_required";
+    pub const JWT_EXPIRED: &str = "jwt_expired";
+    pub const JWT_SIGNATURE_INVALID: &str = "jwt_signature_invalid";
+    pub const JWKS_KEY_NOT_FOUND: &str = "jwks_key_not_found";
+    pub const CLAIM_MISMATCH: &str = "claim_mismatch";
+    pub const EXPIRED_TOKEN: &str = "expired_token";
 }
 
 /// Pointer-sized, so `Result<T, Error>` stays small on every happy path (the details are boxed: errors
@@ -45,6 +51,10 @@ pub struct Details {
     pub error_uri: Option<String>,
     /// A further hint for the most common cause.
     pub hint: Option<&'static str>,
+    /// Seconds to wait, for `rate_limited` (from `Retry-After` when the server sent one).
+    pub retry_after: Option<u64>,
+    /// Why, for errors that have kinds (`reauthorization_required`: `no_refresh_token`, ...).
+    pub reason: Option<&'static str>,
 }
 
 impl Error {
@@ -57,6 +67,8 @@ impl Error {
             description: None,
             error_uri: None,
             hint: None,
+            retry_after: None,
+            reason: None,
         }))
     }
 

@@ -128,6 +128,12 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
     Some(UrlParts { scheme, host, has_userinfo, query, fragment })
 }
 
+/// Substring test without `str::contains`, whose two-way searcher (and its panic path) costs about
+/// 5 KB of wasm; the haystacks here are short.
+pub fn contains(haystack: &str, needle: &str) -> bool {
+    needle.is_empty() || haystack.as_bytes().windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
 /// `localhost`, any `127.x.y.z`, or `[::1]`: hosts that never leave the machine.
 pub fn is_loopback_host(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
@@ -183,6 +189,13 @@ mod tests {
         assert!(split_url("/relative/path").is_none());
         assert!(split_url("https://a b").is_none());
         assert!(split_url("1http://x").is_none());
+    }
+
+    #[test]
+    fn substring() {
+        assert!(contains("abc code=x", "code="));
+        assert!(!contains("abc", "abcd"));
+        assert!(contains("abc", ""));
     }
 
     #[test]

@@ -65,7 +65,7 @@ fn code_not_token() -> Error {
 
 /// `?code=` or `&code=` anywhere: a pasted redirect URL.
 fn has_code_param(s: &str) -> bool {
-    s.as_bytes().windows(6).any(|w| matches!(w, [b'?' | b'&', b'c', b'o', b'd', b'e', b'=']))
+    crate::form::contains(s, "?code=") || crate::form::contains(s, "&code=")
 }
 
 /// Splits into the three segments after shape checks, and reports the common wrong inputs precisely.

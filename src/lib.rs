@@ -10,16 +10,21 @@ extern crate alloc;
 
 pub mod authorize;
 pub mod config;
+pub mod device;
 pub mod endpoints;
 pub mod error;
 pub mod expiry;
 pub mod form;
+pub mod http;
 pub mod json;
 pub mod jwt;
 pub mod pkce;
 pub mod redirect;
+pub mod revocation;
 pub mod secret;
 pub mod state;
+pub mod token;
+pub mod verify;
 
 /// The JS bindings. Public so the wasm-bindgen-test suite can call them as JS would.
 #[cfg(target_arch = "wasm32")]

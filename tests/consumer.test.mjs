@@ -34,10 +34,10 @@ import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).
 });
 
 test("the tarball holds the runtime entries, bindings, wasm and types, and nothing else", () => {
-  for (const f of ["dist/web/browser.js", "dist/web/workerd.js", "dist/web/deno.js", "dist/web/ctct_oauth.js", "dist/web/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/node/ctct_oauth.cjs", "dist/node/ctct_oauth_bg.wasm", "lib/error.js", "lib/wire.js", "index.d.ts", "README.md", "package.json"]) {
+  for (const f of ["dist/web/browser.js", "dist/web/workerd.js", "dist/web/deno.js", "dist/web/ctct_oauth.js", "dist/web/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/node/ctct_oauth.cjs", "dist/node/ctct_oauth_bg.wasm", "lib/error.js", "lib/wire.js", "lib/client.js", "index.d.ts", "README.md", "package.json"]) {
     assert.ok(files.includes(f), `missing ${f} in ${files.join(", ")}`);
   }
-  assert.equal(files.length, 14, files.join(", "));
+  assert.equal(files.length, 15, files.join(", "));
 });
 
 test("installed package, ESM", async (t) => {

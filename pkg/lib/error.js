@@ -1,7 +1,7 @@
 /**
  * The one error class of ctct-oauth. `code` is stable (see the README's table); `message` says what to
- * do; `status`, `description` (the server's own words), `field`, `errorUri` and `hint` are set where
- * they apply. Messages never contain a token, code or secret.
+ * do; `status`, `description` (the server's own words), `field`, `errorUri`, `hint`, `retryAfter`
+ * (rate limits) and `reason` (reauthorization_required) are set where they apply. Messages never contain a token, code or secret.
  */
 export class CtctOAuthError extends Error {
   constructor(code, message, details) {
@@ -9,7 +9,7 @@ export class CtctOAuthError extends Error {
     this.name = "CtctOAuthError";
     this.code = code;
     if (details) {
-      for (const key of ["field", "status", "description", "errorUri", "hint"]) {
+      for (const key of ["field", "status", "description", "errorUri", "hint", "retryAfter", "reason"]) {
         if (details[key] !== undefined) this[key] = details[key];
       }
     }

@@ -1,6 +1,7 @@
 // Connects a freshly initialised wasm module to the JS side: registers the error class the module
 // throws, makes inspection of a client show its redacted view, and freezes the constants.
 import { CtctOAuthError } from "./error.js";
+import { installClient } from "./client.js";
 
 function deepFreeze(o) {
   for (const v of Object.values(o)) if (typeof v === "object" && v !== null) deepFreeze(v);
@@ -9,6 +10,7 @@ function deepFreeze(o) {
 
 export function wire(glue) {
   glue.__registerErrorClass(CtctOAuthError);
+  installClient(glue);
   const proto = glue.ConstantContactOAuth.prototype;
   // console.log / util.inspect show the redacted configuration, never the secret.
   Object.defineProperty(proto, Symbol.for("nodejs.util.inspect.custom"), {

@@ -55,6 +55,8 @@ pub fn to_js(e: Error) -> JsValue {
     set_str(&details, "description", e.description.as_deref());
     set_str(&details, "errorUri", e.error_uri.as_deref());
     set_str(&details, "hint", e.hint);
+    set_num(&details, "retryAfter", e.retry_after);
+    set_str(&details, "reason", e.reason);
     let code = JsValue::from_str(&e.code);
     let message = JsValue::from_str(&e.message);
     let ctor = ERROR_CLASS.0.try_borrow().ok().and_then(|c| c.clone());

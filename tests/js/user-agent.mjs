@@ -92,7 +92,7 @@ export class ScriptedUser {
     page = await this.follow(f.action, { method: "POST", form: { ...f.fields, user_code: userCode } });
     f = ScriptedUser.form(page.html, page.url, "op.deviceConfirmForm");
     page = await this.follow(f.action, { method: "POST", form: { ...f.fields, confirm: "yes" } });
-    for (let step = 0; step < 4 && !/Device connected|Something went wrong|denied/i.test(page.html); step++) {
+    for (let step = 0; step < 4 && !/Device connected|Something went wrong|Access was denied/.test(page.html); step++) {
       if (/id="login-form"/.test(page.html)) {
         const { action } = ScriptedUser.form(page.html, page.url, "login");
         page = await this.follow(action, { method: "POST", form: { login, password: "x" } });

@@ -1,0 +1,144 @@
+//! The device flow (RFC 8628): starting it, and reading each poll. The waiting itself is the caller's
+//! (a loop with a timer, or one step per Durable Object alarm), so this module only decides.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::config::Config;
+use crate::error::{codes, Error};
+use crate::http::{self, Request};
+use crate::json::Value;
+use crate::redirect::join_scopes;
+use crate::secret::Secret;
+use crate::token::{self, TokenSet};
+
+/// RFC 8628 §3.5: after `slow_down`, wait this much longer from then on.
+pub const SLOW_DOWN_STEP: u64 = 5;
+/// When the server sends no `interval`.
+pub const DEFAULT_INTERVAL: u64 = 5;
+
+pub fn request(cfg: &Config, scopes: &[String]) -> Request {
+    let scope = join_scopes(scopes);
+    Request::form_post(cfg, &cfg.endpoints.device_authorize, &[("scope", &scope)])
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceAuthorization {
+    pub device_code: Secret,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    pub expires_at: u64,
+    pub interval: u64,
+}
+
+fn required_str<'v>(v: &'v Value<'_>, name: &'static str, status: u16, body: &str) -> Result<&'v str, Error> {
+    v.get(name)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 2048)
+        .ok_or_else(|| http::invalid_response(status, Some(name), "The device authorization response lacks a required field; see `field`.", body))
+}
+
+pub fn parse_start(status: u16, retry_after: Option<u64>, body: &str, now: u64) -> Result<DeviceAuthorization, Error> {
+    if status != 200 {
+        return Err(http::error_response(status, retry_after, body));
+    }
+    let v = http::json_object(status, body)?;
+    let seconds = |name: &'static str| match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Num(n)) if (0.0..=86_400.0).contains(n) => Ok(Some(*n as u64)),
+        Some(Value::Str(s)) => s.trim().parse::<u64>().ok().filter(|n| *n <= 86_400).map(Some).ok_or_else(|| {
+            http::invalid_response(status, Some(name), "A device authorization field is not a number of seconds.", body)
+        }),
+        Some(_) => Err(http::invalid_response(status, Some(name), "A device authorization field is not a number of seconds.", body)),
+    };
+    let expires_in = seconds("expires_in")?.ok_or_else(|| http::invalid_response(status, Some("expires_in"), "The device authorization response has no expires_in.", body))?;
+    let interval = seconds("interval")?.unwrap_or(DEFAULT_INTERVAL).max(1);
+    let verification_uri = required_str(&v, "verification_uri", status, body)?;
+    if crate::form::split_url(verification_uri).is_none() {
+        return Err(http::invalid_response(status, Some("verification_uri"), "The device authorization response's verification_uri is not a URL.", body));
+    }
+    Ok(DeviceAuthorization {
+        device_code: Secret::new(String::from(required_str(&v, "device_code", status, body)?)),
+        user_code: String::from(required_str(&v, "user_code", status, body)?),
+        verification_uri: String::from(verification_uri),
+        verification_uri_complete: v.get("verification_uri_complete").and_then(Value::as_str).filter(|u| crate::form::split_url(u).is_some()).map(String::from),
+        expires_in,
+        expires_at: now.saturating_add(expires_in),
+        interval,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Poll {
+    /// Not approved yet: poll again after `interval`.
+    Pending,
+    /// Polling too fast: add `SLOW_DOWN_STEP` to the interval, then poll again.
+    SlowDown,
+    Complete(TokenSet),
+}
+
+pub fn expired() -> Error {
+    Error::new(codes::EXPIRED_TOKEN, "The device code expired before the user approved it. Start the device authorization again.")
+}
+
+/// Reads one poll of the token endpoint.
+pub fn parse_poll(status: u16, retry_after: Option<u64>, body: &str, ctx: token::Context<'_>) -> Result<Poll, Error> {
+    if status == 200 {
+        return token::parse_success(status, body, ctx).map(Poll::Complete);
+    }
+    let e = http::error_response(status, retry_after, body);
+    match e.code.as_ref() {
+        "authorization_pending" => Ok(Poll::Pending),
+        "slow_down" => Ok(Poll::SlowDown),
+        // A 429 at the token endpoint is the same message as slow_down, said another way.
+        c if c == http::codes::RATE_LIMITED => Ok(Poll::SlowDown),
+        _ => Err(e),
+    }
+}
+
+/// The device code has outlived `expires_in` (checked before each poll, so no request is wasted).
+pub fn is_expired(expires_at: u64, now: u64) -> bool {
+    now >= expires_at
+}
+
+/// Scopes for a device authorization: the configured ones (offline_access included by default).
+pub fn scopes(cfg: &Config) -> Vec<String> {
+    cfg.scopes.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{validate, ConfigInput};
+
+    #[test]
+    fn start_request_and_response() {
+        let cfg = validate(ConfigInput { client_id: Some("cc-device".into()), scopes: Some(vec!["contact_data".into()]), ..Default::default() }).unwrap();
+        let r = request(&cfg, &scopes(&cfg));
+        assert_eq!(r.url, "https://authz.constantcontact.com/oauth2/default/v1/device/authorize");
+        assert_eq!(r.body, "scope=contact_data%20offline_access&client_id=cc-device");
+        let d = parse_start(200, None, r#"{"device_code":"dc","user_code":"RXBG-WWRB","verification_uri":"https://x/activate","verification_uri_complete":"https://x/activate?user_code=RXBG-WWRB","expires_in":600,"interval":5}"#, 100).unwrap();
+        assert_eq!((d.expires_at, d.interval, d.user_code.as_str()), (700, 5, "RXBG-WWRB"));
+        let d = parse_start(200, None, r#"{"device_code":"dc","user_code":"u","verification_uri":"https://x/a","expires_in":"600"}"#, 0).unwrap();
+        assert_eq!((d.interval, d.verification_uri_complete), (DEFAULT_INTERVAL, None));
+        for bad in [r#"{"user_code":"u","verification_uri":"https://x/a","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"not a url","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a"}"#, "<html>"] {
+            assert_eq!(parse_start(200, None, bad, 0).unwrap_err().code, http::codes::INVALID_RESPONSE, "{bad}");
+        }
+        assert_eq!(parse_start(400, None, r#"{"error":"unauthorized_client"}"#, 0).unwrap_err().code, "unauthorized_client");
+    }
+
+    #[test]
+    fn poll_outcomes() {
+        let ctx = token::Context { now: 0, requested_offline: true, previous_refresh_token: None };
+        assert_eq!(parse_poll(400, None, r#"{"error":"authorization_pending"}"#, ctx).unwrap(), Poll::Pending);
+        assert_eq!(parse_poll(400, None, r#"{"error":"slow_down"}"#, ctx).unwrap(), Poll::SlowDown);
+        assert_eq!(parse_poll(429, Some(1), "", ctx).unwrap(), Poll::SlowDown);
+        assert_eq!(parse_poll(400, None, r#"{"error":"expired_token"}"#, ctx).unwrap_err().code, "expired_token");
+        assert_eq!(parse_poll(400, None, r#"{"error":"access_denied"}"#, ctx).unwrap_err().code, "access_denied");
+        assert!(matches!(parse_poll(200, None, r#"{"access_token":"a","token_type":"Bearer","refresh_token":"r"}"#, ctx).unwrap(), Poll::Complete(_)));
+        assert!(is_expired(10, 10) && !is_expired(10, 9));
+        assert_eq!(expired().code, "expired_token");
+    }
+}
