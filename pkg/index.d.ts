@@ -44,6 +44,20 @@ export type ErrorCode =
   | "temporarily_unavailable"
   | "invalid_jwt"
   | "authorization_code_not_token"
+  | "jwt_expired"
+  | "jwt_signature_invalid"
+  | "jwks_key_not_found"
+  | "claim_mismatch"
+  | "invalid_grant"
+  | "invalid_client"
+  | "unsupported_grant_type"
+  | "rate_limited"
+  | "invalid_response"
+  | "network_error"
+  | "timeout"
+  | "aborted"
+  | "expired_token"
+  | "reauthorization_required"
   | (string & {});
 
 /** The only error type this package throws. */
@@ -63,6 +77,10 @@ export declare class CtctOAuthError extends Error {
   readonly errorUri?: string;
   /** A further hint for the most common cause. */
   readonly hint?: string;
+  /** Seconds to wait (`rate_limited`), from `Retry-After` when the server sent one. */
+  readonly retryAfter?: number;
+  /** Why (`reauthorization_required`): `"no_refresh_token"`, ... */
+  readonly reason?: string;
 }
 
 export interface Pkce {
@@ -106,11 +124,16 @@ export declare function decodeAccessToken(accessToken: string): AccessTokenClaim
 /** The access token's `exp` (seconds since 1970). */
 export declare function tokenExpiresAt(accessToken: string): number;
 
+/**
+ * What the token endpoint gave, normalised. `console.log`/`util.inspect` show the tokens as `[redacted]`;
+ * `JSON.stringify` keeps them (that is how you store a token set).
+ */
 export interface TokenSet {
   accessToken: string;
   /** Absent when none was issued (no `offline_access`). */
   refreshToken?: string;
   tokenType?: string;
+  idToken?: string;
   /** Seconds, as the server sent it. */
   expiresIn?: number;
   /** Seconds since 1970, computed at receipt. */
@@ -186,12 +209,72 @@ export type RedirectResult =
 
 export type ParseRedirectOptions = { state: string; skipStateCheck?: false } | { state?: undefined; skipStateCheck: true };
 
+/** Options of every call that goes over the network. */
+export interface RequestOptions {
+  /** Give up after this long with `timeout`. Default 30000. */
+  timeoutMs?: number;
+  /** Abort with `aborted`. */
+  signal?: AbortSignal;
+}
+
+export interface DeviceAuthorization {
+  deviceCode: string;
+  /** Show this to the user. */
+  userCode: string;
+  /** Where the user enters the code. */
+  verificationUri: string;
+  /** The same with the code filled in (for a link or a QR code). */
+  verificationUriComplete?: string;
+  expiresIn: number;
+  /** Seconds since 1970. */
+  expiresAt: number;
+  /** Seconds between polls. */
+  interval: number;
+}
+
+export interface DevicePollStep {
+  status: "pending" | "slow_down" | "complete";
+  /** Wait this long before the next step (5 s more after a slow_down); pass it back as `{ ...device, interval }`. */
+  interval: number;
+  tokens?: TokenSet;
+}
+
+export interface VerifiedClaims extends AccessTokenClaims {
+  /** E.g. `platform_user_unassigned: ...` when the login has no linked Constant Contact account. */
+  warnings: string[];
+}
+
+export interface VerifyOptions extends RequestOptions {
+  /** Accept a token up to this many seconds after `exp` (clock skew). Default 60. */
+  leewaySeconds?: number;
+  now?: number | Date;
+  /** Scopes the token must carry (`claim_mismatch` on field `scp` otherwise). */
+  requiredScopes?: (Scope | (string & {}))[];
+}
+
 export declare class ConstantContactOAuth {
   constructor(config: ClientConfig);
   /** The URL to send the user to, with the `state` (and PKCE verifier) to keep. */
   authorizationUrl(options?: AuthorizationUrlOptions): AuthorizationRequest;
   /** Reads the redirect back (query or legacy implicit fragment), checking `state` and `iss`. */
   parseRedirect(url: string | URL | { href: string }, options: ParseRedirectOptions): RedirectResult;
+  /** Exchanges an authorization code (Basic auth when confidential; `codeVerifier` required when public). */
+  exchangeCode(code: string, options?: RequestOptions & { codeVerifier?: string }): Promise<TokenSet>;
+  /** Refreshes. With rotating refresh tokens the one used stops working: store the returned set before using it. */
+  refresh(refreshTokenOrTokens: string | TokenSet | undefined, options?: RequestOptions): Promise<TokenSet>;
+  /** Starts the device flow (configured scopes unless given). */
+  startDeviceAuthorization(options?: RequestOptions & { scopes?: (Scope | (string & {}))[]; offline?: boolean }): Promise<DeviceAuthorization>;
+  /** Polls until approved: waits `interval`, +5 s on slow_down, stops at expiry (`expired_token`), honours `signal`. */
+  pollDeviceAuthorization(
+    device: DeviceAuthorization,
+    options?: RequestOptions & { onPending?: (progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void },
+  ): Promise<TokenSet>;
+  /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
+  pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
+  /** Revokes a token (a refresh token by default). */
+  revoke(token: string, tokenTypeHint?: "refresh_token" | "access_token", options?: RequestOptions): Promise<void>;
+  /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
+  verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** The configuration with the secret redacted. */
   toJSON(): { clientId: string; clientSecret?: "[redacted]"; redirectUri?: string; scopes: string[]; endpoints: Endpoints };
   free(): void;

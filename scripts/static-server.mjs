@@ -5,9 +5,14 @@ import { extname, join, normalize } from "node:path";
 
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".css": "text/css", ".png": "image/png" };
 
-/** Serves `root` read-only on 127.0.0.1 (port 0: a free one). Resolves to { url, close }. */
-export async function serveStatic(root, port = 0) {
+/**
+ * Serves `root` read-only on 127.0.0.1 (port 0: a free one). `routes` maps a path to a function returning
+ * a JSON-able value (the demo's local-config.json). Resolves to { url, close }.
+ */
+export async function serveStatic(root, port = 0, routes = {}) {
   const server = createServer(async (req, res) => {
+    const route = routes[new URL(req.url, "http://x").pathname];
+    if (route) return res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(route()));
     let path;
     try {
       path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));

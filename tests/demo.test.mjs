@@ -2,15 +2,15 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, stat } from "node:fs/promises";
-import { serveStatic, launchChromium } from "./js/harness.mjs";
+import { launchChromium } from "./js/harness.mjs";
+import { startDemo } from "../scripts/demo.mjs";
 
-const root = new URL("..", import.meta.url).pathname;
 const shots = new URL("../test-output/screenshots/", import.meta.url).pathname;
-let server, browser, page, errors;
+let demo, browser, page, errors;
 
 before(async () => {
   await mkdir(shots, { recursive: true });
-  server = await serveStatic(root);
+  demo = await startDemo({ port: 0, authzPort: 0 });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   errors = [];
@@ -19,7 +19,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
-  await server?.close();
+  await demo?.close();
 });
 
 async function shot(name) {
@@ -28,8 +28,9 @@ async function shot(name) {
   assert.ok((await stat(file)).size > 20_000, `${name} screenshot is not blank`);
 }
 
-test("builds a PKCE authorize URL", async () => {
-  await page.goto(`${server.url}/www/`);
+test("builds a PKCE authorize URL for the local server", async () => {
+  await page.goto(demo.url);
+  assert.match(await page.textContent("#server"), /local test server/);
   await page.click("#build");
   const url = new URL(await page.textContent("#authUrl"));
   assert.equal(url.searchParams.get("code_challenge_method"), "S256");
@@ -39,19 +40,24 @@ test("builds a PKCE authorize URL", async () => {
   await shot("demo-authorize");
 });
 
-test("accepts the redirect back with the stored state, rejects a tampered one", async () => {
-  const state = await page.textContent("#authState");
-  await page.goto(`${server.url}/www/?code=Wdvjb7a8T3Y4uSk&state=${state}`);
-  assert.match(await page.textContent("#redirectResult"), /state verified/);
+test("signs in through the local server and shows the claims; a tampered state is refused", async () => {
+  await page.click("#authLink");
+  await page.waitForSelector("#sign-in");
+  await page.click("#sign-in");
+  await page.click("#allow");
+  await page.waitForFunction(() => /Signed in/.test(document.querySelector("#redirectResult")?.textContent ?? ""), null, { timeout: 15_000 });
+  assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.equal(await page.isHidden("#error"), true);
+  await shot("demo-signed-in");
   await page.click("#build");
-  await page.goto(`${server.url}/www/?code=Wdvjb7a8T3Y4uSk&state=tampered`);
+  await page.goto(`${demo.url}?code=Wdvjb7a8T3Y4uSk&state=tampered`);
+  await page.waitForSelector("#error:not([hidden])");
   assert.equal(await page.textContent("#errCode"), "state_mismatch");
   await shot("demo-state-mismatch");
 });
 
 test("decodes a sample token and explains a pasted code", async () => {
-  await page.goto(`${server.url}/www/`);
+  await page.goto(demo.url);
   await page.click("#sample");
   assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.match(await page.textContent("#countdown"), /Expires in 2[34] h/);

@@ -3,6 +3,10 @@ import { ConstantContactOAuth, CtctOAuthError, SCOPES, decodeAccessToken } from 
 
 const $ = (id) => document.getElementById(id);
 const KEY = "ctct-demo-pending";
+// Served by scripts/demo.mjs next to the local authorization server; absent: the real Constant Contact.
+const local = await fetch("local-config.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
+$("server").textContent = local ? `the local test server (${local.endpoints.issuer})` : "Constant Contact (production)";
+if (local) $("clientId").value = local.clientId;
 
 for (const s of SCOPES.filter((s) => s !== "offline_access")) {
   $("scopes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${s}" ${s === "contact_data" || s === "account_read" ? "checked" : ""}> ${s}</label>`);
@@ -20,7 +24,8 @@ function clearError() {
 }
 function client() {
   const scopes = [...document.querySelectorAll("#scopes input:checked")].map((i) => i.value);
-  return new ConstantContactOAuth({ clientId: $("clientId").value.trim(), redirectUri: $("redirectUri").value.trim(), scopes });
+  const where = local ? { endpoints: local.endpoints, allowInsecureLoopback: true } : {};
+  return new ConstantContactOAuth({ clientId: $("clientId").value.trim(), redirectUri: $("redirectUri").value.trim(), scopes, ...where });
 }
 
 $("build").onclick = () => {
@@ -38,27 +43,6 @@ $("build").onclick = () => {
     showError(e);
   }
 };
-
-// Coming back from Constant Contact: check the redirect against the state stored before leaving.
-if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash)) {
-  $("redirectOut").hidden = false;
-  try {
-    const pending = JSON.parse(sessionStorage.getItem(KEY) ?? "null");
-    if (!pending) throw new Error("No authorization was started from this tab (nothing stored). Build the URL first.");
-    $("clientId").value = pending.clientId;
-    $("redirectUri").value = pending.redirectUri;
-    const r = client().parseRedirect(location.href, { state: pending.state });
-    $("redirectResult").textContent =
-      r.type === "code"
-        ? `Authorization code received and state verified. Next: exchange it with the stored code verifier (exchangeCode).`
-        : `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
-    sessionStorage.removeItem(KEY);
-  } catch (e) {
-    $("redirectResult").textContent = "The redirect was rejected:";
-    showError(e);
-  }
-  history.replaceState(null, "", location.pathname);
-}
 
 let timer;
 function showClaims(token) {
@@ -102,3 +86,30 @@ $("sample").onclick = () => {
   $("token").value = `${b64({ kid: "sample", alg: "RS256" })}.${b64(payload)}.c2FtcGxlLW5vdC1zaWduZWQ`;
   showClaims($("token").value);
 };
+
+// Coming back from Constant Contact: check the redirect against the state stored before leaving.
+if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash)) {
+  $("redirectOut").hidden = false;
+  try {
+    const pending = JSON.parse(sessionStorage.getItem(KEY) ?? "null");
+    if (!pending) throw new Error("No authorization was started from this tab (nothing stored). Build the URL first.");
+    $("clientId").value = pending.clientId;
+    $("redirectUri").value = pending.redirectUri;
+    const auth = client();
+    const r = auth.parseRedirect(location.href, { state: pending.state });
+    sessionStorage.removeItem(KEY);
+    if (r.type === "code") {
+      $("redirectResult").textContent = "Authorization code received and state verified; exchanging it with the stored code verifier…";
+      const tokens = await auth.exchangeCode(r.code, { codeVerifier: pending.codeVerifier });
+      $("redirectResult").textContent = `Signed in: access token until ${new Date(tokens.expiresAt * 1000).toLocaleString()}, ${tokens.refreshToken ? "with" : "without"} a refresh token. Its claims are below.`;
+      $("token").value = tokens.accessToken;
+      showClaims(tokens.accessToken);
+    } else {
+      $("redirectResult").textContent = `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
+    }
+  } catch (e) {
+    $("redirectResult").textContent = "The redirect was rejected:";
+    showError(e);
+  }
+  history.replaceState(null, "", location.pathname);
+}

@@ -49,5 +49,21 @@ try {
     const m: string = e.message;
   }
 }
+async function flows(): Promise<void> {
+  const t: TokenSet = await auth.exchangeCode("code", { codeVerifier: p.codeVerifier, timeoutMs: 5000 });
+  const next: TokenSet = await auth.refresh(t, { signal: AbortSignal.timeout(1000) });
+  const rt: string | undefined = next.refreshToken;
+  const device = await auth.startDeviceAuthorization({ scopes: ["contact_data"] });
+  const step = await auth.pollDeviceAuthorizationOnce(device);
+  const again = { ...device, interval: step.interval };
+  const polled: TokenSet = await auth.pollDeviceAuthorization(again, { onPending: ({ attempts }) => void attempts });
+  await auth.revoke(polled.accessToken, "access_token");
+  // @ts-expect-error only refresh_token and access_token can be revoked
+  await auth.revoke(polled.accessToken, "id_token");
+  const v = await auth.verifyAccessToken(t.accessToken, { requiredScopes: ["contact_data"], leewaySeconds: 30 });
+  const w: string[] = v.warnings;
+  void [rt, w];
+}
+void flows;
 auth.free();
 export { scopes, method, state, exp, cid, expired };

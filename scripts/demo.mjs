@@ -1,0 +1,35 @@
+// The demo: the local Constant Contact-compatible authorization server and the www/ page, on 127.0.0.1.
+// The page reads /www/local-config.json (served here) to use the local server; without it, it targets
+// the real Constant Contact. Used by scripts/demo.sh and by tests/demo.test.mjs.
+import { serveStatic } from "./static-server.mjs";
+import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
+
+export async function startDemo({ port = 8080, authzPort = 4455 } = {}) {
+  const root = new URL("..", import.meta.url).pathname;
+  let authz;
+  const web = await serveStatic(root, port, {
+    "/www/local-config.json": () => ({ clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id }),
+  });
+  const webPort = new URL(web.url).port;
+  authz = await startAuthServer({ port: authzPort, redirectUris: [`http://127.0.0.1:${webPort}/www/`, `http://localhost:${webPort}/www/`] });
+  return {
+    url: `${web.url}/www/`,
+    authz,
+    close: async () => {
+      await web.close();
+      await authz.close();
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const demo = await startDemo({ port: Number(process.env.PORT ?? 8080), authzPort: Number(process.env.AUTHZ_PORT ?? 4455) });
+  console.log(`
+  ctct-oauth demo:                  ${demo.url}
+  local authorization server:       ${demo.authz.issuer}
+  sign in with any user name (e.g. owner@example.com); Ctrl-C stops both.
+`);
+  const stop = () => demo.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
