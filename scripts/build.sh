@@ -16,7 +16,8 @@ features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-e
 for target in web nodejs; do
   dir="$out/${target%js}"
   wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"
-  # Bindings' own .d.ts files are replaced by the hand-written pkg/index.d.ts.
+  # Bindings' own .d.ts files are replaced by the hand-written pkg/index.d.ts; the bindings themselves
+  # are bundled into each runtime's entry by scripts/entries.mjs.
   rm -f "$dir"/*.d.ts "$dir"/package.json
   node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
     "$dir/ctct_oauth_bg.wasm" -o "$dir/ctct_oauth_bg.wasm"

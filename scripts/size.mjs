@@ -1,5 +1,4 @@
-// Prints the shipped bytes of each runtime target: the wasm module and the JS that loads it (entry,
-// bindings, lib/), raw, gzip -9 and brotli (quality 11), each file compressed on its own as a server
+// Prints the shipped bytes of each runtime target: the wasm module and the JS that loads it, raw, gzip -9 and brotli (quality 11), each file compressed on its own as a server
 // would send it. `--check` exits 1 when the web target is over the 20 KB gzip budget.
 //   node scripts/size.mjs [--check] [--json]
 import { execFileSync } from "node:child_process";
@@ -8,12 +7,12 @@ import { brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET_GZIP = 20 * 1024;
 const pkg = new URL("../pkg/", import.meta.url);
-const lib = ["lib/wire.js", "lib/error.js", "lib/client.js"];
+// Each entry is one minified file holding the bindings and pkg/lib (scripts/entries.mjs).
 const targets = {
-  "web (browsers, bundlers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/browser.js", "dist/web/ctct_oauth.js", ...lib],
-  "workerd (Cloudflare Workers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/workerd.js", "dist/web/ctct_oauth.js", ...lib],
-  "deno": ["dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/ctct_oauth.js", ...lib],
-  "node (import and require)": ["dist/node/ctct_oauth_bg.wasm", "dist/node/index.mjs", "dist/node/index.cjs", "dist/node/ctct_oauth.cjs"],
+  "web (browsers, bundlers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/browser.js"],
+  "workerd (Cloudflare Workers)": ["dist/web/ctct_oauth_bg.wasm", "dist/web/workerd.js"],
+  "deno": ["dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js"],
+  "node (import and require)": ["dist/node/ctct_oauth_bg.wasm", "dist/node/index.mjs", "dist/node/index.cjs"],
 };
 
 const sizes = (file) => {

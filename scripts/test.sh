@@ -23,6 +23,15 @@ scripts/build.sh
 step "shipped size"
 node scripts/size.mjs
 
+# The wasm suite talks to a local authorization server (its URL is compiled in); stop it on exit.
+authz_log=$(mktemp)
+node authz-server/server.mjs --port 0 > "$authz_log" 2>&1 &
+authz_pid=$!
+trap 'kill $authz_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do grep -q "http://127.0.0.1:" "$authz_log" && break; sleep 0.2; done
+CTCT_AUTHZ_URL=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$authz_log") || { cat "$authz_log"; exit 1; }
+export CTCT_AUTHZ_URL
+
 # CTCT_TEST_RUNTIME is compiled into the suite so a runner that silently ran elsewhere fails.
 step "wasm-bindgen-test suite in Node"
 CTCT_TEST_RUNTIME=node cargo test --target wasm32-unknown-unknown --test wasm

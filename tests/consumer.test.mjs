@@ -33,11 +33,8 @@ import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).
 `);
 });
 
-test("the tarball holds the runtime entries, bindings, wasm and types, and nothing else", () => {
-  for (const f of ["dist/web/browser.js", "dist/web/workerd.js", "dist/web/deno.js", "dist/web/ctct_oauth.js", "dist/web/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/node/ctct_oauth.cjs", "dist/node/ctct_oauth_bg.wasm", "lib/error.js", "lib/wire.js", "lib/client.js", "index.d.ts", "README.md", "package.json"]) {
-    assert.ok(files.includes(f), `missing ${f} in ${files.join(", ")}`);
-  }
-  assert.equal(files.length, 15, files.join(", "));
+test("the tarball holds one entry per runtime, the wasm and the types, and nothing else", () => {
+  assert.deepEqual(files, ["README.md", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
 });
 
 test("installed package, ESM", async (t) => {
@@ -52,5 +49,5 @@ test("installed package, CommonJS", async (t) => {
 
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
-  assert.deepEqual(top.sort(), ["README.md", "dist", "index.d.ts", "lib", "package.json"]);
+  assert.deepEqual(top.sort(), ["README.md", "dist", "index.d.ts", "package.json"]);
 });

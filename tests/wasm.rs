@@ -278,3 +278,38 @@ fn bad_input_never_traps_the_module() {
         assert!(c.parse_redirect("https://a.example/cb?code=ok&state=s".into(), expect.clone()).is_ok());
     }
 }
+
+/// The local authorization server's real key set, fetched with gloo-net (the global `fetch`, so the same
+/// code runs in Node, a page and a worker), read by the Rust key selection.
+#[wasm_bindgen_test]
+async fn reads_the_local_servers_key_set_fetched_with_gloo_net() {
+    let base = option_env!("CTCT_AUTHZ_URL").expect("run through scripts/test.sh, which starts the local server and sets CTCT_AUTHZ_URL");
+    let res = gloo_net::http::Request::get(&format!("{base}/oauth2/default/v1/keys")).send().await.expect("the local server answers");
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.expect("a body");
+    assert_eq!(ctct_oauth::verify::select_key(&text, Some("cc-local-1")).unwrap(), Some(0));
+    assert_eq!(ctct_oauth::verify::select_key(&text, Some("rotated-away")).unwrap(), None);
+}
+
+/// The token request as the JS layer receives it: POST form body, Accept JSON, client_id for a public
+/// client, and nothing in the URL.
+#[wasm_bindgen_test]
+fn token_requests_cross_the_boundary_intact() {
+    let c = client(r#"{"clientId":"cc-pkce","redirectUri":"https://a.example/cb"}"#).unwrap();
+    let opts = obj(r#"{"codeVerifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#);
+    let r = c.request("authorization_code", "the-code".into(), opts).unwrap();
+    assert_eq!(get(&r, "url").as_string().as_deref(), Some("https://authz.constantcontact.com/oauth2/default/v1/token"));
+    let headers = get(&r, "headers");
+    assert_eq!(get(&headers, "content-type").as_string().as_deref(), Some("application/x-www-form-urlencoded"));
+    assert_eq!(get(&headers, "accept").as_string().as_deref(), Some("application/json"));
+    assert!(get(&headers, "authorization").is_undefined());
+    assert_eq!(
+        get(&r, "body").as_string().as_deref(),
+        Some("grant_type=authorization_code&code=the-code&redirect_uri=https%3A%2F%2Fa.example%2Fcb&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_id=cc-pkce")
+    );
+    let refresh = code(c.request("refresh_token", JsValue::UNDEFINED, JsValue::UNDEFINED));
+    assert_eq!(refresh, "reauthorization_required");
+    let t = c.token_response(200, None, r#"{"access_token":"opaque","token_type":"Bearer","expires_in":"60"}"#, None).unwrap();
+    assert_eq!(get(&t, "expiresIn").as_f64(), Some(60.0));
+    assert_eq!(code(c.token_response(400, None, r#"{"error":"invalid_grant"}"#, None)), "invalid_grant");
+}
