@@ -22,6 +22,12 @@ after(async () => {
   await demo?.close();
 });
 
+/** Opens the demo and waits until its module has loaded its settings and attached its handlers. */
+async function open(url = demo.url) {
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready]");
+}
+
 async function shot(name) {
   const file = `${shots}${name}.png`;
   await page.screenshot({ path: file, fullPage: true });
@@ -29,7 +35,7 @@ async function shot(name) {
 }
 
 test("builds a PKCE authorize URL for the local server", async () => {
-  await page.goto(demo.url);
+  await open();
   assert.match(await page.textContent("#server"), /local test server/);
   await page.click("#build");
   const url = new URL(await page.textContent("#authUrl"));
@@ -50,14 +56,13 @@ test("signs in through the local server and shows the claims; a tampered state i
   assert.equal(await page.isHidden("#error"), true);
   await shot("demo-signed-in");
   await page.click("#build");
-  await page.goto(`${demo.url}?code=Wdvjb7a8T3Y4uSk&state=tampered`);
-  await page.waitForSelector("#error:not([hidden])");
+  await open(`${demo.url}?code=Wdvjb7a8T3Y4uSk&state=tampered`);
   assert.equal(await page.textContent("#errCode"), "state_mismatch");
   await shot("demo-state-mismatch");
 });
 
 test("decodes a sample token and explains a pasted code", async () => {
-  await page.goto(demo.url);
+  await open();
   await page.click("#sample");
   assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.match(await page.textContent("#countdown"), /Expires in 2[34] h/);

@@ -113,3 +113,6 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
   }
   history.replaceState(null, "", location.pathname);
 }
+
+// Handlers are attached and the redirect (if any) is handled: tests wait for this.
+document.body.dataset.ready = "true";
