@@ -54,3 +54,17 @@ test("Chromium: from an origin the client never registered, CORS blocks the answ
   assert.match(result.hint, /CORS/);
   await page.close();
 });
+
+test("Chromium: a confidential client's id in a browser gets no answer it can read: network_error pointing server-side", async () => {
+  // The library refuses the secret itself in a browser (secret_in_browser, in the shared suite), so the
+  // browser never sends Basic credentials; the server refuses CORS to a confidential client, and the
+  // error says to exchange on a server.
+  const confidential = encodeURIComponent(JSON.stringify({ clientId: CLIENTS.confidential.id, endpoints: authz.endpoints, allowInsecureLoopback: true }));
+  const page = await browser.newPage();
+  await page.goto(`${app.url}/tests/js/pkce.html?exchange=1&config=${confidential}`);
+  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
+  const result = await page.evaluate(() => window.__result);
+  assert.equal(result.code, "network_error");
+  assert.match(result.hint, /server/);
+  await page.close();
+});

@@ -325,3 +325,37 @@ test("token sets print redacted; JSON keeps them for storage", async () => {
   assert.match(shown, /\[redacted\]/);
   assert.equal(JSON.parse(JSON.stringify(tokens)).refreshToken, tokens.refreshToken);
 });
+
+test("verifyAccessToken refetches the key set once for an unknown kid, after the 30 s cooldown", async () => {
+  // A key set we control, to rotate keys the way an authorization server does.
+  const k1 = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const k2 = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = (k, kid) => ({ ...k.publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" });
+  let keys = [jwk(k1, "k1")];
+  let fetches = 0;
+  const srv = createServer((_q, r) => (fetches++, r.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))));
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  try {
+    const jwks = `http://127.0.0.1:${srv.address().port}/keys`;
+    const auth = client("pkce", { endpoints: { ...s.endpoints, jwks } });
+    const t0 = Math.floor(Date.now() / 1000);
+    const sign = (k, kid) => new jose.SignJWT({ cid: CLIENTS.pkce.id, scp: [] }).setProtectedHeader({ alg: "RS256", kid }).setIssuer(s.issuer).setAudience("https://api.cc.email/v3").setIssuedAt(t0).setExpirationTime(t0 + 86400).sign(k.privateKey);
+    await auth.verifyAccessToken(await sign(k1, "k1"), { now: t0 });
+    assert.equal(fetches, 1);
+    // The server rotates in k2 and signs with it.
+    keys = [jwk(k2, "k2"), jwk(k1, "k1")];
+    const rotated = await sign(k2, "k2");
+    await rejects(auth.verifyAccessToken(rotated, { now: t0 + 10 }), "jwks_key_not_found");
+    assert.equal(fetches, 1, "within the cooldown the key set is not fetched again");
+    const claims = await auth.verifyAccessToken(rotated, { now: t0 + 31 });
+    assert.equal(claims.clientId, CLIENTS.pkce.id);
+    assert.equal(fetches, 2, "one refetch for the unknown kid");
+    await auth.verifyAccessToken(rotated, { now: t0 + 32 });
+    await auth.verifyAccessToken(await sign(k1, "k1"), { now: t0 + 33 });
+    assert.equal(fetches, 2, "then both keys are cached");
+    await rejects(auth.verifyAccessToken(await sign(k2, "k9"), { now: t0 + 34 }), "jwks_key_not_found");
+    assert.equal(fetches, 2, "an unknown kid right after a fetch does not refetch");
+  } finally {
+    srv.close();
+  }
+});

@@ -138,17 +138,20 @@ export function installClient(glue) {
     async verifyAccessToken(token, options = {}) {
       const prep = this.__verifyPrepare(token);
       const url = this.__endpoint("jwks");
+      // An explicit `now` drives every time decision of the call: the claims and the key set's age.
+      const { now } = options;
+      const clock = now === undefined ? Date.now() : now instanceof Date ? now.getTime() : now * 1000;
       const load = async () => {
         const res = await send(this, { url, method: "GET", headers: { accept: "application/json" } }, options);
         this.__jwksResponse(res.status, res.retryAfter, res.body);
-        const entry = { fetchedAt: Date.now(), text: res.body, keys: JSON.parse(res.body).keys, imported: [] };
+        const entry = { fetchedAt: clock, text: res.body, keys: JSON.parse(res.body).keys, imported: [] };
         jwksCache.set(url, entry);
         return entry;
       };
       let entry = jwksCache.get(url);
-      if (!entry || Date.now() - entry.fetchedAt > JWKS_MAX_AGE_MS) entry = await load();
+      if (!entry || clock - entry.fetchedAt > JWKS_MAX_AGE_MS) entry = await load();
       let index = this.__selectKey(entry.text, prep.kid);
-      if (index === undefined && Date.now() - entry.fetchedAt > JWKS_COOLDOWN_MS) {
+      if (index === undefined && clock - entry.fetchedAt > JWKS_COOLDOWN_MS) {
         entry = await load();
         index = this.__selectKey(entry.text, prep.kid);
       }
