@@ -338,6 +338,99 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Writes one JSON object, member by member; absent (`None`) members are left out. Results cross to JS as
+/// one such text, parsed once by the engine, instead of one boundary crossing per field.
+pub struct ObjectWriter<'a> {
+    out: &'a mut String,
+    empty: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    pub fn new(out: &'a mut String) -> Self {
+        out.push('{');
+        ObjectWriter { out, empty: true }
+    }
+
+    fn key(&mut self, key: &str) -> &mut String {
+        if !self.empty {
+            self.out.push(',');
+        }
+        self.empty = false;
+        write_str(self.out, key);
+        self.out.push(':');
+        self.out
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        let out = self.key(key);
+        write_str(out, value);
+        self
+    }
+
+    pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+        self
+    }
+
+    pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
+        let digits = crate::error::itoa(value);
+        self.key(key).push_str(&digits);
+        self
+    }
+
+    pub fn opt_num(&mut self, key: &str, value: Option<u64>) -> &mut Self {
+        if let Some(v) = value {
+            self.num(key, v);
+        }
+        self
+    }
+
+    pub fn strs<S: AsRef<str>>(&mut self, key: &str, items: &[S]) -> &mut Self {
+        let out = self.key(key);
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_str(out, item.as_ref());
+        }
+        out.push(']');
+        self
+    }
+
+    /// A member whose value is already JSON text (validated by this module's reader).
+    pub fn raw(&mut self, key: &str, json: &str) -> &mut Self {
+        self.key(key).push_str(json);
+        self
+    }
+
+    pub fn end(&mut self) {
+        self.out.push('}');
+    }
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped.
+pub fn write_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                out.push_str("\\u00");
+                out.push(HEX.get((c as usize) >> 4).map_or('0', |&h| h as char));
+                out.push(HEX.get((c as usize) & 15).map_or('0', |&h| h as char));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 /// 10^e for the number reader; saturates to infinity or zero far outside f64's range.
 fn pow10(e: i32) -> f64 {
     let e = e.clamp(-400, 400);
@@ -406,6 +499,26 @@ mod tests {
         assert_eq!(parse(&deep), Err(ParseError("JSON nested too deeply")));
         let ok = format!("{}{}", "[".repeat(32), "]".repeat(32));
         assert!(parse(&ok).is_ok());
+    }
+
+    #[test]
+    fn writes_what_it_reads() {
+        let mut out = String::new();
+        ObjectWriter::new(&mut out)
+            .str("a", "q\"b\\s\n\u{1}é😀")
+            .opt_str("skip", None)
+            .num("n", 1_795_540_450)
+            .opt_num("m", Some(0))
+            .strs("l", &["x", "y"])
+            .strs::<&str>("e", &[])
+            .raw("r", r#"{"k":[1,true,null]}"#)
+            .end();
+        assert_eq!(out, r#"{"a":"q\"b\\s\n\u0001é😀","n":1795540450,"m":0,"l":["x","y"],"e":[],"r":{"k":[1,true,null]}}"#);
+        let v = parse_object(&out).unwrap();
+        assert_eq!(v.get("a").and_then(Value::as_str), Some("q\"b\\s\n\u{1}é😀"));
+        let mut empty = String::new();
+        ObjectWriter::new(&mut empty).end();
+        assert_eq!(empty, "{}");
     }
 
     #[test]
