@@ -27,6 +27,8 @@ pub mod codes {
     pub const JWKS_KEY_NOT_FOUND: &str = "jwks_key_not_found";
     pub const CLAIM_MISMATCH: &str = "claim_mismatch";
     pub const EXPIRED_TOKEN: &str = "expired_token";
+    pub const API_ERROR: &str = "api_error";
+    pub const STORE_ERROR: &str = "store_error";
 }
 
 /// Pointer-sized, so `Result<T, Error>` stays small on every happy path (the details are boxed: errors
@@ -55,6 +57,8 @@ pub struct Details {
     pub retry_after: Option<u64>,
     /// Why, for errors that have kinds (`reauthorization_required`: `no_refresh_token`, ...).
     pub reason: Option<&'static str>,
+    /// Constant Contact API errors: `[{error_key, error_message}]`, whatever shape the body had.
+    pub errors: alloc::vec::Vec<(String, String)>,
 }
 
 impl Error {
@@ -69,6 +73,7 @@ impl Error {
             hint: None,
             retry_after: None,
             reason: None,
+            errors: alloc::vec::Vec::new(),
         }))
     }
 

@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod api;
 pub mod authorize;
 pub mod config;
 pub mod device;

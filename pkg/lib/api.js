@@ -4,6 +4,7 @@
 // AbortSignal, Date) on this side.
 import { CtctOAuthError } from "./error.js";
 import { send, sleep } from "./io.js";
+import { makeSession, memoryStore, webStorageStore, kvStore } from "./session.js";
 
 const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
 const JWKS_MAX_AGE_MS = 10 * 60_000; // refetch the key set at most this often...
@@ -52,6 +53,7 @@ export function build(glue) {
     }
   };
   const constants = JSON.parse(glue.__constants());
+  const fetchOf = new WeakMap();
 
   class ConstantContactOAuth {
     #inner;
@@ -64,6 +66,12 @@ export function build(glue) {
       const forModule = isObject && fetchFn !== undefined ? { ...config, fetch: typeof fetchFn === "function" || "not a function" } : config;
       this.#inner = new glue.__Client(json(forModule), inBrowser());
       this.#fetch = fetchFn;
+      fetchOf.set(this, fetchFn);
+    }
+
+    /** A session that keeps this client authorized: see TokenSession. */
+    session(options) {
+      return new TokenSession(this, options);
     }
 
     authorizationUrl(options) {
@@ -181,6 +189,19 @@ export function build(glue) {
       return JSON.parse(this.#inner.verifyClaims(token, json(claimOptions)));
     }
   }
+  const isExpired = (tokenOrSet, options) => {
+    const set = typeof tokenOrSet === "object" && tokenOrSet !== null ? json(tokenOrSet) : undefined;
+    return glue.__isExpired(str(tokenOrSet), set, json(options));
+  };
+  const TokenSession = makeSession({
+    isExpired,
+    sessionError: (kind) => glue.__sessionError(kind),
+    apiError: (status, retryAfter, body) => glue.__apiError(status, retryAfter, body),
+    fail,
+    tokenSetOf: (o) => Object.assign(Object.create(TOKEN_SET), o),
+    fetchOf: (auth) => fetchOf.get(auth),
+  });
+
   for (const sym of INSPECT) {
     Object.defineProperty(ConstantContactOAuth.prototype, sym, {
       value() {
@@ -199,9 +220,10 @@ export function build(glue) {
     decodeAccessToken: (token) => JSON.parse(glue.__decode(str(token), isTokenSet(token))),
     tokenExpiresAt: (token) => glue.__expiresAt(str(token), isTokenSet(token)),
     // A token crosses as itself (the hot path); a token set as JSON.
-    isExpired: (tokenOrSet, options) => {
-      const set = typeof tokenOrSet === "object" && tokenOrSet !== null ? json(tokenOrSet) : undefined;
-      return glue.__isExpired(str(tokenOrSet), set, json(options));
-    },
+    isExpired,
+    TokenSession,
+    memoryStore,
+    webStorageStore,
+    kvStore,
   };
 }

@@ -56,6 +56,22 @@ pub fn to_js(e: Error) -> JsValue {
             set(&details, k, JsValue::from_f64(v as f64));
         }
     }
+    if !e.errors.is_empty() {
+        let list: Array = e
+            .errors
+            .iter()
+            .map(|(k, m)| {
+                let o = Object::new();
+                set(&o, "errorKey", JsValue::from_str(k));
+                set(&o, "errorMessage", JsValue::from_str(m));
+                JsValue::from(o)
+            })
+            .collect();
+        set(&details, "errors", list.into());
+        if let Some((k, _)) = e.errors.first() {
+            set(&details, "errorKey", JsValue::from_str(k));
+        }
+    }
     let code = JsValue::from_str(&e.code);
     let message = JsValue::from_str(&e.message);
     let ctor = ERROR_CLASS.0.try_borrow().ok().and_then(|c| c.clone());

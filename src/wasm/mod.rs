@@ -181,6 +181,33 @@ pub fn is_expired(token: Option<String>, set_json: Option<String>, options: &str
     })
 }
 
+/// Throws the error for a failed Constant Contact API response (`api_error` / `rate_limited`).
+#[wasm_bindgen(js_name = __apiError)]
+pub fn api_error(status: u16, retry_after_header: Option<String>, body: &str) -> JsValue {
+    to_js(crate::api::error(status, retry_after(retry_after_header), body))
+}
+
+/// Errors of the session layer, built here so every message lives in one place.
+#[wasm_bindgen(js_name = __sessionError)]
+pub fn session_error(kind: &str) -> JsValue {
+    let reauth = |reason: &'static str, message: &'static str| {
+        let mut e = Error::new(codes::REAUTHORIZATION_REQUIRED, message);
+        e.reason = Some(reason);
+        e
+    };
+    to_js(match kind {
+        "no_refresh_token" => token::no_refresh_token(),
+        "rotated" => reauth("rotated", "The refresh token was already used (Constant Contact rotates them) and no newer pair was found in the store: another process refreshed without sharing the result. The user must authorize again."),
+        "expired" => reauth("expired", "The refresh token expired (Constant Contact ends refresh tokens unused for 180 days). The user must authorize again."),
+        "revoked" => reauth("revoked", "The session was signed out (its refresh token revoked). The user must authorize again."),
+        "empty" => reauth("no_refresh_token", "The session holds no tokens: call setTokens() with the result of exchangeCode() first."),
+        "store_write" => Error::new(codes::STORE_ERROR, "The new token pair could not be written to the store. It is kept in memory and the write is retried on the next call; fix the store before this process ends, or the pair is lost."),
+        "store_read" => Error::new(codes::STORE_ERROR, "The token store could not be read. Check the store (permissions, quota, network to KV)."),
+        "not_api_url" => Error::config("pathOrUrl", "session.fetch sends the access token only to the Constant Contact API: pass a path such as \"/account/summary\" or a URL under `endpoints.apiBase`."),
+        _ => Error::config("options", "Invalid session options: store must have get/set/delete, strategy is \"check-before-call\" or \"timer\", refreshMarginSeconds a number of seconds."),
+    })
+}
+
 /// `{ "<index>" }` of the key for `kid` in a key set, or undefined.
 #[wasm_bindgen(js_name = __selectKey)]
 pub fn select_key(jwks: &str, kid: Option<String>) -> JsResult<Option<u32>> {
