@@ -58,6 +58,8 @@ export type ErrorCode =
   | "aborted"
   | "expired_token"
   | "reauthorization_required"
+  | "store_error"
+  | "api_error"
   | (string & {});
 
 /** The only error type this package throws. */
@@ -79,8 +81,12 @@ export declare class CtctOAuthError extends Error {
   readonly hint?: string;
   /** Seconds to wait (`rate_limited`), from `Retry-After` when the server sent one. */
   readonly retryAfter?: number;
-  /** Why (`reauthorization_required`): `"no_refresh_token"`, ... */
-  readonly reason?: string;
+  /** Why (`reauthorization_required`): `"rotated"`, `"expired"`, `"revoked"` or `"no_refresh_token"`. */
+  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | (string & {});
+  /** Constant Contact API errors (`api_error`, `rate_limited` from session.fetch), whatever shape the body had. */
+  readonly errors?: { errorKey: string; errorMessage: string }[];
+  /** The first error's key: `"throttled"` or `"quota_exceeded"` for API rate limits. */
+  readonly errorKey?: string;
 }
 
 export interface Pkce {
@@ -252,6 +258,57 @@ export interface VerifyOptions extends RequestOptions {
   requiredScopes?: (Scope | (string & {}))[];
 }
 
+/** What a store holds: versioned, so a newer pair is never overwritten by an older one. */
+export interface StoredSession {
+  version: number;
+  tokens: TokenSet;
+  /** Seconds since 1970 when the refresh token was last used or obtained. */
+  refreshUsedAt?: number;
+}
+
+/** Where a session keeps its tokens: any object with these three async methods. */
+export interface TokenStore {
+  get(): Promise<StoredSession | undefined | null>;
+  set(value: StoredSession): Promise<void>;
+  delete(): Promise<void>;
+}
+
+export declare function memoryStore(): TokenStore;
+/** localStorage or sessionStorage, shared by the tabs of an origin. */
+export declare function webStorageStore(storage: Pick<Storage, "getItem" | "setItem" | "removeItem">, key?: string): TokenStore;
+/** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
+export declare function kvStore(namespace: { get(key: string, type: "json"): Promise<unknown>; put(key: string, value: string): Promise<unknown>; delete(key: string): Promise<unknown> }, key?: string): TokenStore;
+
+export interface SessionOptions {
+  /** Default: memoryStore(). */
+  store?: TokenStore;
+  /** Refresh when the access token expires within this many seconds. Default 300. */
+  refreshMarginSeconds?: number;
+  /** Default "check-before-call"; "timer" also refreshes on a timer (unref'd in Node; not on Workers). */
+  strategy?: "check-before-call" | "timer";
+  /** Seconds since 1970; for tests. Default: the system clock. */
+  clock?: () => number;
+}
+
+/** Keeps one Constant Contact authorization alive. */
+export declare class TokenSession {
+  private constructor();
+  /** Stores a token set (from exchangeCode or the device flow) as the current pair. */
+  setTokens(tokens: TokenSet): Promise<void>;
+  /** The current token set. */
+  tokens(): Promise<TokenSet>;
+  /** A valid access token: refreshed once (for all concurrent callers) when it expires within the margin. */
+  accessToken(): Promise<string>;
+  /** fetch for the API: paths get apiBase, the Bearer token and JSON headers; a 401 refreshes once and retries once. */
+  fetch(pathOrUrl: string | URL, init?: Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null }): Promise<Response>;
+  /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
+  onTokens(listener: (tokens: TokenSet) => void): () => void;
+  /** `warnings` include `refresh_token_idle: ...` when the refresh token nears Constant Contact's 180-day idle limit. */
+  status(): Promise<{ expiresAt?: number; refreshTokenIdleDays: number; warnings: string[] }>;
+  /** Forgets the tokens; with `revoke: true` also revokes the refresh token at Constant Contact. */
+  signOut(options?: { revoke?: boolean }): Promise<void>;
+}
+
 export declare class ConstantContactOAuth {
   constructor(config: ClientConfig);
   /** The URL to send the user to, with the `state` (and PKCE verifier) to keep. */
@@ -275,6 +332,8 @@ export declare class ConstantContactOAuth {
   revoke(token: string, tokenTypeHint?: "refresh_token" | "access_token", options?: RequestOptions): Promise<void>;
   /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
+  /** A session that keeps this client authorized. */
+  session(options?: SessionOptions): TokenSession;
   /** The configuration with the secret redacted. */
   toJSON(): { clientId: string; clientSecret?: "[redacted]"; redirectUri?: string; scopes: string[]; endpoints: Endpoints };
   free(): void;

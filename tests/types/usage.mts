@@ -4,6 +4,7 @@ import {
   ConstantContactOAuth, CtctOAuthError, ENDPOINTS, SCOPES, createPkce, generateState,
   decodeAccessToken, tokenExpiresAt, isExpired,
   type AccessTokenClaims, type TokenSet, type RedirectResult, type ErrorCode,
+  memoryStore, webStorageStore, type TokenSession,
 } from "ctct-oauth";
 
 const token: string = ENDPOINTS.token;
@@ -65,5 +66,20 @@ async function flows(): Promise<void> {
   void [rt, w];
 }
 void flows;
+
+async function sessions(): Promise<void> {
+  const session: TokenSession = auth.session({ store: webStorageStore(localStorage, "ctct"), refreshMarginSeconds: 300, strategy: "timer" });
+  const other = auth.session({ store: memoryStore() });
+  const at: string = await session.accessToken();
+  const res: Response = await session.fetch("/contacts", { method: "POST", body: { email_address: { address: "a@b.c" } } });
+  const off = session.onTokens((t: TokenSet) => void t.expiresAt);
+  off();
+  const { warnings } = await session.status();
+  await other.signOut({ revoke: true });
+  // @ts-expect-error the strategy is one of two
+  auth.session({ strategy: "sometimes" });
+  void [at, res, warnings];
+}
+void sessions;
 auth.free();
 export { scopes, method, state, exp, cid, expired };
