@@ -288,6 +288,8 @@ export interface SessionOptions {
   strategy?: "check-before-call" | "timer";
   /** Seconds since 1970; for tests. Default: the system clock. */
   clock?: () => number;
+  /** The Web Locks name that serialises refreshes across tabs. Default: per token endpoint and client id. */
+  lockName?: string;
 }
 
 /** Keeps one Constant Contact authorization alive. */

@@ -105,9 +105,10 @@ export function makeSession(deps) {
     #listeners = new Set();
     #timer;
     #config;
+    #lockName;
 
     constructor(auth, options = {}) {
-      const { store = memoryStore(), refreshMarginSeconds = 300, strategy = "check-before-call", clock, ...unknown } = options ?? {};
+      const { store = memoryStore(), refreshMarginSeconds = 300, strategy = "check-before-call", clock, lockName, ...unknown } = options ?? {};
       const validStore = store && ["get", "set", "delete"].every((m) => typeof store[m] === "function");
       if (Object.keys(unknown).length || !validStore || !(refreshMarginSeconds >= 0) || !["check-before-call", "timer"].includes(strategy) || (clock !== undefined && typeof clock !== "function")) {
         throw sessionError("options");
@@ -119,6 +120,7 @@ export function makeSession(deps) {
       this.#strategy = strategy === "timer" && isWorkers() ? "check-before-call" : strategy;
       this.#clock = clock ?? (() => Math.floor(Date.now() / 1000));
       this.#config = auth.toJSON();
+      this.#lockName = typeof lockName === "string" ? lockName : `ctct-oauth ${this.#config.endpoints.token} ${this.#config.clientId}`;
     }
 
     #due(record) {
@@ -197,7 +199,17 @@ export function makeSession(deps) {
       return this.#inflight;
     }
 
-    async #refresh(staleAccessToken) {
+    /**
+     * Where the Web Locks API exists (browsers), the refresh runs under a lock shared by every tab of the
+     * origin: a second tab waits, then finds the first tab's pair in the store and adopts it.
+     */
+    #refresh(staleAccessToken) {
+      const locks = globalThis.navigator?.locks;
+      if (typeof locks?.request === "function") return locks.request(this.#lockName, () => this.#refreshLocked(staleAccessToken));
+      return this.#refreshLocked(staleAccessToken);
+    }
+
+    async #refreshLocked(staleAccessToken) {
       const record = this.#record;
       // Another tab, process or isolate may have refreshed already: adopt its newer pair instead.
       const stored = await this.#read();
