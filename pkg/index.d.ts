@@ -299,8 +299,11 @@ export declare class TokenSession {
   setTokens(tokens: TokenSet): Promise<void>;
   /** The current token set. */
   tokens(): Promise<TokenSet>;
-  /** A valid access token: refreshed once (for all concurrent callers) when it expires within the margin. */
-  accessToken(): Promise<string>;
+  /**
+   * A valid access token: refreshed once (for all concurrent callers) when it expires within the margin.
+   * `{ refused }`: the API refused this token (a 401); refresh unless it was already replaced.
+   */
+  accessToken(options?: { refused?: string }): Promise<string>;
   /** fetch for the API: paths get apiBase, the Bearer token and JSON headers; a 401 refreshes once and retries once. */
   fetch(pathOrUrl: string | URL, init?: Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null }): Promise<Response>;
   /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
@@ -310,6 +313,28 @@ export declare class TokenSession {
   /** Forgets the tokens; with `revoke: true` also revokes the refresh token at Constant Contact. */
   signOut(options?: { revoke?: boolean }): Promise<void>;
 }
+
+/**
+ * A Cloudflare Durable Object that owns one Constant Contact account's tokens for every isolate: refreshes
+ * are serialised by the object and the pair kept in its transactional storage. Export it from your Worker
+ * (`export { TokenBroker } from "ctct-oauth"`) and bind it in wrangler.toml; it reads CTCT_CLIENT_ID,
+ * CTCT_CLIENT_SECRET and optionally CTCT_ENDPOINTS (JSON) from env.
+ */
+export declare class TokenBroker {
+  constructor(state: { storage: { get(key: string): Promise<unknown>; put(key: string, value: unknown): Promise<void>; delete(key: string): Promise<unknown> } }, env: Record<string, unknown>);
+  fetch(request: Request): Promise<Response>;
+}
+
+/** The calling side of a TokenBroker: a session whose tokens live in the Durable Object. */
+export interface BrokerSession {
+  accessToken(options?: { refused?: string }): Promise<string>;
+  setTokens(tokens: TokenSet): Promise<void>;
+  signOut(options?: { revoke?: boolean }): Promise<void>;
+  fetch(pathOrUrl: string | URL, init?: Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null }): Promise<Response>;
+}
+
+/** A session answered by the TokenBroker behind `stub` (`env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName(accountId))`). */
+export declare function brokerSession(stub: { fetch(input: string, init?: RequestInit): Promise<Response> }, options?: { apiBase?: string; fetch?: typeof fetch }): BrokerSession;
 
 export declare class ConstantContactOAuth {
   constructor(config: ClientConfig);

@@ -5,6 +5,7 @@
 import { CtctOAuthError } from "./error.js";
 import { send, sleep } from "./io.js";
 import { makeSession, memoryStore, webStorageStore, kvStore } from "./session.js";
+import { makeBroker } from "./broker.js";
 
 const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
 const JWKS_MAX_AGE_MS = 10 * 60_000; // refetch the key set at most this often...
@@ -202,6 +203,12 @@ export function build(glue) {
     fetchOf: (auth) => fetchOf.get(auth),
   });
 
+  const { TokenBroker, brokerSession } = makeBroker({
+    ConstantContactOAuth,
+    CtctOAuthError,
+    deps: { apiBase: constants.endpoints.apiBase, fail, sessionError: (kind) => glue.__sessionError(kind), apiError: (status, retryAfter, body) => glue.__apiError(status, retryAfter, body) },
+  });
+
   for (const sym of INSPECT) {
     Object.defineProperty(ConstantContactOAuth.prototype, sym, {
       value() {
@@ -222,6 +229,8 @@ export function build(glue) {
     // A token crosses as itself (the hot path); a token set as JSON.
     isExpired,
     TokenSession,
+    TokenBroker,
+    brokerSession,
     memoryStore,
     webStorageStore,
     kvStore,

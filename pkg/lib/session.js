@@ -14,6 +14,7 @@ export function memoryStore() {
       return record && structuredClone(record);
     },
     async set(value) {
+      if (record && record.version > value.version) return; // never overwrite a newer pair
       record = structuredClone(value);
     },
     async delete() {
@@ -43,13 +44,17 @@ export function webStorageStore(storage, key = "ctct-oauth") {
   };
 }
 
-/** Cloudflare Workers KV. KV is eventually consistent and has no compare-and-swap: for several isolates use the TokenBroker Durable Object. */
+/**
+ * Cloudflare Workers KV. KV is eventually consistent and has no compare-and-swap, so the version check
+ * narrows but cannot close the race between isolates: for several isolates use the TokenBroker.
+ */
 export function kvStore(namespace, key = "ctct-oauth") {
+  const read = async () => (await namespace.get(key, "json")) ?? undefined;
   return {
-    async get() {
-      return (await namespace.get(key, "json")) ?? undefined;
-    },
+    get: read,
     async set(value) {
+      const current = await read();
+      if (current && current.version > value.version) return;
       await namespace.put(key, JSON.stringify(value));
     },
     async delete() {
@@ -82,6 +87,37 @@ function inTokenLane(key, call) {
   lanes.set(key, free);
   free.then(() => lanes.get(key) === free && lanes.delete(key));
   return run;
+}
+
+/**
+ * A Constant Contact API call: the path prefixed with apiBase (the Bearer token is only ever sent there),
+ * the token and JSON headers added (only headers CC's CORS allows), a 401 answered by one refresh and one
+ * retry, and a failure turned into `rate_limited` / `api_error`. `token(refused?)` provides the token.
+ */
+export async function apiFetch({ base, fetchFn, token, fail, sessionError, apiError }, pathOrUrl, init = {}) {
+  const root = base.replace(/\/+$/, "");
+  const url = typeof pathOrUrl === "string" && pathOrUrl.startsWith("/") ? root + pathOrUrl : String(pathOrUrl);
+  if (!(url === root || url.startsWith(`${root}/`) || url.startsWith(`${root}?`))) throw sessionError("not_api_url");
+  const send = async (bearer) => {
+    const headers = new Headers(init.headers);
+    headers.set("authorization", `Bearer ${bearer}`);
+    if (!headers.has("accept")) headers.set("accept", "application/json");
+    let { body } = init;
+    if (body !== undefined && body !== null && typeof body === "object" && Object.getPrototypeOf(body) === Object.prototype) body = JSON.stringify(body);
+    if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+    try {
+      return await (fetchFn ?? globalThis.fetch)(url, { ...init, headers, body });
+    } catch (cause) {
+      const e = fail(init.signal?.aborted ? "aborted" : "network");
+      Object.defineProperty(e, "cause", { value: cause, enumerable: false });
+      throw e;
+    }
+  };
+  const first = await token();
+  let res = await send(first);
+  if (res.status === 401) res = await send(await token(first));
+  if (res.ok) return res;
+  throw apiError(res.status, res.headers.get("retry-after") ?? undefined, await res.text());
 }
 
 /**
@@ -257,9 +293,14 @@ export function makeSession(deps) {
       return tokenSetOf((await this.#current()).tokens);
     }
 
-    /** A valid access token: refreshed first when it expires within the margin, once for all concurrent callers. */
-    async accessToken() {
+    /**
+     * A valid access token: refreshed first when it expires within the margin, once for all concurrent
+     * callers. `{ refused: token }`: the API refused that token (a 401), so refresh unless it was already
+     * replaced.
+     */
+    async accessToken({ refused } = {}) {
       const record = await this.#current();
+      if (refused !== undefined && record.tokens.accessToken === refused) return (await this.#refreshOnce(refused)).tokens.accessToken;
       if (!this.#due(record)) return record.tokens.accessToken;
       return (await this.#refreshOnce()).tokens.accessToken;
     }
@@ -283,38 +324,10 @@ export function makeSession(deps) {
 
     /**
      * fetch for the Constant Contact API: paths are prefixed with apiBase, the Bearer token and JSON
-     * headers added (only headers CC's CORS allows), a 401 refreshes once and retries once, and failures
-     * become `rate_limited` (with errorKey) or `api_error` (with errors).
+     * headers added, a 401 refreshes once and retries once, and failures become typed errors.
      */
-    async fetch(pathOrUrl, init = {}) {
-      const base = this.#config.endpoints.apiBase.replace(/\/+$/, "");
-      const url = typeof pathOrUrl === "string" && pathOrUrl.startsWith("/") ? base + pathOrUrl : String(pathOrUrl);
-      if (!(url === base || url.startsWith(`${base}/`) || url.startsWith(`${base}?`))) throw sessionError("not_api_url");
-      const fetchFn = fetchOf(this.#auth) ?? globalThis.fetch;
-      const send = async (token) => {
-        const headers = new Headers(init.headers);
-        headers.set("authorization", `Bearer ${token}`);
-        if (!headers.has("accept")) headers.set("accept", "application/json");
-        let { body } = init;
-        if (body !== undefined && body !== null && typeof body === "object" && Object.getPrototypeOf(body) === Object.prototype) body = JSON.stringify(body);
-        if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
-        try {
-          return await fetchFn(url, { ...init, headers, body });
-        } catch (cause) {
-          const e = fail(init.signal?.aborted ? "aborted" : "network");
-          Object.defineProperty(e, "cause", { value: cause, enumerable: false });
-          throw e;
-        }
-      };
-      const token = await this.accessToken();
-      let res = await send(token);
-      if (res.status === 401) {
-        const current = this.#record.tokens.accessToken;
-        const fresh = current !== token ? this.#record : await this.#refreshOnce(token);
-        res = await send(fresh.tokens.accessToken);
-      }
-      if (res.ok) return res;
-      throw apiError(res.status, res.headers.get("retry-after") ?? undefined, await res.text());
+    fetch(pathOrUrl, init) {
+      return apiFetch({ base: this.#config.endpoints.apiBase, fetchFn: fetchOf(this.#auth), token: (refused) => this.accessToken({ refused }), fail, sessionError, apiError }, pathOrUrl, init);
     }
 
     /** Forgets the tokens (and revokes the refresh token at Constant Contact with `{ revoke: true }`). */

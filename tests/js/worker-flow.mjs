@@ -1,5 +1,5 @@
 // A Worker doing the confidential flow: the secret comes from an env binding, never from the browser.
-import { ConstantContactOAuth } from "ctct-oauth";
+import { ConstantContactOAuth, kvStore } from "ctct-oauth";
 
 export default {
   async fetch(request, env) {
@@ -19,6 +19,15 @@ export default {
         const next = await auth.refresh(tokens);
         const claims = await auth.verifyAccessToken(next.accessToken);
         return Response.json({ ok: true, rotated: next.refreshToken !== tokens.refreshToken, clientId: claims.clientId, expiresAt: next.expiresAt === claims.exp });
+      }
+      if (url.pathname === "/kv") {
+        // Tokens kept in Workers KV: one session writes, a fresh one (another request, another isolate) reads.
+        const tokens = await request.json();
+        await auth.session({ store: kvStore(env.TOKENS, "account-1") }).setTokens(tokens);
+        const again = await auth.session({ store: kvStore(env.TOKENS, "account-1") }).tokens();
+        await kvStore(env.TOKENS, "account-1").set({ version: 0, tokens: { accessToken: "older" } }); // refused: older
+        const stored = await env.TOKENS.get("account-1", "json");
+        return Response.json({ ok: true, same: again.refreshToken === tokens.refreshToken, version: stored.version, kept: stored.tokens.accessToken === tokens.accessToken });
       }
       return new Response("not found", { status: 404 });
     } catch (e) {

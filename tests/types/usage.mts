@@ -4,7 +4,7 @@ import {
   ConstantContactOAuth, CtctOAuthError, ENDPOINTS, SCOPES, createPkce, generateState,
   decodeAccessToken, tokenExpiresAt, isExpired,
   type AccessTokenClaims, type TokenSet, type RedirectResult, type ErrorCode,
-  memoryStore, webStorageStore, type TokenSession,
+  memoryStore, webStorageStore, type TokenSession, brokerSession, TokenBroker,
 } from "ctct-oauth";
 
 const token: string = ENDPOINTS.token;
@@ -81,5 +81,10 @@ async function sessions(): Promise<void> {
   void [at, res, warnings];
 }
 void sessions;
+
+declare const stub: { fetch(input: string, init?: RequestInit): Promise<Response> };
+const viaBroker = brokerSession(stub);
+void viaBroker.fetch("/account/summary").then((r: Response) => r.status);
+void TokenBroker;
 auth.free();
 export { scopes, method, state, exp, cid, expired };
