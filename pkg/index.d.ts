@@ -274,8 +274,10 @@ export interface TokenStore {
 }
 
 export declare function memoryStore(): TokenStore;
-/** localStorage or sessionStorage, shared by the tabs of an origin. */
+/** localStorage or sessionStorage. For several tabs prefer indexedDbStore (browsers may sync localStorage between tabs late). */
 export declare function webStorageStore(storage: Pick<Storage, "getItem" | "setItem" | "removeItem">, key?: string): TokenStore;
+/** IndexedDB, consistent across the tabs of an origin: the store for sessions shared by several tabs. */
+export declare function indexedDbStore(key?: string, options?: { database?: string }): TokenStore;
 /** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
 export declare function kvStore(namespace: { get(key: string, type: "json"): Promise<unknown>; put(key: string, value: string): Promise<unknown>; delete(key: string): Promise<unknown> }, key?: string): TokenStore;
 

@@ -4,7 +4,7 @@
 // AbortSignal, Date) on this side.
 import { CtctOAuthError } from "./error.js";
 import { send, sleep } from "./io.js";
-import { makeSession, memoryStore, webStorageStore, kvStore } from "./session.js";
+import { makeSession, memoryStore, webStorageStore, indexedDbStore, kvStore } from "./session.js";
 import { makeBroker } from "./broker.js";
 
 const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
@@ -233,6 +233,7 @@ export function build(glue) {
     brokerSession,
     memoryStore,
     webStorageStore,
+    indexedDbStore,
     kvStore,
   };
 }
