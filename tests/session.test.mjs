@@ -255,3 +255,14 @@ test("the refresh token's idle age is tracked, with a warning near the 180-day l
   assert.match(status.warnings[0], /^refresh_token_idle/);
   assert.equal(decodeAccessToken((await session.tokens()).accessToken).clientId, CLIENTS.confidential.id);
 });
+
+test("a refresh token refused after 180 idle days is reported as expired", async () => {
+  const auth = client();
+  const tokens = await tokensFor(auth);
+  await auth.revoke(tokens.refreshToken); // the server now refuses it, as Constant Contact does after 180 idle days
+  let now = Math.floor(Date.now() / 1000);
+  const session = auth.session({ clock: () => now });
+  await session.setTokens(expired(tokens));
+  now += 181 * 86400;
+  await rejects(session.accessToken(), "reauthorization_required", (e) => assert.equal(e.reason, "expired"));
+});
