@@ -204,6 +204,7 @@ export async function startAuthServer(options = {}) {
         return false;
       }
       const allowed = new Set([...client.redirectUris.map((u) => URL.parse(u)?.origin), ...(options.corsOrigins ?? [])]);
+      // corsOrigins also admit the public device client, which has no redirect URIs.
       return client.clientAuthMethod === "none" && allowed.has(requestOrigin);
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -11,7 +11,9 @@ export async function startDemo({ port = 8080, authzPort = 4455 } = {}) {
     "/www/local-config.json": () => ({ clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id }),
   });
   const webPort = new URL(web.url).port;
-  authz = await startAuthServer({ port: authzPort, redirectUris: [`http://127.0.0.1:${webPort}/www/`, `http://localhost:${webPort}/www/`] });
+  const origins = [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
+  // corsOrigins: the page also runs the device flow (for the tour), so the device client allows its origin.
+  authz = await startAuthServer({ port: authzPort, redirectUris: origins.map((o) => `${o}/www/`), corsOrigins: origins });
   return {
     url: `${web.url}/www/`,
     authz,

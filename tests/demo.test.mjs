@@ -54,7 +54,28 @@ test("signs in through the local server and shows the claims; a tampered state i
   await page.waitForFunction(() => /Signed in/.test(document.querySelector("#redirectResult")?.textContent ?? ""), null, { timeout: 15_000 });
   assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.equal(await page.isHidden("#error"), true);
+  await page.waitForSelector("#sessionCard:not([hidden])");
+  assert.match(await page.textContent("#tokenSet"), /access token.*…/s, "tokens are shown redacted");
   await shot("demo-signed-in");
+
+  // Refresh now: a new access token, through the session (stored before use).
+  const before = await page.inputValue("#token");
+  const refreshes = (await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).tokenByGrant.refresh_token ?? 0;
+  await page.click("#refreshNow");
+  await page.waitForFunction((t) => document.querySelector("#token").value !== t, before);
+  assert.equal((await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).tokenByGrant.refresh_token, refreshes + 1);
+
+  // Call API: the account summary through session.fetch.
+  await page.click("#callApi");
+  await page.waitForSelector("#apiResult:not([hidden])");
+  assert.match(await page.textContent("#apiResult"), /"contact_email": "owner@example.com"/);
+  await shot("demo-api");
+
+  // Revoke and sign out.
+  await page.click("#signOut");
+  await page.waitForSelector("#sessionCard", { state: "hidden" });
+  assert.match(await page.textContent("#redirectResult"), /Signed out/);
+  assert.equal((await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).revoke, 1);
   await page.click("#build");
   await open(`${demo.url}?code=Wdvjb7a8T3Y4uSk&state=tampered`);
   assert.equal(await page.textContent("#errCode"), "state_mismatch");
@@ -71,5 +92,42 @@ test("decodes a sample token and explains a pasted code", async () => {
   await page.click("#decodeBtn");
   assert.equal(await page.textContent("#errCode"), "authorization_code_not_token");
   assert.match(await page.textContent("#errMessage"), /Exchange the code first/);
-  assert.deepEqual(errors, [], "no console errors");
+  assert.deepEqual(errors, [], `no console errors: ${errors.join(" | ")}`);
+});
+
+test("device flow: approved from a second page; the first shows the device connected", async () => {
+  await open();
+  await page.click("#deviceStart");
+  await page.waitForSelector("#deviceOut:not([hidden])");
+  const userCode = await page.textContent("#userCode");
+  assert.match(userCode, /^[A-Z]{4}-[A-Z]{4}$/);
+  await shot("demo-device-waiting");
+  const approver = await browser.newPage();
+  await approver.goto(await page.getAttribute("#deviceLink", "href")); // the complete URI: the code is filled in and submitted
+  await approver.waitForSelector("button[form='op.deviceConfirmForm']:not([name])");
+  assert.match(await approver.textContent("main"), new RegExp(userCode));
+  await approver.click("button[form='op.deviceConfirmForm']:not([name])");
+  await approver.waitForSelector("#sign-in");
+  await approver.click("#sign-in");
+  await approver.click("#allow");
+  await approver.waitForSelector("text=Device connected");
+  await approver.close();
+  await page.waitForFunction(() => document.querySelector("#deviceStatus").textContent === "Device connected.", null, { timeout: 20_000 });
+  assert.match(await page.textContent("#claims"), /cc-device/);
+  await shot("demo-device-connected");
+});
+
+test("denied consent is shown as access_denied with what to do", async () => {
+  await open();
+  await page.check("#promptLogin"); // the server remembers the earlier sign-in; prompt=login asks again
+  await page.click("#build");
+  assert.match(await page.textContent("#authUrl"), /&prompt=login/);
+  await page.click("#authLink");
+  await page.click("#sign-in");
+  await page.click("#deny");
+  await page.waitForSelector("#error:not([hidden])");
+  assert.equal(await page.textContent("#errCode"), "access_denied");
+  assert.match(await page.textContent("#errMessage"), /declined/);
+  await shot("demo-denied");
+  assert.deepEqual(errors, [], `no console errors: ${errors.join(" | ")}`);
 });

@@ -266,3 +266,14 @@ test("a refresh token refused after 180 idle days is reported as expired", async
   now += 181 * 86400;
   await rejects(session.accessToken(), "reauthorization_required", (e) => assert.equal(e.reason, "expired"));
 });
+
+test("signOut on a session that has not loaded yet still revokes what the store holds", async () => {
+  await admin("reset");
+  const auth = client();
+  const tokens = await tokensFor(auth);
+  const store = memoryStore();
+  await auth.session({ store }).setTokens(tokens);
+  await auth.session({ store }).signOut({ revoke: true }); // a fresh session object, as a page reload has
+  assert.equal((await stats()).revoke, 1);
+  await rejects(auth.refresh(tokens), "invalid_grant");
+});

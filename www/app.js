@@ -1,5 +1,5 @@
 // The demo: each control calls one function of the package and shows the result or the error.
-import { ConstantContactOAuth, CtctOAuthError, SCOPES, decodeAccessToken } from "ctct-oauth";
+import { ConstantContactOAuth, CtctOAuthError, SCOPES, decodeAccessToken, indexedDbStore } from "ctct-oauth";
 
 const $ = (id) => document.getElementById(id);
 const KEY = "ctct-demo-pending";
@@ -7,7 +7,6 @@ const KEY = "ctct-demo-pending";
 const local = await fetch("local-config.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
 $("server").textContent = local ? `the local test server (${local.endpoints.issuer})` : "Constant Contact (production)";
 if (local) $("clientId").value = local.clientId;
-
 for (const s of SCOPES.filter((s) => s !== "offline_access")) {
   $("scopes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${s}" ${s === "contact_data" || s === "account_read" ? "checked" : ""}> ${s}</label>`);
 }
@@ -22,31 +21,128 @@ function showError(e) {
 function clearError() {
   $("error").hidden = true;
 }
-function client() {
-  const scopes = [...document.querySelectorAll("#scopes input:checked")].map((i) => i.value);
-  const where = local ? { endpoints: local.endpoints, allowInsecureLoopback: true } : {};
-  return new ConstantContactOAuth({ clientId: $("clientId").value.trim(), redirectUri: $("redirectUri").value.trim(), scopes, ...where });
-}
-
-$("build").onclick = () => {
+/** Runs an action, showing its error. */
+const act = (fn) => async () => {
   clearError();
   try {
-    const r = client().authorizationUrl({ prompt: $("promptLogin").checked ? "login" : undefined });
-    sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
-    $("authOut").hidden = false;
-    $("authLink").href = r.url;
-    $("authUrl").textContent = r.url;
-    $("authState").textContent = r.state;
-    $("authChallenge").textContent = r.codeChallenge;
-    $("authVerifier").textContent = r.codeVerifier.slice(0, 8) + "…";
+    await fn();
   } catch (e) {
     showError(e);
   }
 };
 
+function client(clientId = $("clientId").value.trim()) {
+  const scopes = [...document.querySelectorAll("#scopes input:checked")].map((i) => i.value);
+  const where = local ? { endpoints: local.endpoints, allowInsecureLoopback: true } : {};
+  return new ConstantContactOAuth({ clientId, redirectUri: $("redirectUri").value.trim(), scopes, ...where });
+}
+// The session that keeps the user signed in: tokens in IndexedDB, refreshed once when due.
+const session = () => client().session({ store: indexedDbStore("ctct-demo") });
+
+$("build").onclick = act(() => {
+  const r = client().authorizationUrl({ prompt: $("promptLogin").checked ? "login" : undefined });
+  sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
+  $("authOut").hidden = false;
+  $("authLink").href = r.url;
+  $("authUrl").textContent = r.url;
+  $("authState").textContent = r.state;
+  $("authChallenge").textContent = r.codeChallenge;
+  $("authVerifier").textContent = r.codeVerifier.slice(0, 8) + "…";
+});
+
+// ---- the signed-in view: the token set, redacted, with copy buttons and a countdown ----
+const redact = (t) => (t ? `${t.slice(0, 8)}…${t.slice(-4)}` : "—");
+let ticker;
+async function showSession() {
+  let tokens;
+  try {
+    tokens = await session().tokens();
+  } catch {
+    $("sessionCard").hidden = true;
+    return;
+  }
+  $("sessionCard").hidden = false;
+  const rows = [
+    ["access token", redact(tokens.accessToken), tokens.accessToken],
+    ["refresh token", redact(tokens.refreshToken), tokens.refreshToken],
+    ["expires", new Date(tokens.expiresAt * 1000).toLocaleString()],
+    ["scopes", tokens.scopes.join(" ")],
+  ];
+  $("tokenSet").tBodies[0].replaceChildren(
+    ...rows.map(([k, shown, secret]) => {
+      const tr = document.createElement("tr");
+      const value = Object.assign(document.createElement("td"), { textContent: shown });
+      if (secret) {
+        const copy = Object.assign(document.createElement("button"), { textContent: "Copy", className: "copy secondary" });
+        copy.onclick = () => navigator.clipboard?.writeText(secret).then(() => (copy.textContent = "Copied"));
+        value.append(copy);
+      }
+      tr.append(Object.assign(document.createElement("td"), { textContent: k }), value);
+      return tr;
+    }),
+  );
+  clearInterval(ticker);
+  const tick = () => {
+    const left = tokens.expiresAt - Math.floor(Date.now() / 1000);
+    $("countdownTop").textContent = left > 0 ? `Access token expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s` : "Access token expired: the next call refreshes it";
+  };
+  tick();
+  ticker = setInterval(tick, 1000);
+  $("token").value = tokens.accessToken;
+  showClaims(tokens.accessToken);
+}
+
+$("refreshNow").onclick = act(async () => {
+  const s = session();
+  const { accessToken } = await s.tokens();
+  await s.accessToken({ refused: accessToken }); // refresh now, once, stored before use
+  await showSession();
+});
+$("callApi").onclick = act(async () => {
+  const res = await session().fetch("/account/summary");
+  $("apiResult").hidden = false;
+  $("apiResult").textContent = JSON.stringify(await res.json(), null, 2);
+});
+$("signOut").onclick = act(async () => {
+  await session().signOut({ revoke: true });
+  $("sessionCard").hidden = true;
+  $("apiResult").hidden = true;
+  $("claimsOut").hidden = true;
+  $("token").value = "";
+  $("redirectOut").hidden = false;
+  $("redirectResult").textContent = "Signed out: the refresh token was revoked at the server.";
+});
+
+// ---- the device flow ----
+let deviceAbort;
+$("deviceStart").onclick = act(async () => {
+  const auth = client(local?.deviceClientId ?? $("clientId").value.trim());
+  const device = await auth.startDeviceAuthorization();
+  deviceAbort = new AbortController();
+  $("deviceOut").hidden = false;
+  $("deviceCancel").hidden = false;
+  $("deviceLink").href = device.verificationUriComplete ?? device.verificationUri;
+  $("deviceLink").textContent = device.verificationUri;
+  $("userCode").textContent = device.userCode;
+  $("deviceStatus").textContent = "Waiting for approval…";
+  try {
+    const tokens = await auth.pollDeviceAuthorization(device, {
+      signal: deviceAbort.signal,
+      onPending: ({ attempts, interval }) => ($("deviceStatus").textContent = `Waiting for approval… (checked ${attempts}×, every ${interval} s)`),
+    });
+    $("deviceStatus").textContent = "Device connected.";
+    await auth.session({ store: indexedDbStore("ctct-demo-device") }).setTokens(tokens);
+    $("token").value = tokens.accessToken;
+    showClaims(tokens.accessToken);
+  } finally {
+    $("deviceCancel").hidden = true;
+  }
+});
+$("deviceCancel").onclick = () => deviceAbort?.abort();
+
+// ---- decoding any token ----
 let timer;
 function showClaims(token) {
-  clearError();
   clearInterval(timer);
   try {
     const c = decodeAccessToken(token);
@@ -72,10 +168,11 @@ function showClaims(token) {
     showError(e);
   }
 }
-$("decodeBtn").onclick = () => showClaims($("token").value.trim());
+$("decodeBtn").onclick = () => (clearError(), showClaims($("token").value.trim()));
 
 // A token shaped like Constant Contact's, unsigned: enough to see what decoding gives.
 $("sample").onclick = () => {
+  clearError();
   const b64 = (o) => btoa(JSON.stringify(o)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   const now = Math.floor(Date.now() / 1000);
   const payload = {
@@ -101,9 +198,8 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
     if (r.type === "code") {
       $("redirectResult").textContent = "Authorization code received and state verified; exchanging it with the stored code verifier…";
       const tokens = await auth.exchangeCode(r.code, { codeVerifier: pending.codeVerifier });
+      await session().setTokens(tokens);
       $("redirectResult").textContent = `Signed in: access token until ${new Date(tokens.expiresAt * 1000).toLocaleString()}, ${tokens.refreshToken ? "with" : "without"} a refresh token. Its claims are below.`;
-      $("token").value = tokens.accessToken;
-      showClaims(tokens.accessToken);
     } else {
       $("redirectResult").textContent = `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
     }
@@ -113,6 +209,7 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
   }
   history.replaceState(null, "", location.pathname);
 }
+await showSession();
 
 // Handlers are attached and the redirect (if any) is handled: tests wait for this.
 document.body.dataset.ready = "true";

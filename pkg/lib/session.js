@@ -382,7 +382,9 @@ export function makeSession(deps) {
     /** Forgets the tokens (and revokes the refresh token at Constant Contact with `{ revoke: true }`). */
     async signOut({ revoke = false } = {}) {
       clearTimeout(this.#timer);
-      const rt = this.#record?.tokens?.refreshToken;
+      // A session that has not loaded yet still signs out what the store holds.
+      const record = this.#record ?? (await this.#read().catch(() => undefined));
+      const rt = record?.tokens?.refreshToken;
       this.#signedOut = true;
       this.#record = undefined;
       this.#pendingWrite = null;
