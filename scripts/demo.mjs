@@ -1,15 +1,18 @@
 // The demo: the local Constant Contact-compatible authorization server and the www/ page, on 127.0.0.1.
-// The page reads /www/local-config.json (served here) to use the local server; without it, it targets
-// the real Constant Contact. Used by scripts/demo.sh and by tests/demo.test.mjs.
+// The page reads /www/local-config.json (served here). With CTCT_CLIENT_ID set, no local server is
+// started and the page uses the real Constant Contact with that client id (a PKCE application whose
+// registered redirect URI is this page, e.g. http://localhost:8080/www/). Used by scripts/demo.sh and
+// tests/demo.test.mjs.
 import { serveStatic } from "./static-server.mjs";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 
-export async function startDemo({ port = 8080, authzPort = 4455 } = {}) {
+export async function startDemo({ port = 8080, authzPort = 4455, clientId } = {}) {
   const root = new URL("..", import.meta.url).pathname;
   let authz;
   const web = await serveStatic(root, port, {
-    "/www/local-config.json": () => ({ clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id }),
+    "/www/local-config.json": () => (clientId ? { clientId } : { clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id }),
   });
+  if (clientId) return { url: `${web.url}/www/`, authz: null, close: () => web.close() };
   const webPort = new URL(web.url).port;
   const origins = [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
   // corsOrigins: the page also runs the device flow (for the tour), so the device client allows its origin.
@@ -19,18 +22,26 @@ export async function startDemo({ port = 8080, authzPort = 4455 } = {}) {
     authz,
     close: async () => {
       await web.close();
-      await authz.close();
+      await authz?.close();
     },
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const demo = await startDemo({ port: Number(process.env.PORT ?? 8080), authzPort: Number(process.env.AUTHZ_PORT ?? 4455) });
-  console.log(`
+  const demo = await startDemo({ port: Number(process.env.PORT ?? 8080), authzPort: Number(process.env.AUTHZ_PORT ?? 4455), clientId: process.env.CTCT_CLIENT_ID });
+  console.log(
+    demo.authz
+      ? `
   ctct-oauth demo:                  ${demo.url}
   local authorization server:       ${demo.authz.issuer}
   sign in with any user name (e.g. owner@example.com); Ctrl-C stops both.
-`);
+`
+      : `
+  ctct-oauth demo:                  ${demo.url}
+  against the real Constant Contact with client id ${process.env.CTCT_CLIENT_ID}
+  (its registered redirect URI must be this page's URL). Ctrl-C stops it.
+`,
+  );
   const stop = () => demo.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

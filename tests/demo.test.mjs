@@ -131,3 +131,20 @@ test("denied consent is shown as access_denied with what to do", async () => {
   await shot("demo-denied");
   assert.deepEqual(errors, [], `no console errors: ${errors.join(" | ")}`);
 });
+
+test("with CTCT_CLIENT_ID the demo targets the real Constant Contact (no local server)", async () => {
+  const real = await startDemo({ port: 0, clientId: "0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11" });
+  try {
+    const p = await browser.newPage();
+    await p.goto(real.url);
+    await p.waitForSelector("body[data-ready]");
+    assert.match(await p.textContent("#server"), /Constant Contact \(production\)/);
+    await p.click("#build");
+    const url = new URL(await p.textContent("#authUrl"));
+    assert.equal(url.origin + url.pathname, "https://authz.constantcontact.com/oauth2/default/v1/authorize");
+    assert.equal(url.searchParams.get("client_id"), "0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11");
+    await p.close();
+  } finally {
+    await real.close();
+  }
+});

@@ -5,8 +5,8 @@ const $ = (id) => document.getElementById(id);
 const KEY = "ctct-demo-pending";
 // Served by scripts/demo.mjs next to the local authorization server; absent: the real Constant Contact.
 const local = await fetch("local-config.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
-$("server").textContent = local ? `the local test server (${local.endpoints.issuer})` : "Constant Contact (production)";
-if (local) $("clientId").value = local.clientId;
+$("server").textContent = local?.endpoints ? `the local test server (${local.endpoints.issuer})` : "Constant Contact (production)";
+if (local?.clientId) $("clientId").value = local.clientId;
 for (const s of SCOPES.filter((s) => s !== "offline_access")) {
   $("scopes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${s}" ${s === "contact_data" || s === "account_read" ? "checked" : ""}> ${s}</label>`);
 }
@@ -33,7 +33,7 @@ const act = (fn) => async () => {
 
 function client(clientId = $("clientId").value.trim()) {
   const scopes = [...document.querySelectorAll("#scopes input:checked")].map((i) => i.value);
-  const where = local ? { endpoints: local.endpoints, allowInsecureLoopback: true } : {};
+  const where = local?.endpoints ? { endpoints: local.endpoints, allowInsecureLoopback: true } : {};
   return new ConstantContactOAuth({ clientId, redirectUri: $("redirectUri").value.trim(), scopes, ...where });
 }
 // The session that keeps the user signed in: tokens in IndexedDB, refreshed once when due.
