@@ -129,9 +129,14 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
 }
 
 /// Substring test without `str::contains`, whose two-way searcher (and its panic path) costs about
-/// 5 KB of wasm; the haystacks here are short.
+/// 5 KB of wasm. The first byte is compared before the rest: comparing every window as a slice made a
+/// memcmp call per position, measured at 28 ns per character of a token.
 pub fn contains(haystack: &str, needle: &str) -> bool {
-    needle.is_empty() || haystack.as_bytes().windows(needle.len()).any(|w| w == needle.as_bytes())
+    let h = haystack.as_bytes();
+    let Some((&first, rest)) = needle.as_bytes().split_first() else {
+        return true;
+    };
+    h.iter().enumerate().any(|(i, &b)| b == first && h.get(i + 1..i + 1 + rest.len()) == Some(rest))
 }
 
 /// `localhost`, any `127.x.y.z`, or `[::1]`: hosts that never leave the machine.
