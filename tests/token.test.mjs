@@ -248,7 +248,8 @@ test("transport failures: network error, timeout, abort, non-JSON answers", asyn
   const hang = createServer(() => {}); // never answers
   const html = createServer((_q, r) => r.writeHead(200, { "content-type": "text/html" }).end("<html><body>Maintenance. code=Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s</body></html>"));
   const down = createServer((_q, r) => r.writeHead(503).end("Service Unavailable"));
-  for (const srv of [hang, html, down]) await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const huge = createServer((_q, r) => r.writeHead(200, { "content-type": "application/json" }).end(`{"access_token":"${"a".repeat(3_000_000)}"}`));
+  for (const srv of [hang, html, down, huge]) await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   const at = (srv) => ({ ...s.endpoints, token: `http://127.0.0.1:${srv.address().port}/token` });
   try {
     const closed = client("longLived", { endpoints: { ...s.endpoints, token: "http://127.0.0.1:1/token" } });
@@ -265,8 +266,9 @@ test("transport failures: network error, timeout, abort, non-JSON answers", asyn
       assert.ok(!e.description.includes("Wdvjb7a8T3Y4uSk"), "token-like text masked");
     });
     await rejects(client("longLived", { endpoints: at(down) }).refresh("rt"), "server_error", (e) => assert.equal(e.status, 503));
+    await rejects(client("longLived", { endpoints: at(huge) }).refresh("rt"), "invalid_response", (e) => assert.match(e.message, /too large/));
   } finally {
-    for (const srv of [hang, html, down]) srv.close();
+    for (const srv of [hang, html, down, huge]) srv.close();
   }
 });
 

@@ -15,7 +15,15 @@ const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 /** A browser page or a browser worker: where a client secret would be readable by anyone. */
 const inBrowser = () => (typeof window !== "undefined" && typeof document !== "undefined") || typeof importScripts === "function";
 const nowSecs = () => Math.floor(Date.now() / 1000);
-const str = (v) => (typeof v === "string" ? v : undefined);
+/**
+ * Strings cross into the module cut to just past its largest limit (16 KB tokens and redirect URLs):
+ * the module still answers "too long", but a hostile megabyte is never copied in. Wasm memory never
+ * shrinks, so one such copy would stay allocated for the life of the process.
+ */
+const MAX_CROSSING = 16 * 1024 + 1;
+const str = (v) => (typeof v === "string" ? (v.length > MAX_CROSSING ? v.slice(0, MAX_CROSSING) : v) : undefined);
+/** Options and token sets larger than this are refused before crossing. */
+const MAX_JSON = 64 * 1024;
 const isTokenSet = (v) => typeof v === "object" && v !== null && typeof v.accessToken === "string";
 const b64urlBytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
@@ -47,11 +55,14 @@ export function build(glue) {
   const json = (value) => {
     let v = value;
     if (v?.now instanceof Date) v = { ...v, now: Number.isNaN(v.now.getTime()) ? "invalid Date" : v.now.getTime() / 1000 };
+    let text;
     try {
-      return JSON.stringify(v ?? null);
+      text = JSON.stringify(v ?? null);
     } catch {
       throw fail("not_json");
     }
+    if (text.length > MAX_JSON) throw fail("too_large");
+    return text;
   };
   const constants = JSON.parse(glue.__constants());
   const fetchOf = new WeakMap();

@@ -2,6 +2,8 @@
 // a body; the module builds every request and reads every response. `fail(kind)` makes the typed error.
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Bodies cross into the module cut just past its 64 KB limit: it answers "too large" without a hostile body being copied in. */
+const MAX_BODY_CROSSING = 64 * 1024 + 1;
 
 /** Sends a request the module built; resolves to { status, retryAfter, body } or throws a typed error. */
 export async function send(fetchFn, req, options, fail) {
@@ -17,7 +19,8 @@ export async function send(fetchFn, req, options, fail) {
   try {
     // Only the headers the module chose: never a forwarded Origin, and no cache/redirect options (Workers reject them).
     const res = await fetchFn(req.url, { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: controller.signal });
-    const body = await res.text();
+    const text = await res.text();
+    const body = text.length > MAX_BODY_CROSSING ? text.slice(0, MAX_BODY_CROSSING) : text;
     return { status: res.status, retryAfter: res.headers.get("retry-after") ?? undefined, body };
   } catch (cause) {
     const kind = timedOut ? "timeout" : signal?.aborted ? "aborted" : "network";

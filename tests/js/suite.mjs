@@ -212,6 +212,10 @@ export async function runSuite(lib, { browser }) {
       throwsCode(lib, () => auth.parseRedirect(url, { state: "s" }), code, `redirect ${String(url).slice(0, 40)}`);
       equal(auth.parseRedirect("https://a.example/cb?code=ok&state=s", { state: "s" }).code, "ok", "a good call still works");
     }
+    // Oversized inputs are refused without growing the module's memory (it never shrinks).
+    throwsCode(lib, () => lib.isExpired({ accessToken: big.repeat(2) }), "invalid_config", "a 2 MB token set");
+    throwsCode(lib, () => lib.decodeAccessToken(big.repeat(4)), "invalid_jwt", "a 4 MB token");
+    throwsCode(lib, () => auth.parseRedirect(`https://a.example/cb?code=${big}&state=s`, { state: "s" }), "invalid_redirect", "a 1 MB redirect");
     for (const bad of [{ pkce: "yes" }, { scopes: "contact_data" }, { scopes: [""] }, { prompt: 1 }, { state: "has space" }, { codeVerifier: "short" }, { bogus: 1 }, "options"]) {
       throwsCode(lib, () => auth.authorizationUrl(bad), "invalid_config", `authorizationUrl ${JSON.stringify(bad)}`);
     }
