@@ -1,4 +1,5 @@
-// Run by tests/deno.test.mjs under Deno: the package through its `deno` entry, the suite, JSON out.
+// Run by tests/runtimes.test.mjs under Deno and Bun: the package through the entry that runtime's
+// resolution picks, the shared suite, JSON out.
 import * as lib from "ctct-oauth";
 import { runSuite } from "./suite.mjs";
 const resolved = import.meta.resolve("ctct-oauth");
