@@ -31,10 +31,3 @@ export async function serveStatic(root, port = 0, routes = {}) {
   await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
-
-// `node scripts/static-server.mjs ROOT PORT` serves ROOT until Ctrl-C.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const [root = ".", port = "0"] = process.argv.slice(2);
-  const { url } = await serveStatic(root, Number(port));
-  console.log(url);
-}

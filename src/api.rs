@@ -33,7 +33,7 @@ pub fn error(status: u16, retry_after: Option<u64>, body: &str) -> Error {
     let first_key = errors.first().map(|(k, _)| k.as_str());
     let mut e = if status == 429 {
         let mut e = Error::new(
-            http::codes::RATE_LIMITED,
+            codes::RATE_LIMITED,
             if first_key == Some("quota_exceeded") {
                 "The application used its daily Constant Contact API quota (quota_exceeded: 10,000 requests a day per API key, reset at 00:00 UTC). Wait for the reset or ask Constant Contact for a higher limit."
             } else {

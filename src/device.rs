@@ -2,7 +2,6 @@
 //! (a loop with a timer, or one step per Durable Object alarm), so this module only decides.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::config::Config;
 use crate::error::{codes, Error};
@@ -93,7 +92,7 @@ pub fn parse_poll(status: u16, retry_after: Option<u64>, body: &str, ctx: token:
         "authorization_pending" => Ok(Poll::Pending),
         "slow_down" => Ok(Poll::SlowDown),
         // A 429 at the token endpoint is the same message as slow_down, said another way.
-        c if c == http::codes::RATE_LIMITED => Ok(Poll::SlowDown),
+        c if c == codes::RATE_LIMITED => Ok(Poll::SlowDown),
         _ => Err(e),
     }
 }
@@ -101,11 +100,6 @@ pub fn parse_poll(status: u16, retry_after: Option<u64>, body: &str, ctx: token:
 /// The device code has outlived `expires_in` (checked before each poll, so no request is wasted).
 pub fn is_expired(expires_at: u64, now: u64) -> bool {
     now >= expires_at
-}
-
-/// Scopes for a device authorization: the configured ones (offline_access included by default).
-pub fn scopes(cfg: &Config) -> Vec<String> {
-    cfg.scopes.clone()
 }
 
 #[cfg(test)]
@@ -116,7 +110,7 @@ mod tests {
     #[test]
     fn start_request_and_response() {
         let cfg = validate(ConfigInput { client_id: Some("cc-device".into()), scopes: Some(vec!["contact_data".into()]), ..Default::default() }).unwrap();
-        let r = request(&cfg, &scopes(&cfg));
+        let r = request(&cfg, &cfg.scopes);
         assert_eq!(r.url, "https://authz.constantcontact.com/oauth2/default/v1/device/authorize");
         assert_eq!(r.body, "scope=contact_data%20offline_access&client_id=cc-device");
         let d = parse_start(200, None, r#"{"device_code":"dc","user_code":"RXBG-WWRB","verification_uri":"https://x/activate","verification_uri_complete":"https://x/activate?user_code=RXBG-WWRB","expires_in":600,"interval":5}"#, 100).unwrap();
@@ -124,7 +118,7 @@ mod tests {
         let d = parse_start(200, None, r#"{"device_code":"dc","user_code":"u","verification_uri":"https://x/a","expires_in":"600"}"#, 0).unwrap();
         assert_eq!((d.interval, d.verification_uri_complete), (DEFAULT_INTERVAL, None));
         for bad in [r#"{"user_code":"u","verification_uri":"https://x/a","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"not a url","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a"}"#, "<html>"] {
-            assert_eq!(parse_start(200, None, bad, 0).unwrap_err().code, http::codes::INVALID_RESPONSE, "{bad}");
+            assert_eq!(parse_start(200, None, bad, 0).unwrap_err().code, codes::INVALID_RESPONSE, "{bad}");
         }
         assert_eq!(parse_start(400, None, r#"{"error":"unauthorized_client"}"#, 0).unwrap_err().code, "unauthorized_client");
     }

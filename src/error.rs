@@ -28,6 +28,12 @@ pub mod codes {
     pub const CLAIM_MISMATCH: &str = "claim_mismatch";
     pub const EXPIRED_TOKEN: &str = "expired_token";
     pub const API_ERROR: &str = "api_error";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const SERVER_ERROR: &str = "server_error";
+    pub const INVALID_RESPONSE: &str = "invalid_response";
+    pub const NETWORK_ERROR: &str = "network_error";
+    pub const TIMEOUT: &str = "timeout";
+    pub const ABORTED: &str = "aborted";
     pub const STORE_ERROR: &str = "store_error";
 }
 

@@ -9,21 +9,12 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::config::Config;
-use crate::error::{cat, itoa, sanitize_description, Error};
+use crate::error::{cat, codes, itoa, sanitize_description, Error};
 use crate::form;
 use crate::json::{self, Value};
 
 /// Bodies beyond this are not read (a token response is about 1.5 KB).
 pub const MAX_BODY: usize = 64 * 1024;
-
-pub mod codes {
-    pub const RATE_LIMITED: &str = "rate_limited";
-    pub const SERVER_ERROR: &str = "server_error";
-    pub const INVALID_RESPONSE: &str = "invalid_response";
-    pub const NETWORK_ERROR: &str = "network_error";
-    pub const TIMEOUT: &str = "timeout";
-    pub const ABORTED: &str = "aborted";
-}
 
 /// A request to send with `fetch`: always POST, form-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]

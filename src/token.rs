@@ -11,7 +11,7 @@ use crate::json::Value;
 use crate::pkce;
 use crate::redirect::split_scope;
 use crate::secret::Secret;
-use crate::{expiry, jwt};
+use crate::expiry;
 
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -180,11 +180,6 @@ pub fn parse(status: u16, retry_after: Option<u64>, body: &str, ctx: Context<'_>
     } else {
         Err(http::error_response(status, retry_after, body))
     }
-}
-
-/// True when `token` decodes as a JWT (used to tell users which they passed).
-pub fn is_jwt(token: &str) -> bool {
-    jwt::expires_at(token).is_ok()
 }
 
 #[cfg(test)]

@@ -166,8 +166,8 @@ mod tests {
         assert_eq!(select_key(jwks, Some("z")).unwrap(), None);
         assert_eq!(select_key(jwks, None).unwrap(), None, "ambiguous without a kid");
         assert_eq!(select_key(r#"{"keys":[{"kty":"RSA","n":"n","e":"e"}]}"#, None).unwrap(), Some(0));
-        assert_eq!(select_key(r#"{"nokeys":1}"#, None).unwrap_err().code, http::codes::INVALID_RESPONSE);
-        assert_eq!(select_key("<html>", None).unwrap_err().code, http::codes::INVALID_RESPONSE);
+        assert_eq!(select_key(r#"{"nokeys":1}"#, None).unwrap_err().code, codes::INVALID_RESPONSE);
+        assert_eq!(select_key("<html>", None).unwrap_err().code, codes::INVALID_RESPONSE);
     }
 
     #[test]

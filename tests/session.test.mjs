@@ -2,9 +2,10 @@
 // release, adoption of a pair rotated elsewhere, the two strategies, session.fetch and sign-out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ConstantContactOAuth, CtctOAuthError, memoryStore, webStorageStore, decodeAccessToken } from "ctct-oauth";
+import { ConstantContactOAuth, memoryStore, webStorageStore, decodeAccessToken } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
+import { rejects } from "./js/report.mjs";
 
 let s;
 before(async () => {
@@ -31,14 +32,6 @@ async function tokensFor(auth) {
   return tokens;
 }
 
-async function rejects(promise, code, check) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof CtctOAuthError, `not a CtctOAuthError: ${e?.stack ?? e}`);
-    assert.equal(e.code, code, e.message);
-    check?.(e);
-    return true;
-  });
-}
 
 /** A clock this many seconds before the token set's expiry. */
 const before_ = (tokens, seconds) => () => tokens.expiresAt - seconds;

@@ -6,9 +6,10 @@ import { createServer } from "node:http";
 import { generateKeyPairSync } from "node:crypto";
 import { inspect } from "node:util";
 import * as jose from "jose";
-import { ConstantContactOAuth, CtctOAuthError, decodeAccessToken } from "ctct-oauth";
+import { ConstantContactOAuth, decodeAccessToken } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
+import { rejects } from "./js/report.mjs";
 
 let s;
 before(async () => {
@@ -39,14 +40,6 @@ async function authorize(auth, { login, decision, ...opts } = {}) {
   return { ...req, back };
 }
 
-async function rejects(promise, code, check) {
-  await assert.rejects(promise, (e) => {
-    assert.ok(e instanceof CtctOAuthError, `not a CtctOAuthError: ${e?.stack ?? e}`);
-    assert.equal(e.code, code, e.message);
-    check?.(e);
-    return true;
-  });
-}
 
 test("PKCE (public client): authorize, parse the redirect, exchange; a CC-shaped token set", async () => {
   await reset();

@@ -43,7 +43,8 @@ for (const sym of INSPECT) {
     },
   });
 }
-const tokenSet = (json) => Object.assign(Object.create(TOKEN_SET), JSON.parse(json));
+const asTokenSet = (object) => Object.assign(Object.create(TOKEN_SET), object);
+const tokenSet = (json) => asTokenSet(JSON.parse(json));
 
 /** Per key-set URL, across clients: { fetchedAt (ms), text, keys, imported: CryptoKey per index }. */
 const jwksCache = new Map();
@@ -93,7 +94,7 @@ export function build(glue) {
     parseRedirect(url, options) {
       const text = typeof url === "string" ? url : str(url?.href);
       const r = JSON.parse(this.#inner.parseRedirect(text, json(options)));
-      if (r.tokens) r.tokens = Object.assign(Object.create(TOKEN_SET), r.tokens);
+      if (r.tokens) r.tokens = asTokenSet(r.tokens);
       return r;
     }
 
@@ -143,7 +144,7 @@ export function build(glue) {
       const res = await this.#call("device_code", str(device?.deviceCode), options);
       const step = JSON.parse(this.#inner.devicePollResponse(res.status, res.retryAfter, res.body));
       step.interval = (device.interval ?? 5) + (step.status === "slow_down" ? 5 : 0);
-      if (step.tokens) step.tokens = Object.assign(Object.create(TOKEN_SET), step.tokens);
+      if (step.tokens) step.tokens = asTokenSet(step.tokens);
       return step;
     }
 
@@ -205,19 +206,13 @@ export function build(glue) {
     const set = typeof tokenOrSet === "object" && tokenOrSet !== null ? json(tokenOrSet) : undefined;
     return glue.__isExpired(str(tokenOrSet), set, json(options));
   };
-  const TokenSession = makeSession({
-    isExpired,
-    sessionError: (kind) => glue.__sessionError(kind),
-    apiError: (status, retryAfter, body) => glue.__apiError(status, retryAfter, body),
-    fail,
-    tokenSetOf: (o) => Object.assign(Object.create(TOKEN_SET), o),
-    fetchOf: (auth) => fetchOf.get(auth),
-  });
-
+  const sessionError = (kind) => glue.__sessionError(kind);
+  const apiError = (status, retryAfter, body) => glue.__apiError(status, retryAfter, body);
+  const TokenSession = makeSession({ isExpired, sessionError, apiError, fail, tokenSetOf: asTokenSet, fetchOf: (auth) => fetchOf.get(auth) });
   const { TokenBroker, brokerSession } = makeBroker({
     ConstantContactOAuth,
     CtctOAuthError,
-    deps: { apiBase: constants.endpoints.apiBase, fail, sessionError: (kind) => glue.__sessionError(kind), apiError: (status, retryAfter, body) => glue.__apiError(status, retryAfter, body) },
+    deps: { apiBase: constants.endpoints.apiBase, fail, sessionError, apiError },
   });
 
   for (const sym of INSPECT) {

@@ -71,7 +71,7 @@ pub fn error_for(kind: &str, in_browser: bool) -> JsValue {
         "expired_token" => device::expired(),
         "key_not_found" => verify::key_not_found(),
         "signature_invalid" => Error::new(codes::JWT_SIGNATURE_INVALID, "The token's signature does not verify with the key set's key: it was altered or signed by someone else. Do not trust it."),
-        "no_fetch" => Error::new(http::codes::NETWORK_ERROR, "There is no global fetch in this runtime; pass `fetch` in the configuration."),
+        "no_fetch" => Error::new(codes::NETWORK_ERROR, "There is no global fetch in this runtime; pass `fetch` in the configuration."),
         "not_json" => Error::config("options", "Options must be plain objects of JSON-compatible values (no BigInt, no cycles)."),
         "too_large" => Error::config("options", "These options or this token set are too large (over 64 KB); a real one is a few KB."),
         _ => http::transport_error(Transport::Network, in_browser),

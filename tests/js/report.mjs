@@ -10,3 +10,14 @@ export async function report(t, results) {
     });
   }
 }
+
+/** Awaits a rejection that must be a CtctOAuthError with this code; `check` inspects it further. */
+export async function rejects(promise, code, check) {
+  const { CtctOAuthError } = await import("ctct-oauth");
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof CtctOAuthError, `not a CtctOAuthError: ${e?.stack ?? e}`);
+    assert.equal(e.code, code, e.message);
+    check?.(e);
+    return true;
+  });
+}
