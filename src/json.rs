@@ -86,6 +86,8 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    // The reader's innermost helpers, forced inline: at opt-level z they were calls per byte.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.src.as_bytes().get(self.pos).copied()
     }
@@ -96,6 +98,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
         if self.peek() == Some(b) {
             self.pos += 1;

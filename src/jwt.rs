@@ -49,8 +49,27 @@ pub struct Decoded {
     pub payload_json: String,
 }
 
+/// base64url characters and `.`, as a table: a per-byte predicate costs a call per byte at opt-level z
+/// (measured: 11 % of tokenExpiresAt).
+// The indexing below runs at compile time (const evaluation): out of bounds would fail the build.
+#[allow(clippy::indexing_slicing)]
+static JWT_CHARS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            t[i] = 1;
+        } else if b == b'.' {
+            t[i] = 2;
+        }
+        i += 1;
+    }
+    t
+};
+
 fn is_b64url(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.bytes().all(|b| JWT_CHARS.get(usize::from(b)) == Some(&1))
 }
 
 /// The classic mistake: an opaque value (an authorization code, or a pasted redirect URL holding one)
@@ -79,8 +98,25 @@ fn segments(token: &str) -> Result<(&str, &str, &str), Error> {
     if token.len() > 7 && token.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) {
         return Err(Error::jwt("Pass the access token without the \"Bearer \" prefix."));
     }
-    let dots = token.bytes().filter(|b| *b == b'.').count();
-    // A pasted redirect URL (`...?code=...`) is the same mistake.
+    // One pass: count the dots and check that every other byte is base64url.
+    let (mut dots, mut clean) = (0usize, true);
+    for b in token.bytes() {
+        match JWT_CHARS.get(usize::from(b)) {
+            Some(2) => dots += 1,
+            Some(1) => {}
+            _ => clean = false,
+        }
+    }
+    if clean && dots == 2 {
+        let mut it = token.split('.');
+        if let (Some(h), Some(p), Some(s)) = (it.next(), it.next(), it.next()) {
+            if !h.is_empty() && !p.is_empty() {
+                return Ok((h, p, s));
+            }
+        }
+    }
+    // Not a well-formed JWT: say precisely what it is. A pasted redirect URL (`...?code=...`) is the
+    // classic mistake (a clean token cannot contain `?` or `&`, so the fast path never looks).
     if has_code_param(token) {
         return Err(code_not_token());
     }
