@@ -130,10 +130,11 @@ $("deviceStart").onclick = act(async () => {
       signal: deviceAbort.signal,
       onPending: ({ attempts, interval }) => ($("deviceStatus").textContent = `Waiting for approval… (checked ${attempts}×, every ${interval} s)`),
     });
-    $("deviceStatus").textContent = "Device connected.";
     await auth.session({ store: indexedDbStore("ctct-demo-device") }).setTokens(tokens);
     $("token").value = tokens.accessToken;
     showClaims(tokens.accessToken);
+    $("deviceStatus").textContent = "Device connected."; // last: everything it announces is on screen
+
   } finally {
     $("deviceCancel").hidden = true;
   }
