@@ -200,6 +200,7 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
       $("redirectResult").textContent = "Authorization code received and state verified; exchanging it with the stored code verifier…";
       const tokens = await auth.exchangeCode(r.code, { codeVerifier: pending.codeVerifier });
       await session().setTokens(tokens);
+      await showSession(); // the token set and claims are on screen before the announcement
       $("redirectResult").textContent = `Signed in: access token until ${new Date(tokens.expiresAt * 1000).toLocaleString()}, ${tokens.refreshToken ? "with" : "without"} a refresh token. Its claims are below.`;
     } else {
       $("redirectResult").textContent = `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
@@ -209,8 +210,9 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
     showError(e);
   }
   history.replaceState(null, "", location.pathname);
+} else {
+  await showSession(); // a session kept from an earlier visit
 }
-await showSession();
 
 // Handlers are attached and the redirect (if any) is handled: tests wait for this.
 document.body.dataset.ready = "true";
