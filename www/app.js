@@ -208,6 +208,7 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
   } catch (e) {
     $("redirectResult").textContent = "The redirect was rejected:";
     showError(e);
+    await showSession(); // a session kept from an earlier visit is still valid
   }
   history.replaceState(null, "", location.pathname);
 } else {
