@@ -12,6 +12,9 @@ step() { printf '\n== test: %s\n' "$*"; }
 step "native unit tests (the pure protocol core)"
 cargo test --quiet --lib
 
+step "the fuzzing corpus, replayed through the fuzz targets' checks (stable Rust)"
+cargo test --quiet --test corpus
+
 step "clippy: no unwrap/expect/panic/indexing in library code"
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 cargo clippy --quiet --lib -- -D warnings

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Fuzzes every target with cargo-fuzz (nightly, installed here when missing), growing fuzz/corpus, then
+# minimises each corpus. Not part of scripts/test.sh: the corpus replays there as ordinary tests.
+#   scripts/fuzz.sh                 60 s per target
+#   scripts/fuzz.sh 300             300 s per target
+#   RUNS=10000000 scripts/fuzz.sh   a number of executions per target instead
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+seconds="${1:-60}"
+limit="-max_total_time=$seconds"
+[ -n "${RUNS:-}" ] && limit="-runs=$RUNS"
+for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
+  echo "== fuzz: $target ($limit)"
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- "$limit" -max_len=4096 -print_final_stats=1 2>&1 |
+    grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+== ERROR|SUMMARY|Done)" || true
+  cargo +nightly fuzz cmin --fuzz-dir fuzz "$target" "fuzz/corpus/$target" >/dev/null 2>&1
+  echo "   corpus: $(ls "fuzz/corpus/$target" | wc -l) inputs"
+done
