@@ -71,6 +71,7 @@ export function build(glue) {
   class ConstantContactOAuth {
     #inner;
     #fetch;
+    #jwksUrl; // read once from the module, on first verification
 
     constructor(config) {
       const isObject = typeof config === "object" && config !== null && !Array.isArray(config);
@@ -175,7 +176,7 @@ export function build(glue) {
      */
     async verifyAccessToken(token, options = {}) {
       const kid = this.#inner.verifyPrepare(str(token));
-      const url = this.toJSON().endpoints.jwks;
+      const url = (this.#jwksUrl ??= this.toJSON().endpoints.jwks);
       // An explicit `now` drives every time decision of the call: the claims and the key set's age.
       const { now } = options;
       const clock = now === undefined ? Date.now() : now instanceof Date ? now.getTime() : now * 1000;
