@@ -5,14 +5,14 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{cat, codes, itoa, sanitize_description, Error};
+use crate::error::{cat, codes, itoa, sanitize_text, Error};
 use crate::http;
 use crate::json::{self, Value};
 
 fn pair(v: &Value<'_>) -> Option<(String, String)> {
     let key = v.get("error_key").and_then(Value::as_str)?;
     let message = v.get("error_message").or_else(|| v.get("message")).and_then(Value::as_str).unwrap_or("");
-    Some((sanitize_description(key), sanitize_description(message)))
+    Some((sanitize_text(key), sanitize_text(message)))
 }
 
 /// The `errors` of an API error body, whatever its shape; empty when it has none.

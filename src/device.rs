@@ -39,6 +39,14 @@ fn required_str<'v>(v: &'v Value<'_>, name: &'static str, status: u16, body: &st
         .ok_or_else(|| http::invalid_response(status, Some(name), "The device authorization response lacks a required field; see `field`.", body))
 }
 
+fn is_sign_in_url(u: &str) -> bool {
+    match crate::form::split_url(u) {
+        Some(parts) if parts.host.is_empty() || parts.has_userinfo => false,
+        Some(parts) => parts.scheme.eq_ignore_ascii_case("https") || (parts.scheme.eq_ignore_ascii_case("http") && crate::form::is_loopback_host(parts.host)),
+        None => false,
+    }
+}
+
 pub fn parse_start(status: u16, retry_after: Option<u64>, body: &str, now: u64) -> Result<DeviceAuthorization, Error> {
     if status != 200 {
         return Err(http::error_response(status, retry_after, body));
@@ -52,17 +60,20 @@ pub fn parse_start(status: u16, retry_after: Option<u64>, body: &str, now: u64) 
         }),
         Some(_) => Err(http::invalid_response(status, Some(name), "A device authorization field is not a number of seconds.", body)),
     };
-    let expires_in = seconds("expires_in")?.ok_or_else(|| http::invalid_response(status, Some("expires_in"), "The device authorization response has no expires_in.", body))?;
+    let expires_in = seconds("expires_in")?
+        .filter(|s| *s > 0)
+        .ok_or_else(|| http::invalid_response(status, Some("expires_in"), "The device authorization response has no usable expires_in (a positive number of seconds).", body))?;
     let interval = seconds("interval")?.unwrap_or(DEFAULT_INTERVAL).max(1);
     let verification_uri = required_str(&v, "verification_uri", status, body)?;
-    if crate::form::split_url(verification_uri).is_none() {
-        return Err(http::invalid_response(status, Some("verification_uri"), "The device authorization response's verification_uri is not a URL.", body));
+    // The user is sent to this address to sign in: https only (http just for a loopback test server).
+    if !is_sign_in_url(verification_uri) {
+        return Err(http::invalid_response(status, Some("verification_uri"), "The device authorization response's verification_uri is not an https URL.", body));
     }
     Ok(DeviceAuthorization {
         device_code: Secret::new(String::from(required_str(&v, "device_code", status, body)?)),
         user_code: String::from(required_str(&v, "user_code", status, body)?),
         verification_uri: String::from(verification_uri),
-        verification_uri_complete: v.get("verification_uri_complete").and_then(Value::as_str).filter(|u| crate::form::split_url(u).is_some()).map(String::from),
+        verification_uri_complete: v.get("verification_uri_complete").and_then(Value::as_str).filter(|u| is_sign_in_url(u)).map(String::from),
         expires_in,
         expires_at: now.saturating_add(expires_in),
         interval,
@@ -117,10 +128,16 @@ mod tests {
         assert_eq!((d.expires_at, d.interval, d.user_code.as_str()), (700, 5, "RXBG-WWRB"));
         let d = parse_start(200, None, r#"{"device_code":"dc","user_code":"u","verification_uri":"https://x/a","expires_in":"600"}"#, 0).unwrap();
         assert_eq!((d.interval, d.verification_uri_complete), (DEFAULT_INTERVAL, None));
-        for bad in [r#"{"user_code":"u","verification_uri":"https://x/a","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"not a url","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a"}"#, "<html>"] {
+        for bad in [r#"{"user_code":"u","verification_uri":"https://x/a","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"not a url","expires_in":600}"#, r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a"}"#, "<html>",
+            r#"{"device_code":"d","user_code":"u","verification_uri":"http://x.example/a","expires_in":600}"#,
+            r#"{"device_code":"d","user_code":"u","verification_uri":"https://u@x.example/a","expires_in":600}"#,
+            r#"{"device_code":"d","user_code":"u","verification_uri":"https:/a","expires_in":600}"#,
+            r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a","expires_in":0}"#] {
             assert_eq!(parse_start(200, None, bad, 0).unwrap_err().code, codes::INVALID_RESPONSE, "{bad}");
         }
         assert_eq!(parse_start(400, None, r#"{"error":"unauthorized_client"}"#, 0).unwrap_err().code, "unauthorized_client");
+        // A loopback test server may use http.
+        assert!(parse_start(200, None, r#"{"device_code":"d","user_code":"u","verification_uri":"http://127.0.0.1:9/a","expires_in":600}"#, 0).is_ok());
     }
 
     #[test]

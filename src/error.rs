@@ -149,17 +149,50 @@ pub fn itoa(mut n: u64) -> String {
 }
 
 /// Server-supplied text (an `error_description`) made safe to show: control characters dropped,
+/// token-like runs masked (servers have been seen echoing the code or refresh token they refuse), and
 /// capped at 300 characters so a hostile server cannot flood logs.
 pub fn sanitize_description(s: &str) -> String {
-    const MAX: usize = 300;
-    let mut out = String::new();
-    for (n, ch) in s.chars().filter(|c| !c.is_control()).enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        out.push(ch);
+    let mut out = masked(s, 300, false);
+    if s.chars().filter(|c| !c.is_control()).nth(300).is_some() {
+        out.push('…');
     }
+    out
+}
+
+/// API error text (`error_key`, `error_message`): control characters dropped and capped, not masked:
+/// resource ids (contact UUIDs) are the useful part there, and the API does not echo credentials.
+pub fn sanitize_text(s: &str) -> String {
+    let mut out: String = s.chars().filter(|c| !c.is_control()).take(300).collect();
+    if s.chars().filter(|c| !c.is_control()).nth(300).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Up to `max` characters of `s` with anything token-like (20 or more characters of base64url, base64 or
+/// JWT text in a row) replaced by `[masked]`, so a leaked code or token never reaches a log. Control
+/// characters become a space (`keep_controls_as_space`) or are dropped.
+pub fn masked(s: &str, max: usize, keep_controls_as_space: bool) -> String {
+    let mut out = String::new();
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 20 {
+            out.push_str("[masked]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for ch in s.chars().filter(|c| keep_controls_as_space || !c.is_control()).take(max) {
+        // `=` ends a run so `code=` stays readable while its value is masked.
+        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '~' | '+' | '/') {
+            run.push(ch);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(if ch.is_control() { ' ' } else { ch });
+        }
+    }
+    flush(&mut run, &mut out);
     out
 }
 
@@ -199,7 +232,8 @@ mod tests {
     #[test]
     fn descriptions_are_capped_and_stripped() {
         assert_eq!(sanitize_description("a\nb\u{7}c"), "abc");
-        let long = "x".repeat(1000);
+        assert_eq!(sanitize_description("Refresh token gcOERFBLqO1bqS2sFz8kLxM3h0pvS8aYp3 is invalid."), "Refresh token [masked] is invalid.");
+        let long = "x ".repeat(500);
         assert_eq!(sanitize_description(&long).chars().count(), 301);
     }
 }

@@ -75,30 +75,9 @@ pub fn transport_error(t: Transport, in_browser: bool) -> Error {
     }
 }
 
-/// Up to 200 characters of a body for an error, with anything token-like (20 or more characters of
-/// base64url, base64 or JWT text in a row) replaced by `[masked]`, so a leaked code or token never reaches a log.
+/// Up to 200 characters of a body for an error, token-like runs masked (see [`crate::error::masked`]).
 pub fn excerpt(body: &str) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 20 {
-            out.push_str("[masked]");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for ch in body.chars().take(200) {
-        // `=` ends a run so `code=` stays readable while its value is masked.
-        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '~' | '+' | '/') {
-            run.push(ch);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(if ch.is_control() { ' ' } else { ch });
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    crate::error::masked(body, 200, true)
 }
 
 fn with_status(mut e: Error, status: u16) -> Error {

@@ -128,7 +128,12 @@ pub fn parse(url: &str, expect_state: StateCheck<'_>, expect_issuer: Option<&str
                 Error::redirect("The redirect's `expires_in` is not a number of seconds.").field("expires_in")
             })?),
         };
-        return Ok(Redirect::Implicit { access_token: at.into(), token_type: get("token_type").map(String::from), expires_in, scope, state });
+        // Absent is tolerated (as in token responses); anything but Bearer would fail at the API.
+        let token_type = get("token_type");
+        if token_type.is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
+            return Err(Error::redirect("The redirect's `token_type` is not Bearer; Constant Contact issues Bearer tokens only.").field("token_type"));
+        }
+        return Ok(Redirect::Implicit { access_token: at.into(), token_type: token_type.map(String::from), expires_in, scope, state });
     }
     match get("code") {
         Some(code) if !code.is_empty() && code.len() <= 2048 && code.bytes().all(|b| (0x20..0x7f).contains(&b)) => {
@@ -234,6 +239,7 @@ mod tests {
             state: Some(ST.into())
         });
         assert_eq!(err(&format!("{CB}#access_token=x&expires_in=soon&state={ST}")).field, Some("expires_in"));
+        assert_eq!(err(&format!("{CB}#access_token=x&token_type=mac&state={ST}")).field, Some("token_type"));
         assert_eq!(err(&format!("{CB}#access_token=x&code=y&state={ST}")).code, codes::INVALID_REDIRECT);
         assert_eq!(err(&format!("{CB}#error=access_denied&state={ST}")).code, "access_denied");
     }

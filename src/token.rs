@@ -121,7 +121,9 @@ pub fn parse_success(status: u16, body: &str, ctx: Context<'_>) -> Result<TokenS
     };
     let mut warnings = Vec::new();
     let token_type = match string_field(&v, "token_type", status, body)? {
-        Some(t) => String::from(t),
+        // Only Bearer tokens work at the API: a MAC or DPoP-bound token would fail on every call.
+        Some(t) if t.eq_ignore_ascii_case("bearer") => String::from(t),
+        Some(_) => return Err(http::invalid_response(status, Some("token_type"), "The token response's token_type is not Bearer; Constant Contact issues Bearer tokens only.", body)),
         None => {
             warnings.push(WARN_NO_TOKEN_TYPE);
             String::from("Bearer")
@@ -252,6 +254,7 @@ mod tests {
             (r#"{"access_token":5}"#, Some("access_token")),
             (r#"{"access_token":"x","expires_in":"soon"}"#, Some("expires_in")),
             (r#"{"access_token":"x","expires_in":-1}"#, Some("expires_in")),
+            (r#"{"access_token":"x","token_type":"mac"}"#, Some("token_type")),
             (r#"{"access_token":"x","scope":{}}"#, Some("scope")),
             (r#"{"access_token":"x","scope":[1]}"#, Some("scope")),
             (r#"{"access_token":"x","refresh_token":1}"#, Some("refresh_token")),
