@@ -21,6 +21,7 @@
 // - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
 // Test controls live under /__admin (stats, config, reset); they exist only on this local server.
 import { createServer } from "node:http";
+import { Readable } from "node:stream";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import Provider, { errors } from "oidc-provider";
 import * as jose from "jose";
@@ -41,7 +42,15 @@ const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
   api429: null, // null | "throttled" | "quota_exceeded"
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
+  // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
+  // next `times` requests to that endpoint get the fault. Kinds: "500" | "502" | "503" (Retry-After: 2) |
+  // "html200" | "truncated" (200 with JSON cut short; the request is not processed) | "reset" (headers and
+  // part of a body, then the connection is destroyed) | "hang" (never answers) | "429" (no Retry-After) |
+  // "429-retry" (Retry-After: 1) | "slow-body" (the real answer, trickled over `slowMs`, default 1,500 ms) |
+  // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost).
+  fault: null,
 };
+const FAULT_PATHS = { token: "/oauth2/default/v1/token", keys: "/oauth2/default/v1/keys", revoke: "/oauth2/default/v1/revoke", device: "/oauth2/default/v1/device/authorize", api: "/v3/" };
 
 const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><link rel="icon" href="data:,">
@@ -68,7 +77,7 @@ function accountIds(login) {
  */
 export async function startAuthServer(options = {}) {
   const switches = { ...DEFAULT_SWITCHES, ...pick(options, Object.keys(DEFAULT_SWITCHES)) };
-  const stats = { requests: 0, token: 0, tokenByGrant: {}, deviceAuthorize: 0, revoke: 0, introspect: 0, keys: 0, api: 0, authorize: 0 };
+  const stats = { requests: 0, faults: 0, token: 0, tokenByGrant: {}, deviceAuthorize: 0, revoke: 0, introspect: 0, keys: 0, api: 0, authorize: 0 };
   const server = createServer();
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -221,7 +230,94 @@ export async function startAuthServer(options = {}) {
     const path = ctx.path;
 
     if (path.startsWith("/__admin/")) return admin(ctx);
+    const fault = takeFault(path);
+    if (fault && !["slow-body", "truncated-after"].includes(fault.kind)) return injectFault(ctx, fault);
+    if (fault) return faultAfter(ctx, fault, () => (path.startsWith("/v3/") ? api(ctx) : route(ctx, next)));
     if (path.startsWith("/v3/")) return api(ctx);
+    return route(ctx, next);
+  });
+
+  /** The next fault for this path, counted down; null when none applies. */
+  function takeFault(path) {
+    const f = switches.fault;
+    if (!f || !(f.at === "api" ? path.startsWith(FAULT_PATHS.api) : FAULT_PATHS[f.at] === path)) return null;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) switches.fault = null;
+    stats.faults += 1;
+    return f;
+  }
+
+  /** Faults answered before the request reaches the provider: server state is untouched. */
+  function injectFault(ctx, fault) {
+    const send = (status, type, body, headers = {}) => {
+      ctx.status = status;
+      for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+      ctx.type = type;
+      ctx.body = body;
+    };
+    switch (fault.kind) {
+      case "500":
+        return send(500, "json", { errorCode: "E0000009", errorSummary: "Internal Server Error" });
+      case "502":
+        return send(502, "html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
+      case "503":
+        return send(503, "html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", { "Retry-After": "2" });
+      case "html200":
+        return send(200, "html", page("Maintenance", "<h1>We'll be right back</h1>"));
+      case "truncated":
+        return send(200, "json", '{"token_type":"Bearer","expires_in":86400,"access_token":"eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy');
+      case "429":
+        return send(429, "json", { error: "rate_limited", error_description: "Too many requests." });
+      case "429-retry":
+        return send(429, "json", { error: "rate_limited", error_description: "Too many requests." }, { "Retry-After": "1" });
+      case "reset": {
+        ctx.respond = false;
+        ctx.res.writeHead(200, { "content-type": "application/json", "content-length": "400" });
+        ctx.res.write('{"token_type":"Bearer","access_token":"eyJ');
+        setTimeout(() => ctx.req.socket.destroy(), 20);
+        return;
+      }
+      case "hang":
+        ctx.respond = false; // the socket stays open until the client gives up or the server closes
+        return;
+      default:
+        return send(500, "text", `unknown fault kind ${fault.kind}`);
+    }
+  }
+
+  /** Faults applied to the real answer: the request was processed (a refresh rotated). */
+  async function faultAfter(ctx, fault, handle) {
+    await handle();
+    const text = typeof ctx.body === "string" || Buffer.isBuffer(ctx.body) ? String(ctx.body) : JSON.stringify(ctx.body ?? "");
+    const status = ctx.status;
+    if (fault.kind === "truncated-after") {
+      ctx.status = status;
+      ctx.type = "json";
+      ctx.body = text.slice(0, Math.floor(text.length / 2));
+      return;
+    }
+    const slowMs = fault.slowMs ?? 1500;
+    const chunks = 10;
+    const step = Math.ceil(text.length / chunks);
+    ctx.status = status;
+    ctx.type = "json";
+    const body = Readable.from(
+      (async function* () {
+        for (let i = 0; i < text.length; i += step) {
+          await new Promise((r) => setTimeout(r, slowMs / chunks));
+          yield text.slice(i, i + step);
+        }
+      })(),
+    );
+    // A client that gives up mid-body is the point of this fault, not a server error worth logging.
+    ctx.res.once("close", () => body.destroy());
+    body.on("error", () => {});
+    ctx.body = body;
+  }
+
+  // ---- the routes (after the admin switches and faults) ----
+  async function route(ctx, next) {
+    const path = ctx.path;
     if (path.startsWith("/interaction/")) return interaction(ctx);
 
     if (path === "/oauth2/default/v1/authorize") {
@@ -293,7 +389,7 @@ export async function startAuthServer(options = {}) {
     if (path === "/oauth2/default/v1/device/authorize" && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
-  });
+  }
 
   function basicClientId(header) {
     const m = /^Basic\s+(.+)$/i.exec(header ?? "");
@@ -442,6 +538,10 @@ export async function startAuthServer(options = {}) {
     ctx.status = 404;
   }
 
+  // Koa's default logger, minus the premature closes that "slow-body" and "hang" faults cause on purpose.
+  provider.on("error", (err) => {
+    if (err?.code !== "ERR_STREAM_PREMATURE_CLOSE" && err?.status !== 404 && !err?.expose) console.error(err);
+  });
   server.on("request", provider.callback());
   const sockets = new Set();
   server.on("connection", (s) => {

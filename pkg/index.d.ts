@@ -292,6 +292,8 @@ export interface SessionOptions {
   clock?: () => number;
   /** The Web Locks name that serialises refreshes across tabs. Default: per token endpoint and client id. */
   lockName?: string;
+  /** Time limit for each refresh request (fetch and body), in ms. Default 30,000. */
+  timeoutMs?: number;
 }
 
 /** Keeps one Constant Contact authorization alive. */

@@ -191,16 +191,18 @@ export function makeSession(deps) {
     #timer;
     #config;
     #lockName;
+    #timeoutMs;
 
     constructor(auth, options = {}) {
-      const { store = memoryStore(), refreshMarginSeconds = 300, strategy = "check-before-call", clock, lockName, ...unknown } = options ?? {};
+      const { store = memoryStore(), refreshMarginSeconds = 300, strategy = "check-before-call", clock, lockName, timeoutMs, ...unknown } = options ?? {};
       const validStore = store && ["get", "set", "delete"].every((m) => typeof store[m] === "function");
-      if (Object.keys(unknown).length || !validStore || !(refreshMarginSeconds >= 0) || !["check-before-call", "timer"].includes(strategy) || (clock !== undefined && typeof clock !== "function")) {
+      if (Object.keys(unknown).length || !validStore || !(refreshMarginSeconds >= 0) || !["check-before-call", "timer"].includes(strategy) || (clock !== undefined && typeof clock !== "function") || (timeoutMs !== undefined && !(timeoutMs > 0))) {
         throw sessionError("options");
       }
       this.#auth = auth;
       this.#store = store;
       this.#margin = refreshMarginSeconds;
+      this.#timeoutMs = timeoutMs;
       // A timer never outlives a Workers request: there, the timer strategy falls back to check-before-call.
       this.#strategy = strategy === "timer" && isWorkers() ? "check-before-call" : strategy;
       this.#clock = clock ?? (() => Math.floor(Date.now() / 1000));
@@ -308,7 +310,7 @@ export function makeSession(deps) {
       if (this.#signedOut) throw sessionError("revoked");
       let tokens;
       try {
-        tokens = await inTokenLane(`${this.#config.endpoints.token} ${this.#config.clientId}`, () => this.#auth.refresh(rt));
+        tokens = await inTokenLane(`${this.#config.endpoints.token} ${this.#config.clientId}`, () => this.#auth.refresh(rt, this.#timeoutMs === undefined ? undefined : { timeoutMs: this.#timeoutMs }));
       } catch (e) {
         if (e?.code !== "invalid_grant") throw e;
         // Rotated elsewhere? Then the store has the newer pair.
