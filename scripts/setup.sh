@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the demo need, and nothing twice.
 # Idempotent: each step checks first. Usage: scripts/setup.sh [--browser]
-#   --browser  also install Debian's chromium and chromium-driver (needed by the browser tests).
+#   --browser  also install the browsers the tests drive: Debian's chromium, chromium-driver and
+#              firefox-esr, and geckodriver (built from crates.io: its own downloads are unreachable here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { printf '\n== setup: %s\n' "$*"; }
+GECKODRIVER_VERSION=0.37.1
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "rust target wasm32-unknown-unknown"
@@ -35,5 +37,15 @@ if [ "${1:-}" = "--browser" ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+  fi
+  if ! command -v firefox-esr >/dev/null; then
+    step "firefox-esr (Debian)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq firefox-esr
+  fi
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    step "geckodriver $GECKODRIVER_VERSION (cargo install; a few minutes once)"
+    cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
   fi
 fi

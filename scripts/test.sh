@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every test: native unit tests, clippy, the package build, the
-# wasm-bindgen-test suite in Node, Chromium and a dedicated worker, the package in Node, Chromium
-# (native ESM, worker, esbuild bundle), workerd, Deno, a packed-tarball consumer, the types, and the
-# demo page. Exits non-zero on the first failure.
+# wasm-bindgen-test suite in Node, Chromium, a dedicated worker and Firefox ESR, the package in Node,
+# Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd, Deno, Bun, a packed-tarball
+# consumer, the types, fault injection, and the demo page. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -38,10 +38,16 @@ export CTCT_AUTHZ_URL
 # CTCT_TEST_RUNTIME is compiled into the suite so a runner that silently ran elsewhere fails.
 step "wasm-bindgen-test suite in Node"
 CTCT_TEST_RUNTIME=node cargo test --target wasm32-unknown-unknown --test wasm
+# The runner picks the first driver on PATH (geckodriver before chromedriver): name the one meant.
 step "wasm-bindgen-test suite in headless Chromium"
-CTCT_TEST_RUNTIME=browser WASM_BINDGEN_USE_BROWSER=1 cargo test --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=browser CTCT_TEST_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
+  cargo test --target wasm32-unknown-unknown --test wasm
 step "wasm-bindgen-test suite in a dedicated worker (Chromium)"
-CTCT_TEST_RUNTIME=worker WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=worker CTCT_TEST_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_DEDICATED_WORKER=1 \
+  cargo test --target wasm32-unknown-unknown --test wasm
+step "wasm-bindgen-test suite in headless Firefox ESR"
+CTCT_TEST_RUNTIME=browser CTCT_TEST_BROWSER=firefox GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_USE_BROWSER=1 \
+  cargo test --target wasm32-unknown-unknown --test wasm
 
 step "the package in Node, Chromium, workerd, Deno, a fresh consumer project, and its types"
 node --test --test-concurrency=1 tests/*.test.mjs

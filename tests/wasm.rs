@@ -130,6 +130,12 @@ fn runs_in_the_runtime_it_claims() {
     assert_eq!(in_browser(), expected_browser);
     let is_worker = get(&js_sys::global(), "importScripts").is_function();
     assert_eq!(is_worker, option_env!("CTCT_TEST_RUNTIME") == Some("worker"));
+    // CTCT_TEST_BROWSER=firefox|chromium: the driver the runner picked is the browser that was meant.
+    if let Some(browser) = option_env!("CTCT_TEST_BROWSER") {
+        let agent = get(&get(&js_sys::global(), "navigator"), "userAgent").as_string().unwrap_or_default();
+        let mark = if browser == "firefox" { "Firefox/" } else { "Chrome/" };
+        assert!(agent.contains(mark), "expected {browser}, user agent is {agent}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,0 +1,12 @@
+// The Node half of the smoke test (tests/js/smoke.mjs): signs in through the local server's real pages as
+// a scripted user and returns what the runtime under test needs to finish the flow itself.
+import { ConstantContactOAuth } from "ctct-oauth";
+import { CLIENTS } from "../../authz-server/server.mjs";
+import { ScriptedUser } from "./user-agent.mjs";
+
+export async function prepareSmoke(server) {
+  const config = { clientId: CLIENTS.pkce.id, redirectUri: `${server.origin}/callback`, endpoints: server.endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] };
+  const req = new ConstantContactOAuth(config).authorizationUrl();
+  const redirectUrl = await new ScriptedUser().authorize(req.url, { redirectUri: config.redirectUri });
+  return { config, redirectUrl, state: req.state, codeVerifier: req.codeVerifier };
+}
