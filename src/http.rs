@@ -5,8 +5,6 @@
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 
 use crate::config::Config;
 use crate::error::{cat, codes, itoa, sanitize_description, Error};
@@ -42,7 +40,7 @@ impl Request {
                 form::encode_into(&mut userpass, &cfg.client_id);
                 userpass.push(':');
                 form::encode_into(&mut userpass, secret.expose());
-                headers.push(("authorization", cat(&["Basic ", &STANDARD.encode(userpass)])));
+                headers.push(("authorization", cat(&["Basic ", &crate::b64::encode(userpass.as_bytes(), crate::b64::STANDARD, true)])));
             }
             None => form::append_pairs(&mut body, &[("client_id", &cfg.client_id)]),
         }
@@ -144,6 +142,8 @@ pub fn error_response(status: u16, retry_after: Option<u64>, body: &str) -> Erro
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
     use super::*;
     use crate::config::{validate, ConfigInput};
     use crate::secret::Secret;

@@ -6,8 +6,6 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 
 use crate::error::{cat, codes, itoa, Error};
 use crate::json::{self, Value};
@@ -142,7 +140,7 @@ fn segments(token: &str) -> Result<(&str, &str, &str), Error> {
 
 /// Decodes the payload segment into JSON text.
 fn payload_text(p: &str) -> Result<String, Error> {
-    let bytes = URL_SAFE_NO_PAD.decode(p).map_err(|_| Error::jwt("The JWT payload is not valid base64url."))?;
+    let bytes = crate::b64::decode_url(p).ok_or_else(|| Error::jwt("The JWT payload is not valid base64url."))?;
     String::from_utf8(bytes).map_err(|_| Error::jwt("The JWT payload is not UTF-8 text."))
 }
 
@@ -222,6 +220,8 @@ pub fn expires_at(token: &str) -> Result<u64, Error> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use super::*;
 
     pub fn make(payload: &str) -> String {

@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod api;
 pub mod authorize;
+pub mod b64;
 pub mod config;
 pub mod device;
 pub mod endpoints;

@@ -1,8 +1,6 @@
 //! PKCE (RFC 7636), S256 only: Constant Contact (Okta) accepts no other method.
 
 use alloc::string::String;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{codes, Error};
@@ -26,7 +24,7 @@ pub fn random_32() -> Result<[u8; 32], Error> {
 
 /// base64url of SHA-256 of the verifier's ASCII bytes.
 pub fn challenge_s256(code_verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(code_verifier.as_bytes()))
+    crate::b64::encode_url(&Sha256::digest(code_verifier.as_bytes()))
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
@@ -40,7 +38,7 @@ pub fn check_verifier(v: &str) -> Result<(), Error> {
 
 /// A verifier from 32 random bytes (43 characters, 256 bits) and its S256 challenge.
 pub fn from_bytes(bytes: &[u8; 32]) -> Pkce {
-    let v = URL_SAFE_NO_PAD.encode(bytes);
+    let v = crate::b64::encode_url(bytes);
     Pkce { code_challenge: challenge_s256(&v), code_verifier: Secret::new(v) }
 }
 

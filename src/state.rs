@@ -1,8 +1,6 @@
 //! The `state` parameter: generated from 32 random bytes, compared in constant time.
 
 use alloc::string::String;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use subtle::ConstantTimeEq;
 
 use crate::error::Error;
@@ -10,7 +8,7 @@ use crate::pkce::random_32;
 
 /// 43 base64url characters carrying 256 random bits.
 pub fn generate() -> Result<String, Error> {
-    Ok(URL_SAFE_NO_PAD.encode(random_32()?))
+    Ok(crate::b64::encode_url(&random_32()?))
 }
 
 /// Equality that takes the same time wherever the first difference is (only the length can leak, and

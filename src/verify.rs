@@ -4,8 +4,6 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 
 use crate::error::{codes, Error};
 use crate::http;
@@ -30,7 +28,7 @@ pub fn prepare(token: &str) -> Result<Prepared<'_>, Error> {
     crate::jwt::expires_at(token)?; // shape, payload and exp, with the precise errors
     let (signing_input, sig) = token.rsplit_once('.').ok_or_else(|| Error::jwt("The access token is not a JWT."))?;
     let header_b64 = signing_input.split('.').next().unwrap_or("");
-    let header_bytes = URL_SAFE_NO_PAD.decode(header_b64).map_err(|_| Error::jwt("The JWT header is not valid base64url."))?;
+    let header_bytes = crate::b64::decode_url(header_b64).ok_or_else(|| Error::jwt("The JWT header is not valid base64url."))?;
     let header_text = core::str::from_utf8(&header_bytes).map_err(|_| Error::jwt("The JWT header is not UTF-8 text."))?;
     let header = json::parse_object(header_text).map_err(|_| Error::jwt("The JWT header is not a JSON object."))?;
     match header.get("alg").and_then(Value::as_str) {
@@ -46,7 +44,7 @@ pub fn prepare(token: &str) -> Result<Prepared<'_>, Error> {
         Some(Value::Str(k)) => Some(String::from(k.as_ref())),
         Some(_) => return Err(Error::jwt("The JWT header's kid is not a string.")),
     };
-    let signature = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad_signature("The JWT signature is not valid base64url."))?;
+    let signature = crate::b64::decode_url(sig).ok_or_else(|| bad_signature("The JWT signature is not valid base64url."))?;
     if signature.is_empty() {
         return Err(bad_signature("The token has no signature."));
     }
@@ -134,6 +132,8 @@ pub fn check_claims(c: &Claims, x: Expect<'_>) -> Result<Vec<&'static str>, Erro
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
     use super::*;
     use crate::jwt::{decode, tests::make};
 
