@@ -5,7 +5,7 @@
 //   web/workerd.js  Cloudflare Workers: the wasm imported as a compiled module, initSync
 //   web/deno.js     Deno: the wasm read from disk, initSync
 //   node/index.cjs  Node require(); node/index.mjs re-exports it, so import and require share one instance
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const dist = new URL("../pkg/dist/", import.meta.url);
@@ -41,6 +41,37 @@ initSync({ module: Deno.readFileSync(new URL("ctct_oauth_bg.wasm", import.meta.u
   // The nodejs bindings are CommonJS and load the wasm from __dirname synchronously.
   "node/index.cjs": source("ctct_oauth.cjs", ""),
 };
+
+// wasm-bindgen copies a string into the module one character at a time while it is ASCII, a JS loop:
+// for a 1,000-character token that loop cost more than the decode itself. Long strings go through one
+// TextEncoder.encodeInto into a worst-case allocation, shrunk after (talc shrinks in place). The
+// bindings are pinned to one wasm-bindgen version; the build fails if the loop is not found.
+const ASCII_LOOP = `    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+`;
+const ENCODE_INTO = `    let len = arg.length;
+    if (len > 32) {
+        const cap = len * 3;
+        const ptr = malloc(cap, 1) >>> 0;
+        const { written } = cachedTextEncoder.encodeInto(arg, getUint8ArrayMemory0().subarray(ptr, ptr + cap));
+        WASM_VECTOR_LEN = written;
+        return realloc(ptr, cap, written, 1) >>> 0;
+    }
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+`;
+for (const glue of ["web/ctct_oauth.js", "node/ctct_oauth.cjs"]) {
+  const text = readFileSync(at(glue), "utf8");
+  if (!text.includes(ASCII_LOOP)) throw new Error(`scripts/entries.mjs: the string-passing loop was not found in ${glue}; re-measure and update the patch for this wasm-bindgen version`);
+  writeFileSync(at(glue), text.replace(ASCII_LOOP, ENCODE_INTO));
+}
 
 for (const [file, text] of Object.entries(entries)) {
   const src = at(`${file}.src.mjs`);

@@ -23,8 +23,8 @@ cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features 
 step "package build"
 scripts/build.sh
 
-step "shipped size"
-node scripts/size.mjs
+step "shipped size (a ratchet: fails if it grows; the 20 KB budget is not met yet, see README)"
+node scripts/size.mjs --check
 
 # The wasm suite talks to a local authorization server (its URL is compiled in); stop it on exit.
 authz_log=$(mktemp)

@@ -68,6 +68,7 @@ pub struct Details {
 }
 
 impl Error {
+    #[inline(never)]
     pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error(Box::new(Details {
             code: Cow::Borrowed(code),
@@ -83,24 +84,29 @@ impl Error {
         }))
     }
 
+    #[inline(never)]
     pub fn field(mut self, field: &'static str) -> Self {
         self.0.field = Some(field);
         self
     }
 
+    #[inline(never)]
     pub fn hint(mut self, hint: &'static str) -> Self {
         self.0.hint = Some(hint);
         self
     }
 
+    #[inline(never)]
     pub fn config(field: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_CONFIG, message).field(field)
     }
 
+    #[inline(never)]
     pub fn jwt(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_JWT, message)
     }
 
+    #[inline(never)]
     pub fn redirect(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_REDIRECT, message)
     }
