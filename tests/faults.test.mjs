@@ -7,8 +7,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { ConstantContactOAuth, memoryStore } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
-import { ScriptedUser } from "./js/user-agent.mjs";
 import { rejects } from "./js/report.mjs";
+import { localServer } from "./js/local-server.mjs";
 
 let s;
 before(async () => {
@@ -16,20 +16,8 @@ before(async () => {
 });
 after(() => s?.close());
 
-const admin = (path, body) => fetch(`${s.origin}/__admin/${path}`, { method: "POST", body: body && JSON.stringify(body) }).then((r) => r.json());
-const stats = async () => (await fetch(`${s.origin}/__admin/stats`)).json();
+const { admin, stats, client, tokensFor } = localServer(() => s);
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function client(kind = "confidential") {
-  const c = CLIENTS[kind];
-  return new ConstantContactOAuth({ clientId: c.id, clientSecret: c.secret, redirectUri: `${s.origin}/callback`, endpoints: s.endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] });
-}
-
-async function tokensFor(auth) {
-  const req = auth.authorizationUrl();
-  const back = await new ScriptedUser().authorize(req.url, { redirectUri: `${s.origin}/callback` });
-  return auth.exchangeCode(auth.parseRedirect(back, { state: req.state }).code);
-}
 
 /** A session holding a real pair whose access token is due, so the next accessToken() refreshes. */
 async function dueSession(kind, options = {}) {

@@ -2,10 +2,10 @@
 // release, adoption of a pair rotated elsewhere, the two strategies, session.fetch and sign-out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { ConstantContactOAuth, memoryStore, webStorageStore, decodeAccessToken } from "ctct-oauth";
+import { memoryStore, webStorageStore, decodeAccessToken } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
-import { ScriptedUser } from "./js/user-agent.mjs";
 import { rejects } from "./js/report.mjs";
+import { localServer } from "./js/local-server.mjs";
 
 let s;
 before(async () => {
@@ -13,25 +13,16 @@ before(async () => {
 });
 after(() => s?.close());
 
-const admin = (path, body) => fetch(`${s.origin}/__admin/${path}`, { method: "POST", body: body && JSON.stringify(body) });
-const stats = async () => (await fetch(`${s.origin}/__admin/stats`)).json();
+const { admin, stats, client, tokensFor: signIn } = localServer(() => s);
 const refreshes = async () => (await stats()).tokenByGrant.refresh_token ?? 0;
 const wait = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function client(kind = "confidential") {
-  const c = CLIENTS[kind];
-  return new ConstantContactOAuth({ clientId: c.id, clientSecret: c.secret, redirectUri: `${s.origin}/callback`, endpoints: s.endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] });
-}
-
 /** A fresh rotating token pair, through the real login and consent pages. */
 async function tokensFor(auth) {
-  const req = auth.authorizationUrl();
-  const back = await new ScriptedUser().authorize(req.url, { redirectUri: `${s.origin}/callback` });
-  const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: req.state }).code);
+  const tokens = await signIn(auth);
   await wait(1000); // the exchange counts against the 1 request/s token limit too
   return tokens;
 }
-
 
 /** A clock this many seconds before the token set's expiry. */
 const before_ = (tokens, seconds) => () => tokens.expiresAt - seconds;
