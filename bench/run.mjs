@@ -3,6 +3,7 @@
 //   node bench/run.mjs            (after scripts/build.sh; `npm run bench` does both)
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
+import { brotliCompressSync, constants as zlib } from "node:zlib";
 import { build } from "esbuild";
 import * as jose from "jose";
 import { jwtDecode } from "jwt-decode";
@@ -111,7 +112,11 @@ const ours = JSON.parse(execFileSync(process.execPath, ["scripts/size.mjs", "--j
 const peer = async (contents) => {
   const out = await build({ stdin: { contents, resolveDir: new URL(".", import.meta.url).pathname }, bundle: true, minify: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], write: false, logLevel: "silent" });
   const bytes = out.outputFiles[0].contents;
-  return { raw: bytes.length, gzip: execFileSync("gzip", ["-9", "-n", "-c"], { input: bytes }).length };
+  return {
+    raw: bytes.length,
+    gzip: execFileSync("gzip", ["-9", "-n", "-c"], { input: bytes }).length,
+    brotli: brotliCompressSync(bytes, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
 };
 const peers = {
   "jose (decodeJwt, jwtVerify, createRemoteJWKSet)": await peer('export { decodeJwt, jwtVerify, createRemoteJWKSet } from "jose";'),
@@ -137,7 +142,7 @@ if (process.argv.includes("--json")) {
   const grown = memory.after - memory.before;
   const verdict = grown >= 65536 ? `the module grew by ${Math.floor(grown / 65536)} page(s)` : "no wasm page added (a page is 65,536 B)";
   console.log(`\nExternal memory (the wasm linear memory included) around 1,000,000 decodes: ${memory.before} B before, ${memory.after} B after: ${verdict}.`);
-  console.log("\n| shipped size | raw | gzip -9 |\n|---|---|---|");
-  for (const r of ours) console.log(`| ours: ${r.target} (wasm + JS) | ${r.total.raw} | ${r.total.gzip} |`);
-  for (const [k, v] of Object.entries(peers)) console.log(`| ${k}, esbuild --minify | ${v.raw} | ${v.gzip} |`);
+  console.log("\n| shipped size | raw | gzip -9 | brotli |\n|---|---|---|---|");
+  for (const r of ours) console.log(`| ours: ${r.target} (wasm + JS) | ${r.total.raw} | ${r.total.gzip} | ${r.total.brotli} |`);
+  for (const [k, v] of Object.entries(peers)) console.log(`| ${k}, esbuild --minify | ${v.raw} | ${v.gzip} | ${v.brotli} |`);
 }
