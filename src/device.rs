@@ -39,12 +39,10 @@ fn required_str<'v>(v: &'v Value<'_>, name: &'static str, status: u16, body: &st
         .ok_or_else(|| http::invalid_response(status, Some(name), "The device authorization response lacks a required field; see `field`.", body))
 }
 
+/// The user is sent to this address to sign in: the rule for every URL this library calls or sends a
+/// user to (https; http only on a loopback host, as a local test server uses).
 fn is_sign_in_url(u: &str) -> bool {
-    match crate::form::split_url(u) {
-        Some(parts) if parts.host.is_empty() || parts.has_userinfo => false,
-        Some(parts) => parts.scheme.eq_ignore_ascii_case("https") || (parts.scheme.eq_ignore_ascii_case("http") && crate::form::is_loopback_host(parts.host)),
-        None => false,
-    }
+    crate::endpoints::check_fetchable("verification_uri", u, true).is_ok()
 }
 
 pub fn parse_start(status: u16, retry_after: Option<u64>, body: &str, now: u64) -> Result<DeviceAuthorization, Error> {
@@ -65,7 +63,6 @@ pub fn parse_start(status: u16, retry_after: Option<u64>, body: &str, now: u64) 
         .ok_or_else(|| http::invalid_response(status, Some("expires_in"), "The device authorization response has no usable expires_in (a positive number of seconds).", body))?;
     let interval = seconds("interval")?.unwrap_or(DEFAULT_INTERVAL).max(1);
     let verification_uri = required_str(&v, "verification_uri", status, body)?;
-    // The user is sent to this address to sign in: https only (http just for a loopback test server).
     if !is_sign_in_url(verification_uri) {
         return Err(http::invalid_response(status, Some("verification_uri"), "The device authorization response's verification_uri is not an https URL.", body));
     }

@@ -158,21 +158,23 @@ pub fn itoa(mut n: u64) -> String {
 /// token-like runs masked (servers have been seen echoing the code or refresh token they refuse), and
 /// capped at 300 characters so a hostile server cannot flood logs.
 pub fn sanitize_description(s: &str) -> String {
-    let mut out = masked(s, 300, false);
-    if s.chars().filter(|c| !c.is_control()).nth(300).is_some() {
-        out.push('…');
-    }
-    out
+    capped(s, masked(s, MAX_SERVER_TEXT, false))
 }
 
 /// API error text (`error_key`, `error_message`): control characters dropped and capped, not masked:
 /// resource ids (contact UUIDs) are the useful part there, and the API does not echo credentials.
 pub fn sanitize_text(s: &str) -> String {
-    let mut out: String = s.chars().filter(|c| !c.is_control()).take(300).collect();
-    if s.chars().filter(|c| !c.is_control()).nth(300).is_some() {
-        out.push('…');
+    capped(s, s.chars().filter(|c| !c.is_control()).take(MAX_SERVER_TEXT).collect())
+}
+
+const MAX_SERVER_TEXT: usize = 300;
+
+/// `shown` (the first characters of `s`), with `…` when `s` had more to show.
+fn capped(s: &str, mut shown: String) -> String {
+    if s.chars().filter(|c| !c.is_control()).nth(MAX_SERVER_TEXT).is_some() {
+        shown.push('…');
     }
-    out
+    shown
 }
 
 /// Up to `max` characters of `s` with anything token-like (20 or more characters of base64url, base64 or

@@ -7,6 +7,7 @@ import { ConstantContactOAuth } from "ctct-oauth";
 import { serveStatic, launchChromium } from "./js/harness.mjs";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
+import { expired as expiredPair } from "./js/local-server.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 let app, authz, browser;
@@ -30,7 +31,7 @@ test("Chromium: two tabs needing a refresh at once make exactly one token reques
   const req = auth.authorizationUrl();
   const back = await new ScriptedUser().authorize(req.url, { redirectUri: `${app.url}/tests/js/session.html` });
   const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: req.state }).code, { codeVerifier: req.codeVerifier });
-  const expired = { ...tokens, accessToken: "an-expired-access-token", expiresAt: Math.floor(Date.now() / 1000) - 1 };
+  const expired = expiredPair(tokens);
 
   const context = await browser.newContext(); // one origin's storage and locks, shared by its tabs
   const [tab1, tab2] = [await context.newPage(), await context.newPage()];

@@ -23,6 +23,7 @@ before(async () => {
   await run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(packDir, info.filename)], { cwd: project });
   await cp(new URL("./js/suite.mjs", import.meta.url), join(project, "suite.mjs"));
   await cp(new URL("./js/bad-inputs.mjs", import.meta.url), join(project, "bad-inputs.mjs"));
+  await cp(new URL("./js/b64.mjs", import.meta.url), join(project, "b64.mjs"));
   await writeFile(join(project, "esm.mjs"), `import * as lib from "ctct-oauth";
 import { runSuite } from "./suite.mjs";
 if (!import.meta.resolve("ctct-oauth").endsWith("/dist/node/index.mjs")) throw new Error("wrong entry " + import.meta.resolve("ctct-oauth"));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { ConstantContactOAuth, memoryStore } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { rejects } from "./js/report.mjs";
-import { localServer } from "./js/local-server.mjs";
+import { localServer, expired, EXPIRED_ACCESS_TOKEN } from "./js/local-server.mjs";
 
 let s;
 before(async () => {
@@ -25,7 +25,7 @@ async function dueSession(kind, options = {}) {
   const tokens = await tokensFor(auth);
   const store = options.store ?? memoryStore();
   const session = auth.session({ store, timeoutMs: 1000, ...options, store });
-  await session.setTokens({ ...tokens, accessToken: "an-expired-access-token", expiresAt: Math.floor(Date.now() / 1000) - 1 });
+  await session.setTokens(expired(tokens));
   return { auth, tokens, store, session };
 }
 
@@ -64,7 +64,7 @@ for (const [kind, code, check] of BEFORE) {
     assert.equal((await store.get()).tokens.refreshToken, tokens.refreshToken, "the stored refresh token is untouched");
     await wait(kind === "429-retry" ? err.retryAfter * 1000 : 1000);
     const fresh = await session.accessToken();
-    assert.notEqual(fresh, "an-expired-access-token", "recovered: a new access token");
+    assert.notEqual(fresh, EXPIRED_ACCESS_TOKEN, "recovered: a new access token");
     assert.notEqual((await store.get()).tokens.refreshToken, tokens.refreshToken, "and the rotated refresh token is stored");
   });
 }
@@ -77,7 +77,7 @@ test('token endpoint fault "slow-body" within the time limit: the real answer ar
   const t0 = Date.now();
   const fresh = await session.accessToken();
   assert.ok(Date.now() - t0 >= 1000, "the body really was slow");
-  assert.notEqual(fresh, "an-expired-access-token");
+  assert.notEqual(fresh, EXPIRED_ACCESS_TOKEN);
   assert.notEqual((await store.get()).tokens.refreshToken, tokens.refreshToken);
 });
 
@@ -89,7 +89,7 @@ test('"slow-body" past the time limit with a long-lived (static) refresh token: 
   await timed(() => session.accessToken(), "timeout", 1500);
   await wait(2500); // let the server finish trickling; then the 1 request/s window
   const fresh = await session.accessToken();
-  assert.notEqual(fresh, "an-expired-access-token");
+  assert.notEqual(fresh, EXPIRED_ACCESS_TOKEN);
   assert.equal((await store.get()).tokens.refreshToken, tokens.refreshToken, "static: the same refresh token");
 });
 
@@ -120,7 +120,7 @@ test("a store read failure: store_error, nothing refreshed; the next call works"
   const auth = client("confidential");
   const tokens = await tokensFor(auth);
   const inner = memoryStore();
-  await inner.set({ version: 1, tokens: { ...tokens, accessToken: "an-expired-access-token", expiresAt: Math.floor(Date.now() / 1000) - 1 }, refreshUsedAt: Math.floor(Date.now() / 1000) });
+  await inner.set({ version: 1, tokens: expired(tokens), refreshUsedAt: Math.floor(Date.now() / 1000) });
   let failReads = 1;
   const store = { ...inner, get: async () => (failReads-- > 0 ? Promise.reject(new Error("IndexedDB blocked")) : inner.get()) };
   const session = auth.session({ store });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { memoryStore, webStorageStore, decodeAccessToken } from "ctct-oauth";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { rejects } from "./js/report.mjs";
-import { localServer } from "./js/local-server.mjs";
+import { localServer, expired } from "./js/local-server.mjs";
 
 let s;
 before(async () => {
@@ -26,8 +26,6 @@ async function tokensFor(auth) {
 
 /** A clock this many seconds before the token set's expiry. */
 const before_ = (tokens, seconds) => () => tokens.expiresAt - seconds;
-/** The pair as a session would hold it once its access token has expired (the refresh token is real). */
-const expired = (tokens) => ({ ...tokens, accessToken: "an-expired-access-token", expiresAt: Math.floor(Date.now() / 1000) - 1 });
 
 test("check-before-call: no refresh outside the margin, one inside it", async () => {
   await admin("reset");

@@ -8,6 +8,7 @@ import { Miniflare } from "miniflare";
 import { report } from "./js/report.mjs";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
+import { expired as expiredPair } from "./js/local-server.mjs";
 
 const out = new URL("../test-output/worker/", import.meta.url).pathname;
 let mf, flow, authz, brokers;
@@ -110,7 +111,7 @@ test("workerd: two Worker scripts share one TokenBroker Durable Object: exactly 
   const { ConstantContactOAuth } = await import("ctct-oauth");
   const auth = new ConstantContactOAuth({ clientId: CLIENTS.confidential.id, clientSecret: CLIENTS.confidential.secret, redirectUri: `${authz.origin}/callback`, endpoints: authz.endpoints, allowInsecureLoopback: true });
   const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: login.state }).code);
-  const expired = { ...tokens, accessToken: "an-expired-access-token", expiresAt: Math.floor(Date.now() / 1000) - 1 };
+  const expired = expiredPair(tokens);
   const [a, b] = [await brokers.getWorker("app-a"), await brokers.getWorker("app-b")];
   assert.deepEqual(await (await a.fetch("http://app/set", { method: "POST", body: JSON.stringify(expired) })).json(), { ok: true });
   await fetch(`${authz.origin}/__admin/reset`, { method: "POST" });

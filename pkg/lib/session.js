@@ -310,7 +310,7 @@ export function makeSession(deps) {
       if (this.#signedOut) throw sessionError("revoked");
       let tokens;
       try {
-        tokens = await inTokenLane(`${this.#config.endpoints.token} ${this.#config.clientId}`, () => this.#auth.refresh(rt, this.#timeoutMs === undefined ? undefined : { timeoutMs: this.#timeoutMs }));
+        tokens = await inTokenLane(`${this.#config.endpoints.token} ${this.#config.clientId}`, () => this.#auth.refresh(rt, { timeoutMs: this.#timeoutMs }));
       } catch (e) {
         if (e?.code !== "invalid_grant") throw e;
         // Rotated elsewhere? Then the store has the newer pair.

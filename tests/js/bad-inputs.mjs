@@ -10,9 +10,8 @@
 //
 //   const rows = badInputRows(lib, { browser, token, payload });   // [{ entry, name, code, run, good, secrets }]
 
-const enc = new TextEncoder();
-const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const b64urlText = (s) => b64url(enc.encode(s));
+import { b64url, b64urlText } from "./b64.mjs";
+
 const seg = (o) => b64urlText(typeof o === "string" ? o : JSON.stringify(o));
 
 // Values that must never appear in an error. Long and distinctive so a leak cannot pass unnoticed.

@@ -2,11 +2,9 @@
 // a scripted user and returns what the runtime under test needs to finish the flow itself.
 import { ConstantContactOAuth } from "ctct-oauth";
 import { CLIENTS } from "../../authz-server/server.mjs";
-import { ScriptedUser } from "./user-agent.mjs";
+import { localServer } from "./local-server.mjs";
 
 export async function prepareSmoke(server) {
   const config = { clientId: CLIENTS.pkce.id, redirectUri: `${server.origin}/callback`, endpoints: server.endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] };
-  const req = new ConstantContactOAuth(config).authorizationUrl();
-  const redirectUrl = await new ScriptedUser().authorize(req.url, { redirectUri: config.redirectUri });
-  return { config, redirectUrl, state: req.state, codeVerifier: req.codeVerifier };
+  return { config, ...(await localServer(() => server).redirectFor(new ConstantContactOAuth(config))) };
 }

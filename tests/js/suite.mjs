@@ -7,9 +7,7 @@
 
 import { badInputRows, runRow } from "./bad-inputs.mjs";
 
-const enc = new TextEncoder();
-const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-const b64urlText = (s) => b64url(enc.encode(s));
+import { enc, b64url, b64urlText } from "./b64.mjs";
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);
