@@ -10,8 +10,11 @@ import { readFileSync } from "node:fs";
 import { brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET_GZIP = 20 * 1024;
-/** Today's web total (56,469 B) plus 0.6 % for toolchain noise. */
-const CEILING_GZIP = 56_800;
+/**
+ * Today's web total (56,809 B) plus 0.5 % for toolchain noise. Raised once on purpose from 56,800: the
+ * return-pointer ABI (scripts/no-multivalue.mjs) costs 340 B of glue and saves 2.5 ms of every cold start.
+ */
+const CEILING_GZIP = 57_100;
 const pkg = new URL("../pkg/", import.meta.url);
 // Each entry is one minified file holding the bindings and pkg/lib (scripts/entries.mjs).
 const targets = {
