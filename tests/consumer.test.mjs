@@ -3,7 +3,8 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { cp, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { report } from "./js/report.mjs";
@@ -36,7 +37,7 @@ import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).
 });
 
 test("the tarball holds one entry per runtime, the wasm and the types, and nothing else", () => {
-  assert.deepEqual(files, ["README.md", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
+  assert.deepEqual(files, ["README.md", "dist/node/bundler.mjs", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
 });
 
 test("installed package, ESM", async (t) => {
@@ -52,4 +53,29 @@ test("installed package, CommonJS", async (t) => {
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
   assert.deepEqual(top.sort(), ["README.md", "dist", "index.d.ts", "package.json"]);
+});
+
+// Node's `import` loads the CJS entry through createRequire (fast, one instance), which bundlers cannot
+// follow: a server bundled with esbuild must take the "module" entry instead and still work, with
+// import and require of the package meeting in one instance.
+test("a Node server bundled with esbuild uses the bundler entry and works", async () => {
+  await writeFile(
+    join(project, "server.mjs"),
+    `import { createPkce, tokenExpiresAt, CtctOAuthError } from "ctct-oauth";
+const cjs = require("ctct-oauth");
+let code;
+try { tokenExpiresAt("not a token"); } catch (e) { code = e instanceof CtctOAuthError && e instanceof cjs.CtctOAuthError && e.code; }
+console.log(JSON.stringify({ verifier: createPkce().codeVerifier.length, code, same: cjs.createPkce === createPkce }));
+`,
+  );
+  const out = join(project, "bundle");
+  await mkdir(out, { recursive: true });
+  const result = await build({ absWorkingDir: project, entryPoints: ["server.mjs"], bundle: true, platform: "node", format: "cjs", outfile: join(out, "server.cjs"), metafile: true, logLevel: "error" });
+  const inputs = Object.keys(result.metafile.inputs);
+  assert.ok(inputs.some((f) => f.endsWith("dist/node/bundler.mjs")), inputs.join(", "));
+  assert.ok(!inputs.some((f) => f.endsWith("dist/node/index.mjs")), inputs.join(", "));
+  // The module is read from beside the bundle, as the README says for bundlers.
+  await cp(join(project, "node_modules/ctct-oauth/dist/node/ctct_oauth_bg.wasm"), join(out, "ctct_oauth_bg.wasm"));
+  const { stdout } = await run("node", ["server.cjs"], { cwd: out });
+  assert.deepEqual(JSON.parse(stdout), { verifier: 43, code: "invalid_jwt", same: true });
 });
