@@ -24,51 +24,45 @@ function leb(n) {
   return Buffer.from(out);
 }
 
-function reader(at) {
-  const r = {
-    at,
-    u32() {
-      let v = 0;
-      let shift = 0;
-      let b;
-      do {
-        b = bytes[r.at++];
-        v |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b & 0x80);
-      return v >>> 0;
-    },
-    name() {
-      const len = r.u32();
-      const s = bytes.subarray(r.at, r.at + len).toString();
-      r.at += len;
-      return s;
-    },
-  };
-  return r;
+// One cursor over the module: sections are read in order.
+let at = 8;
+function u32() {
+  let v = 0;
+  let shift = 0;
+  let b;
+  do {
+    b = bytes[at++];
+    v |= (b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80);
+  return v >>> 0;
+}
+function name() {
+  const len = u32();
+  at += len;
+  return bytes.subarray(at - len, at).toString();
 }
 
 const parts = [bytes.subarray(0, 8)];
 let dropped = false;
-for (let at = 8; at < bytes.length; ) {
-  const r = reader(at + 1);
-  const end = r.u32() + r.at;
-  const custom = bytes[at] === 0;
-  const bodyAt = r.at;
-  if (custom && r.name() === "target_features") {
-    const nameBytes = bytes.subarray(bodyAt, r.at);
+while (at < bytes.length) {
+  const start = at;
+  const id = bytes[at++];
+  const end = u32() + at;
+  const bodyAt = at;
+  if (id === 0 && name() === "target_features") {
+    const nameBytes = bytes.subarray(bodyAt, at);
     const kept = [];
-    for (let n = r.u32(); n > 0; n--) {
-      const start = r.at;
-      r.at += 1; // prefix: '+' used, '-' disallowed, '=' required
-      const feature = r.name();
-      if (feature === "multivalue") dropped = true;
-      else kept.push(bytes.subarray(start, r.at));
+    for (let n = u32(); n > 0; n--) {
+      const entry = at;
+      at += 1; // prefix: '+' used, '-' disallowed, '=' required
+      if (name() === "multivalue") dropped = true;
+      else kept.push(bytes.subarray(entry, at));
     }
     const body = Buffer.concat([nameBytes, leb(kept.length), ...kept]);
     parts.push(Buffer.from([0]), leb(body.length), body);
   } else {
-    parts.push(bytes.subarray(at, end));
+    parts.push(bytes.subarray(start, end));
   }
   at = end;
 }
