@@ -1,4 +1,6 @@
 // Types for ctct-oauth. Times are whole seconds since 1970 (like a JWT's `exp`), everywhere.
+// tests/contract.test.mjs checks every options and result interface here against the module's contract
+// (src/contract.rs, through tests/contract.json): a key added in Rust and forgotten here fails the build.
 
 /** Constant Contact's production endpoints; override any of them by name with the `endpoints` option. */
 export interface Endpoints {
@@ -12,8 +14,10 @@ export interface Endpoints {
   revoke: string;
   /** The key set that signs access tokens (on the `identity.` host). */
   jwks: string;
-  /** The access token's `iss`: `https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8`, not the `authz.` host. */
+  /** The access token's `iss`: `https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8`. */
   issuer: string;
+  /** The `iss` a redirect may carry (checked when present). Default: `issuer`; a separate setting. */
+  redirectIssuer: string;
   /** The access token's `aud`: `https://api.cc.email/v3`. */
   audience: string;
   /** `https://api.cc.email/v3` */
@@ -26,7 +30,10 @@ export declare const ENDPOINTS: Readonly<Endpoints>;
 export type Scope = "account_read" | "account_update" | "contact_data" | "campaign_data" | "offline_access";
 export declare const SCOPES: readonly ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"];
 
-/** Stable error codes (see the README for what to do about each). Server errors pass through as their own code. */
+/**
+ * Stable error codes (the README says what to do about each). A server's registered OAuth error is its
+ * own code; any other server `error` is `oauth_error`, with the server's value on `error`.
+ */
 export type ErrorCode =
   | "invalid_config"
   | "secret_in_browser"
@@ -36,12 +43,18 @@ export type ErrorCode =
   | "missing_code"
   | "issuer_mismatch"
   | "invalid_redirect"
+  | "oauth_error"
   | "access_denied"
   | "invalid_scope"
   | "invalid_request"
   | "unauthorized_client"
+  | "unsupported_response_type"
   | "server_error"
   | "temporarily_unavailable"
+  | "interaction_required"
+  | "login_required"
+  | "consent_required"
+  | "account_selection_required"
   | "invalid_jwt"
   | "authorization_code_not_token"
   | "jwt_expired"
@@ -51,6 +64,11 @@ export type ErrorCode =
   | "invalid_grant"
   | "invalid_client"
   | "unsupported_grant_type"
+  | "unsupported_token_type"
+  | "authorization_pending"
+  | "slow_down"
+  | "invalid_request_uri"
+  | "invalid_request_object"
   | "rate_limited"
   | "invalid_response"
   | "network_error"
@@ -59,8 +77,7 @@ export type ErrorCode =
   | "expired_token"
   | "reauthorization_required"
   | "store_error"
-  | "api_error"
-  | (string & {});
+  | "api_error";
 
 /** The only error type this package throws. */
 export declare class CtctOAuthError extends Error {
@@ -69,24 +86,31 @@ export declare class CtctOAuthError extends Error {
   readonly code: ErrorCode;
   /** What happened and what to do. Never contains a token, code or secret. */
   readonly message: string;
-  /** The option, parameter or claim at fault. */
+  /** The option, parameter or claim at fault (an unknown option's own name). */
   readonly field?: string;
   /** HTTP status, for errors from a response. */
   readonly status?: number;
-  /** The server's own `error_description`. */
+  /** The server's own OAuth `error` value, as sent. */
+  readonly error?: string;
+  /** The server's own `error_description`, anything token-like masked. */
   readonly description?: string;
-  /** The server's `error_uri`. */
+  /** The server's `error_uri` (https only). */
   readonly errorUri?: string;
   /** A further hint for the most common cause. */
   readonly hint?: string;
   /** Seconds to wait (`rate_limited`), from `Retry-After` when the server sent one. */
   readonly retryAfter?: number;
-  /** Why (`reauthorization_required`): `"rotated"`, `"expired"`, `"revoked"` or `"no_refresh_token"`. */
-  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | (string & {});
-  /** Constant Contact API errors (`api_error`, `rate_limited` from session.fetch), whatever shape the body had. */
-  readonly errors?: { errorKey: string; errorMessage: string }[];
-  /** The first error's key: `"throttled"` or `"quota_exceeded"` for API rate limits. */
-  readonly errorKey?: string;
+  /** Why (`reauthorization_required`). */
+  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token";
+  /** Constant Contact API errors (`api_error`, `rate_limited` from session.json), whatever shape the body had. */
+  readonly errors?: { errorKey: string | null; errorMessage: string }[];
+  /** The first error's key: `"throttled"` or `"quota_exceeded"` for the API's rate limits. */
+  readonly errorKey?: string | null;
+}
+
+export interface PkceOptions {
+  /** Recompute the challenge of a stored verifier. */
+  codeVerifier?: string;
 }
 
 export interface Pkce {
@@ -96,8 +120,8 @@ export interface Pkce {
   codeChallengeMethod: "S256";
 }
 
-/** A PKCE pair from 32 random bytes, synchronously. Pass `codeVerifier` to recompute a stored pair. */
-export declare function createPkce(options?: { codeVerifier?: string }): Pkce;
+/** A PKCE pair from 32 random bytes, synchronously. */
+export declare function createPkce(options?: PkceOptions): Pkce;
 
 /** 43 base64url characters from 32 random bytes. */
 export declare function generateState(): string;
@@ -109,6 +133,7 @@ export interface AccessTokenClaims {
   sub?: string;
   exp: number;
   iat?: number;
+  nbf?: number;
   jti?: string;
   /** `cid`: the client id the token was issued to. */
   clientId?: string;
@@ -124,7 +149,7 @@ export interface AccessTokenClaims {
   raw: Record<string, unknown>;
 }
 
-/** Reads the claims of an access token without verifying its signature. Throws `invalid_jwt`, or `authorization_code_not_token` for an authorization code. */
+/** Reads the claims of an access token without verifying its signature. */
 export declare function decodeAccessToken(accessToken: string): AccessTokenClaims;
 
 /** The access token's `exp` (seconds since 1970). */
@@ -132,7 +157,7 @@ export declare function tokenExpiresAt(accessToken: string): number;
 
 /**
  * What the token endpoint gave, normalised. `console.log`/`util.inspect` show the tokens as `[redacted]`;
- * `JSON.stringify` keeps them (that is how you store a token set).
+ * `JSON.stringify` keeps them (that is how you store a token set). Fields you add are kept.
  */
 export interface TokenSet {
   accessToken: string;
@@ -142,45 +167,60 @@ export interface TokenSet {
   idToken?: string;
   /** Seconds, as the server sent it. */
   expiresIn?: number;
-  /** Seconds since 1970, computed at receipt. */
+  /**
+   * When the access token expires on THIS machine's clock: its `exp` corrected by `clockSkew`, measured
+   * when it arrived. Seconds since 1970.
+   */
   expiresAt?: number;
-  /** Seconds since 1970. */
+  /** Seconds since 1970, this machine's clock. */
   receivedAt?: number;
+  /** Seconds the server's clock was ahead of this one when the set arrived (0 within a minute). */
+  clockSkew?: number;
   scopes?: string[];
-  /** Things worth knowing that are not errors (e.g. no refresh token despite `offline_access`). */
+  /** Things worth knowing that are not errors: `no_refresh_token: ...`, `platform_user_unassigned: ...`, ... */
   warnings?: string[];
+  [field: string]: unknown;
 }
 
-export interface ExpiryOptions {
-  /** A token counts as expired this many seconds before `exp`. Default 60. */
+export interface IsExpiredOptions {
+  /** A token counts as expired this many seconds early. Default 60. */
   leewaySeconds?: number;
   /** Seconds since 1970 or a Date (milliseconds are refused). Default: the clock. */
   now?: number | Date;
 }
 
-/**
- * True from `exp - leewaySeconds` on. For a token set: its access token's `exp`, else `expiresAt`,
- * else `receivedAt + expiresIn`.
- */
-export declare function isExpired(accessTokenOrTokenSet: string | TokenSet, options?: ExpiryOptions): boolean;
+/** True from `expiry - leewaySeconds` on. A token set: `expiresAt`, else its token's `exp`, else `receivedAt + expiresIn`. */
+export declare function isExpired(accessTokenOrTokenSet: string | TokenSet, options?: IsExpiredOptions): boolean;
 
-export interface ClientConfig {
+/** Seconds since 1970 (or a Date): an injectable clock. */
+export type Clock = () => number | Date;
+
+export interface ConstantContactOAuthConfig {
   /** Your application's API key (a UUID in the developer portal). */
   clientId: string;
   /** Server and edge only: refused in a browser context (`secret_in_browser`). */
   clientSecret?: string;
   /** Required for the code and PKCE flows; not for the device flow. */
   redirectUri?: string;
-  /** Default: every data scope. `offline_access` is added unless `offline: false`. */
-  scopes?: (Scope | (string & {}))[];
+  /** Default: every data scope. `offline_access` is added unless `offline: false`. Unknown names are refused. */
+  scopes?: Scope[] | string[];
   /** Ask for a refresh token (adds `offline_access`). Default true. */
   offline?: boolean;
   /** Override endpoints by name, e.g. a local authorization server. */
   endpoints?: Partial<Endpoints>;
   /** A custom fetch; default: the global one. */
   fetch?: typeof fetch;
-  /** Allow http:// endpoints on 127.0.0.1/localhost (local test servers). Default false. */
+  /** The clock every time decision uses (receipt, expiry); default: the system clock. */
+  clock?: Clock;
+  /** Allow http:// endpoints on loopback hosts (local test servers). Default false. */
   allowInsecureLoopback?: boolean;
+  /** Accept scope names this library does not know yet (e.g. `billing_data`). Default false. */
+  allowUnknownScopes?: boolean;
+}
+
+export interface FromEnvOptions {
+  fetch?: typeof fetch;
+  clock?: Clock;
 }
 
 export interface AuthorizationUrlOptions {
@@ -191,11 +231,11 @@ export interface AuthorizationUrlOptions {
   /** Reuse a stored verifier instead of generating one. */
   codeVerifier?: string;
   /** Override the configured scopes for this request. */
-  scopes?: (Scope | (string & {}))[];
+  scopes?: Scope[] | string[];
   /** Override the configured `offline` for this request. */
   offline?: boolean;
   /** `"login"` forces Constant Contact to ask for credentials (the "wrong account" fix). */
-  prompt?: "login" | "consent" | "none" | (string & {});
+  prompt?: "login" | "consent" | "none";
 }
 
 export interface AuthorizationRequest {
@@ -206,12 +246,24 @@ export interface AuthorizationRequest {
   /** With PKCE: store it; pass it to `exchangeCode`. */
   codeVerifier?: string;
   codeChallenge?: string;
+  /** What was asked for: store it and pass it to `exchangeCode`, so the answer is read against it. */
   scopes: string[];
 }
 
-export type RedirectResult =
-  | { type: "code"; code: string; state?: string; iss?: string; scopes?: string[] }
-  | { type: "implicit"; state?: string; tokens: TokenSet };
+export interface CodeRedirect {
+  type: "code";
+  code: string;
+  state?: string;
+  iss?: string;
+  /** The granted scopes, when the redirect names them. */
+  scopes?: string[];
+}
+
+export interface ImplicitRedirect {
+  type: "implicit";
+  state?: string;
+  tokens: TokenSet;
+}
 
 export type ParseRedirectOptions = { state: string; skipStateCheck?: false } | { state?: undefined; skipStateCheck: true };
 
@@ -223,6 +275,18 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface ExchangeCodeOptions extends RequestOptions {
+  /** The PKCE verifier from authorizationUrl() (required for public clients). */
+  codeVerifier?: string;
+  /** The scopes authorizationUrl() returned: a missing refresh token is warned about only if it was asked for. */
+  scopes?: string[];
+}
+
+export interface DeviceStartOptions extends RequestOptions {
+  scopes?: Scope[] | string[];
+  offline?: boolean;
+}
+
 export interface DeviceAuthorization {
   deviceCode: string;
   /** Show this to the user. */
@@ -232,17 +296,29 @@ export interface DeviceAuthorization {
   /** The same with the code filled in (for a link or a QR code). */
   verificationUriComplete?: string;
   expiresIn: number;
-  /** Seconds since 1970. */
+  /** Seconds since 1970, this machine's clock. */
   expiresAt: number;
   /** Seconds between polls. */
   interval: number;
+  /** What was asked for. */
+  scopes: string[];
 }
 
 export interface DevicePollStep {
   status: "pending" | "slow_down" | "complete";
-  /** Wait this long before the next step (5 s more after a slow_down); pass it back as `{ ...device, interval }`. */
+  /** The interval from now on (5 s more after a slow_down); poll again with `{ ...device, interval }`. */
   interval: number;
+  /** When the next poll is surely not too early: what a Durable Object alarm is set to. */
+  nextPollAt: number;
   tokens?: TokenSet;
+}
+
+export interface DevicePollOptions extends RequestOptions {
+  onPending?: (progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void;
+}
+
+export interface RevokeOptions extends RequestOptions {
+  tokenTypeHint?: "refresh_token" | "access_token";
 }
 
 export interface VerifiedClaims extends AccessTokenClaims {
@@ -252,34 +328,57 @@ export interface VerifiedClaims extends AccessTokenClaims {
 
 export interface VerifyOptions extends RequestOptions {
   /** Accept a token up to this many seconds after `exp` (clock skew). Default 60. */
-  leewaySeconds?: number;
+  clockToleranceSeconds?: number;
   now?: number | Date;
   /** Scopes the token must carry (`claim_mismatch` on field `scp` otherwise). */
-  requiredScopes?: (Scope | (string & {}))[];
+  requiredScopes?: Scope[] | string[];
 }
 
-/** What a store holds: versioned, so a newer pair is never overwritten by an older one. */
+/** What a store holds: versioned, so a newer record is never overwritten by an older one. */
 export interface StoredSession {
   version: number;
-  tokens: TokenSet;
+  tokens?: TokenSet;
   /** Seconds since 1970 when the refresh token was last used or obtained. */
   refreshUsedAt?: number;
+  /** A sign-out record: no tokens, and a refresh still in flight anywhere revokes its late pair. */
+  signedOut?: true;
+  /** The refresh token was found dead: other processes fail without a request of their own. */
+  failed?: "rotated" | "idle_expired";
 }
 
-/** Where a session keeps its tokens: any object with these three async methods. */
+/**
+ * Where a session keeps its tokens. `set` is a compare-and-set: it writes only a record newer than the
+ * stored one and says whether it wrote. With `lock`, `renew` and `unlock` the store also coordinates
+ * processes (memoryStore within one, redisStore and postgresStore across a cluster).
+ */
 export interface TokenStore {
+  /** Named in store errors ("Redis", "IndexedDB", ...). */
+  backend?: string;
   get(): Promise<StoredSession | undefined | null>;
-  set(value: StoredSession): Promise<void>;
+  set(value: StoredSession): Promise<boolean | void>;
   delete(): Promise<void>;
+  lock?(name: string, ttlMs: number): Promise<{ lease: string; now: number; stamp: number | null } | null>;
+  renew?(name: string, lease: string, ttlMs: number): Promise<boolean>;
+  unlock?(name: string, lease: string, options?: { stamp?: boolean }): Promise<unknown>;
 }
 
 export declare function memoryStore(): TokenStore;
-/** localStorage or sessionStorage. For several tabs prefer indexedDbStore (browsers may sync localStorage between tabs late). */
-export declare function webStorageStore(storage: Pick<Storage, "getItem" | "setItem" | "removeItem">, key?: string): TokenStore;
+/** localStorage or sessionStorage. For several tabs prefer indexedDbStore. */
+export declare function webStorageStore(
+  storage: Pick<Storage, "getItem" | "setItem" | "removeItem">,
+  key?: string,
+): TokenStore;
 /** IndexedDB, consistent across the tabs of an origin: the store for sessions shared by several tabs. */
 export declare function indexedDbStore(key?: string, options?: { database?: string }): TokenStore;
 /** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
-export declare function kvStore(namespace: { get(key: string, type: "json"): Promise<unknown>; put(key: string, value: string): Promise<unknown>; delete(key: string): Promise<unknown> }, key?: string): TokenStore;
+export declare function kvStore(
+  namespace: {
+    get(key: string, type: "json"): Promise<unknown>;
+    put(key: string, value: string): Promise<unknown>;
+    delete(key: string): Promise<unknown>;
+  },
+  key?: string,
+): TokenStore;
 
 export interface SessionOptions {
   /** Default: memoryStore(). */
@@ -288,13 +387,36 @@ export interface SessionOptions {
   refreshMarginSeconds?: number;
   /** Default "check-before-call"; "timer" also refreshes on a timer (unref'd in Node; not on Workers). */
   strategy?: "check-before-call" | "timer";
-  /** Seconds since 1970; for tests. Default: the system clock. */
-  clock?: () => number;
-  /** The Web Locks name that serialises refreshes across tabs. Default: per token endpoint and client id. */
+  /** Default: the client's clock. */
+  clock?: Clock;
+  /** The Web Lock (browsers) that serialises refreshes across tabs. Default: per token endpoint and client id. */
   lockName?: string;
-  /** Time limit for each refresh request (fetch and body), in ms. Default 30,000. */
+  /** Time limit of each refresh request, in ms. Default 30000. */
   timeoutMs?: number;
+  /** The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + 5000. */
+  lockTtlMs?: number;
 }
+
+export interface SessionStatus {
+  expiresAt: number;
+  refreshTokenIdleDays: number;
+  /** `refresh_token_idle: ...` when the refresh token nears Constant Contact's 180-day idle limit. */
+  warnings: string[];
+}
+
+export interface SignOutOptions {
+  /** Also revoke the refresh token at Constant Contact (reported, never thrown). */
+  revoke?: boolean;
+}
+
+export interface SignOutResult {
+  revoked: boolean;
+  /** Why revocation failed; the local sign-out succeeded all the same. */
+  error?: CtctOAuthError;
+}
+
+/** An API call's `init`: a plain object body is sent as JSON. */
+export type ApiInit = Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null };
 
 /** Keeps one Constant Contact authorization alive. */
 export declare class TokenSession {
@@ -308,24 +430,33 @@ export declare class TokenSession {
    * `{ refused }`: the API refused this token (a 401); refresh unless it was already replaced.
    */
   accessToken(options?: { refused?: string }): Promise<string>;
-  /** fetch for the API: paths get apiBase, the Bearer token and JSON headers; a 401 refreshes once and retries once. */
-  fetch(pathOrUrl: string | URL, init?: Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null }): Promise<Response>;
+  /** fetch for the API, as fetch: resolves whatever the status; a 401 refreshes once and retries once. */
+  fetch(pathOrUrl: string | URL, init?: ApiInit): Promise<Response>;
+  /** The API's JSON answer; a failed call throws `api_error` / `rate_limited` with the API's own errors. */
+  json<T = unknown>(pathOrUrl: string | URL, init?: ApiInit): Promise<T>;
   /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
   onTokens(listener: (tokens: TokenSet) => void): () => void;
-  /** `warnings` include `refresh_token_idle: ...` when the refresh token nears Constant Contact's 180-day idle limit. */
-  status(): Promise<{ expiresAt?: number; refreshTokenIdleDays: number; warnings: string[] }>;
-  /** Forgets the tokens; with `revoke: true` also revokes the refresh token at Constant Contact. */
-  signOut(options?: { revoke?: boolean }): Promise<void>;
+  status(): Promise<SessionStatus>;
+  /** Forgets the tokens, here and in the store; reports revocation without throwing. */
+  signOut(options?: SignOutOptions): Promise<SignOutResult>;
 }
 
 /**
- * A Cloudflare Durable Object that owns one Constant Contact account's tokens for every isolate: refreshes
- * are serialised by the object and the pair kept in its transactional storage. Export it from your Worker
- * (`export { TokenBroker } from "ctct-oauth"`) and bind it in wrangler.toml; it reads CTCT_CLIENT_ID,
- * CTCT_CLIENT_SECRET and optionally CTCT_ENDPOINTS (JSON) from env.
+ * A Cloudflare Durable Object that owns one Constant Contact account's tokens for every isolate. Export
+ * it from your Worker (`export { TokenBroker } from "ctct-oauth"`) and bind it in wrangler.toml; it is
+ * configured from env by ConstantContactOAuth.fromEnv.
  */
 export declare class TokenBroker {
-  constructor(state: { storage: { get(key: string): Promise<unknown>; put(key: string, value: unknown): Promise<void>; delete(key: string): Promise<unknown> } }, env: Record<string, unknown>);
+  constructor(
+    state: {
+      storage: {
+        get(key: string): Promise<unknown>;
+        put(key: string, value: unknown): Promise<void>;
+        delete(key: string): Promise<unknown>;
+      };
+    },
+    env: Record<string, unknown>,
+  );
   fetch(request: Request): Promise<Response>;
 }
 
@@ -333,40 +464,56 @@ export declare class TokenBroker {
 export interface BrokerSession {
   accessToken(options?: { refused?: string }): Promise<string>;
   setTokens(tokens: TokenSet): Promise<void>;
-  signOut(options?: { revoke?: boolean }): Promise<void>;
-  fetch(pathOrUrl: string | URL, init?: Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null }): Promise<Response>;
+  signOut(options?: SignOutOptions): Promise<SignOutResult>;
+  fetch(pathOrUrl: string | URL, init?: ApiInit): Promise<Response>;
+  json<T = unknown>(pathOrUrl: string | URL, init?: ApiInit): Promise<T>;
 }
 
-/** A session answered by the TokenBroker behind `stub` (`env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName(accountId))`). */
-export declare function brokerSession(stub: { fetch(input: string, init?: RequestInit): Promise<Response> }, options?: { apiBase?: string; fetch?: typeof fetch }): BrokerSession;
+/** A session answered by the TokenBroker behind `stub`; API calls go to the broker's own apiBase. */
+export declare function brokerSession(
+  stub: { fetch(input: string, init?: RequestInit): Promise<Response> },
+  options?: { fetch?: typeof fetch },
+): BrokerSession;
+
+export interface ConstantContactOAuthDescription {
+  clientId: string;
+  clientSecret?: "[redacted]";
+  redirectUri?: string;
+  scopes: string[];
+  endpoints: Endpoints;
+}
 
 export declare class ConstantContactOAuth {
-  constructor(config: ClientConfig);
-  /** The URL to send the user to, with the `state` (and PKCE verifier) to keep. */
+  constructor(config: ConstantContactOAuthConfig);
+  /**
+   * A client from environment variables: CTCT_CLIENT_ID, CTCT_CLIENT_SECRET, CTCT_REDIRECT_URI, CTCT_SCOPES
+   * (space-separated), CTCT_ENDPOINTS (JSON), CTCT_ALLOW_INSECURE_LOOPBACK (true/1/yes, false/0/no).
+   */
+  static fromEnv(env?: Record<string, string | undefined>, options?: FromEnvOptions): ConstantContactOAuth;
+  /** The URL to send the user to, with the `state`, PKCE verifier and scopes to keep. */
   authorizationUrl(options?: AuthorizationUrlOptions): AuthorizationRequest;
-  /** Reads the redirect back (query or legacy implicit fragment), checking `state` and `iss`. */
-  parseRedirect(url: string | URL | { href: string }, options: ParseRedirectOptions): RedirectResult;
+  /** Reads the redirect back, checking `state` (and `iss` when present). */
+  parseRedirect(url: string | URL | { href: string }, options: ParseRedirectOptions): CodeRedirect;
+  /** Reads a legacy implicit-flow redirect (`#access_token=...`). */
+  parseImplicitRedirect(url: string | URL | { href: string }, options: ParseRedirectOptions): ImplicitRedirect;
   /** Exchanges an authorization code (Basic auth when confidential; `codeVerifier` required when public). */
-  exchangeCode(code: string, options?: RequestOptions & { codeVerifier?: string }): Promise<TokenSet>;
-  /** Refreshes. With rotating refresh tokens the one used stops working: store the returned set before using it. */
+  exchangeCode(code: string, options?: ExchangeCodeOptions): Promise<TokenSet>;
+  /** Refreshes. With rotating refresh tokens the one used stops working: store the returned set first. */
   refresh(refreshTokenOrTokens: string | TokenSet | undefined, options?: RequestOptions): Promise<TokenSet>;
   /** Starts the device flow (configured scopes unless given). */
-  startDeviceAuthorization(options?: RequestOptions & { scopes?: (Scope | (string & {}))[]; offline?: boolean }): Promise<DeviceAuthorization>;
-  /** Polls until approved: waits `interval`, +5 s on slow_down, stops at expiry (`expired_token`), honours `signal`. */
-  pollDeviceAuthorization(
-    device: DeviceAuthorization,
-    options?: RequestOptions & { onPending?: (progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void },
-  ): Promise<TokenSet>;
+  startDeviceAuthorization(options?: DeviceStartOptions): Promise<DeviceAuthorization>;
+  /** Polls until approved: waits `interval`, slower after slow_down, stops at expiry (`expired_token`). */
+  pollDeviceAuthorization(device: DeviceAuthorization, options?: DevicePollOptions): Promise<TokenSet>;
   /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
   pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
   /** Revokes a token (a refresh token by default). */
-  revoke(token: string, tokenTypeHint?: "refresh_token" | "access_token", options?: RequestOptions): Promise<void>;
+  revoke(token: string | undefined, tokenTypeHint?: "refresh_token" | "access_token", options?: RevokeOptions): Promise<void>;
   /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** A session that keeps this client authorized. */
   session(options?: SessionOptions): TokenSession;
   /** The configuration with the secret redacted. */
-  toJSON(): { clientId: string; clientSecret?: "[redacted]"; redirectUri?: string; scopes: string[]; endpoints: Endpoints };
+  toJSON(): ConstantContactOAuthDescription;
   free(): void;
   [Symbol.dispose](): void;
 }

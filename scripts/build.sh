@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo build --quiet --release --target wasm32-unknown-unknown --features standalone
+cargo build --quiet --release --target wasm32-unknown-unknown --features shipped
+# The constants the JS layer is built with (endpoints, scopes, the errors it raises, the rules' numbers),
+# printed by the Rust module's own code: scripts/entries.mjs writes them into pkg/lib/generated/.
+cargo run --quiet --features internals --bin ctct-oauth-constants > target/constants.json
 # wasm-bindgen must not give the exports multi-value returns (V8 compiles a wrapper per signature for
 # those, 2.7 ms of every cold start in Node): see scripts/no-multivalue.mjs.
 mkdir -p target/bindgen-input

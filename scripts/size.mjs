@@ -11,10 +11,11 @@ import { brotliCompressSync, constants } from "node:zlib";
 
 const BUDGET_GZIP = 20 * 1024;
 /**
- * Today's web total (56,809 B) plus 0.5 % for toolchain noise. Raised once on purpose from 56,800: the
- * return-pointer ABI (scripts/no-multivalue.mjs) costs 340 B of glue and saves 2.5 ms of every cold start.
+ * Today's web total plus 0.5 % for toolchain noise. Raised from 57,100 by the contract redesign (issue 12:
+ * request/response contexts, option suggestions, fromEnv, verification in one pass, the hardening),
+ * +12.4 KB gzip; the module split of issue 16 is where it comes down.
  */
-const CEILING_GZIP = 57_100;
+const CEILING_GZIP = 69_800;
 const pkg = new URL("../pkg/", import.meta.url);
 // Each entry is one minified file holding the bindings and pkg/lib (scripts/entries.mjs).
 const targets = {

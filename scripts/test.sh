@@ -9,16 +9,22 @@ export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh --browser
 step() { printf '\n== test: %s\n' "$*"; }
 
-step "native unit tests (the pure protocol core)"
+step "formatting: rustfmt"
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+cargo fmt --check
+
+step "native unit tests (the pure protocol core, and the contract the JS layer is checked against)"
 cargo test --quiet --lib
 
 step "the fuzzing corpus, replayed through the fuzz targets' checks (stable Rust)"
-cargo test --quiet --test corpus
+cargo test --quiet --test corpus --features internals
 
-step "clippy: no unwrap/expect/panic/indexing in library code"
+step "clippy on every target: no unwrap/expect/panic/indexing in library code"
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-cargo clippy --quiet --lib -- -D warnings
-cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features standalone -- -D warnings
+cargo clippy --quiet --all-targets --features internals -- -D warnings
+cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features shipped -- -D warnings
+cargo clippy --quiet --tests --target wasm32-unknown-unknown -- -D warnings
+(cd fuzz && cargo clippy --quiet --all-targets -- -D warnings)
 
 step "package build"
 scripts/build.sh
@@ -33,7 +39,8 @@ authz_pid=$!
 trap 'kill $authz_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q "http://127.0.0.1:" "$authz_log" && break; sleep 0.2; done
 CTCT_AUTHZ_URL=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$authz_log") || { cat "$authz_log"; exit 1; }
-export CTCT_AUTHZ_URL
+CTCT_JWKS_URL="$CTCT_AUTHZ_URL/oauth2/default/v1/keys"
+export CTCT_AUTHZ_URL CTCT_JWKS_URL
 
 # CTCT_TEST_RUNTIME is compiled into the suite so a runner that silently ran elsewhere fails.
 step "wasm-bindgen-test suite in Node"

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::config::{build_scopes, is_scope_token, Config};
+use crate::config::{is_scope_token, Config};
 use crate::error::Error;
 use crate::pkce::{self, Pkce};
 use crate::state;
@@ -39,13 +39,13 @@ pub fn authorization_url(cfg: &Config, opts: AuthorizeOptions) -> Result<Authori
     let redirect_uri = cfg.require_redirect_uri()?;
     let use_pkce = opts.pkce.unwrap_or(cfg.is_public());
     if !use_pkce && cfg.is_public() {
-        return Err(Error::config("pkce", "A public client (no clientSecret) must use PKCE; Constant Contact refuses its code exchange otherwise.")
-            .hint("Remove `pkce: false`, or configure a confidential client on a server."));
+        return Err(Error::config(
+            "pkce",
+            "A public client (no clientSecret) must use PKCE; Constant Contact refuses its code exchange otherwise.",
+        )
+        .hint("Remove `pkce: false`, or configure a confidential client on a server."));
     }
-    let scopes = match (&opts.scopes, opts.offline) {
-        (None, None) => cfg.scopes.clone(),
-        (requested, offline) => build_scopes(requested.as_deref().or(cfg.requested_scopes.as_deref()), offline.unwrap_or(cfg.offline))?,
-    };
+    let scopes = cfg.scopes_for(opts.scopes, opts.offline)?;
     let state = match opts.state {
         Some(s) => {
             state::check(&s)?;
@@ -56,7 +56,9 @@ pub fn authorization_url(cfg: &Config, opts: AuthorizeOptions) -> Result<Authori
     let pkce = match (use_pkce, opts.code_verifier) {
         (true, Some(v)) => Some(pkce::from_verifier(v)?),
         (true, None) => Some(pkce::create()?),
-        (false, Some(_)) => return Err(Error::config("codeVerifier", "`codeVerifier` was given with `pkce: false`; drop one of them.")),
+        (false, Some(_)) => {
+            return Err(Error::config("codeVerifier", "`codeVerifier` was given with `pkce: false`; drop one of them."))
+        }
         (false, None) => None,
     };
     if let Some(p) = &opts.prompt {
@@ -113,7 +115,11 @@ mod tests {
     #[test]
     fn public_client_gets_pkce_and_offline_access() {
         let r = authorization_url(&cfg(false), AuthorizeOptions::default()).unwrap();
-        assert!(r.url.starts_with("https://authz.constantcontact.com/oauth2/default/v1/authorize?client_id=my-client&redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1&response_type=code&scope=contact_data%20campaign_data%20offline_access&state="));
+        assert!(r.url.starts_with(concat!(
+            "https://authz.constantcontact.com/oauth2/default/v1/authorize?client_id=my-client&redirect_uri=https",
+            "%3A%2F%2Fapp.example%2Fcb%3Fx%3D1&response_type=code&scope=contact_data%20campaign_data%20offline_ac",
+            "cess&state="
+        )));
         assert!(!r.url.contains("%2B") && !r.url.contains('+'));
         let p = r.pkce.as_ref().unwrap();
         let q = params(&r.url);
@@ -136,31 +142,44 @@ mod tests {
 
     #[test]
     fn options() {
-        let r = authorization_url(&cfg(false), AuthorizeOptions {
-            state: Some("my-state".into()),
-            prompt: Some("login".into()),
-            offline: Some(false),
-            code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
-            ..Default::default()
-        })
+        let r = authorization_url(
+            &cfg(false),
+            AuthorizeOptions {
+                state: Some("my-state".into()),
+                prompt: Some("login".into()),
+                offline: Some(false),
+                code_verifier: Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()),
+                ..Default::default()
+            },
+        )
         .unwrap();
         assert!(r.url.contains("&state=my-state&"));
-        assert!(r.url.ends_with("&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&prompt=login"));
+        assert!(r.url.ends_with(
+            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&prompt=login"
+        ));
         assert!(r.url.contains("scope=contact_data%20campaign_data&"), "{}", r.url);
-        let e = authorization_url(&cfg(false), AuthorizeOptions { pkce: Some(false), ..Default::default() }).unwrap_err();
-        assert_eq!(e.field, Some("pkce"));
-        let e = authorization_url(&cfg(false), AuthorizeOptions { state: Some("has space".into()), ..Default::default() }).unwrap_err();
-        assert_eq!(e.field, Some("state"));
-        let e = authorization_url(&cfg(false), AuthorizeOptions { prompt: Some("log\"in".into()), ..Default::default() }).unwrap_err();
-        assert_eq!(e.field, Some("prompt"));
+        let e =
+            authorization_url(&cfg(false), AuthorizeOptions { pkce: Some(false), ..Default::default() }).unwrap_err();
+        assert_eq!(e.field_name(), Some("pkce"));
+        let e =
+            authorization_url(&cfg(false), AuthorizeOptions { state: Some("has space".into()), ..Default::default() })
+                .unwrap_err();
+        assert_eq!(e.field_name(), Some("state"));
+        let e =
+            authorization_url(&cfg(false), AuthorizeOptions { prompt: Some("log\"in".into()), ..Default::default() })
+                .unwrap_err();
+        assert_eq!(e.field_name(), Some("prompt"));
     }
 
     #[test]
     fn endpoint_with_query_and_missing_redirect_uri() {
         let mut c = cfg(false);
         c.endpoints.authorize = "https://x.example/auth?tenant=1".into();
-        assert!(authorization_url(&c, AuthorizeOptions::default()).unwrap().url.starts_with("https://x.example/auth?tenant=1&client_id="));
+        assert!(authorization_url(&c, AuthorizeOptions::default())
+            .unwrap()
+            .url
+            .starts_with("https://x.example/auth?tenant=1&client_id="));
         c.redirect_uri = None;
-        assert_eq!(authorization_url(&c, AuthorizeOptions::default()).unwrap_err().field, Some("redirectUri"));
+        assert_eq!(authorization_url(&c, AuthorizeOptions::default()).unwrap_err().field_name(), Some("redirectUri"));
     }
 }

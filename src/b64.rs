@@ -43,7 +43,12 @@ pub fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     for chunk in &mut chunks {
         if let &[a, b, c] = chunk {
             let n = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
-            out.extend_from_slice(&[char_of(alphabet, n >> 18), char_of(alphabet, n >> 12), char_of(alphabet, n >> 6), char_of(alphabet, n)]);
+            out.extend_from_slice(&[
+                char_of(alphabet, n >> 18),
+                char_of(alphabet, n >> 12),
+                char_of(alphabet, n >> 6),
+                char_of(alphabet, n),
+            ]);
         }
     }
     match *chunks.remainder() {

@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::endpoints::{Endpoints, OFFLINE_ACCESS, SCOPES};
-use crate::error::{cat, codes, Error};
+use crate::error::{codes, Error};
 use crate::form::split_url;
 use crate::secret::Secret;
 
@@ -20,6 +20,8 @@ pub struct ConfigInput {
     /// Endpoint overrides by JS name (`token`, `deviceAuthorize`, ...).
     pub endpoints: Vec<(String, String)>,
     pub allow_insecure_loopback: bool,
+    /// Accept scope names this library does not know (a scope Constant Contact added later).
+    pub allow_unknown_scopes: bool,
     /// True when running in a browser page or browser worker (set by the wasm layer).
     pub is_browser: bool,
 }
@@ -38,6 +40,7 @@ pub struct Config {
     pub offline: bool,
     pub endpoints: Endpoints,
     pub allow_insecure_loopback: bool,
+    pub allow_unknown_scopes: bool,
 }
 
 impl Config {
@@ -48,8 +51,12 @@ impl Config {
     /// The redirect URI, or the error a redirect flow without one deserves.
     pub fn require_redirect_uri(&self) -> Result<&str, Error> {
         self.redirect_uri.as_deref().ok_or_else(|| {
-            Error::config("redirectUri", "`redirectUri` is required for the authorization-code and PKCE flows.")
-                .hint("Pass the redirect URI registered for your application in the Constant Contact developer portal. Device-flow clients need none.")
+            Error::config("redirectUri", "`redirectUri` is required for the authorization-code and PKCE flows.").hint(
+                concat!(
+                    "Pass the redirect URI registered for your application in the Constant Contact developer port",
+                    "al. Device-flow clients need none."
+                ),
+            )
         })
     }
 }
@@ -70,25 +77,44 @@ fn looks_like_uuid(s: &str) -> bool {
 
 /// A scope token per RFC 6749 §3.3.
 pub fn is_scope_token(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
+    !s.is_empty()
+        && s.len() <= 128
+        && s.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
 }
 
 /// Validates a scope list, removes duplicates (keeping order) and adds `offline_access` when `offline`.
-pub fn build_scopes(requested: Option<&[String]>, offline: bool) -> Result<Vec<String>, Error> {
+/// A name Constant Contact does not document is refused unless `allow_unknown` (a scope added later).
+pub fn build_scopes(requested: Option<&[String]>, offline: bool, allow_unknown: bool) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::new();
     match requested {
         Some(list) => {
             for s in list {
                 if !is_scope_token(s) {
-                    return Err(Error::config("scopes", "Each scope must be one non-empty word without spaces, such as \"contact_data\".")
-                        .hint("Pass scopes as an array: [\"contact_data\", \"campaign_data\"]."));
+                    return Err(Error::config(
+                        "scopes",
+                        "Each scope must be one non-empty word without spaces, such as \"contact_data\".",
+                    )
+                    .hint("Pass scopes as an array: [\"contact_data\", \"campaign_data\"]."));
+                }
+                if !allow_unknown && !SCOPES.contains(&s.as_str()) {
+                    return Err(Error::config(
+                        "scopes",
+                        concat!(
+                            "A scope is not one Constant Contact documents. Its scopes are account_read, ",
+                            "account_update, contact_data, campaign_data and offline_access (see SCOPES)."
+                        ),
+                    )
+                    .hint("For a scope this library does not know yet, set `allowUnknownScopes: true`."));
                 }
                 if !out.contains(s) {
                     out.push(s.clone());
                 }
             }
             if out.is_empty() {
-                return Err(Error::config("scopes", "`scopes` is empty; request at least one scope, such as \"contact_data\"."));
+                return Err(Error::config(
+                    "scopes",
+                    "`scopes` is empty; request at least one scope, such as \"contact_data\".",
+                ));
             }
         }
         None => out.extend(SCOPES.iter().filter(|s| **s != OFFLINE_ACCESS).map(|s| String::from(*s))),
@@ -102,10 +128,16 @@ pub fn build_scopes(requested: Option<&[String]>, offline: bool) -> Result<Vec<S
 /// Checks a redirect URI: absolute, no fragment (CC refuses them), no whitespace.
 pub fn check_redirect_uri(uri: &str) -> Result<(), Error> {
     let parts = split_url(uri).filter(|_| uri.len() <= 2048).ok_or_else(|| {
-        Error::config("redirectUri", "`redirectUri` must be an absolute URI exactly as registered, such as https://example.com/callback.")
+        Error::config(
+            "redirectUri",
+            "`redirectUri` must be an absolute URI exactly as registered, such as https://example.com/callback.",
+        )
     })?;
     if parts.fragment.is_some() {
-        return Err(Error::config("redirectUri", "`redirectUri` must not contain a #fragment; Constant Contact does not allow them."));
+        return Err(Error::config(
+            "redirectUri",
+            "`redirectUri` must not contain a #fragment; Constant Contact does not allow them.",
+        ));
     }
     Ok(())
 }
@@ -125,30 +157,36 @@ pub fn validate(input: ConfigInput) -> Result<Config, Error> {
     if let Some(secret) = &input.client_secret {
         let s = secret.expose();
         if s.is_empty() || s.len() > 512 || !is_token_text(s) {
-            return Err(Error::config("clientSecret", "`clientSecret` must be the secret generated for your application, without spaces."));
+            return Err(Error::config(
+                "clientSecret",
+                "`clientSecret` must be the secret generated for your application, without spaces.",
+            ));
         }
         if input.is_browser {
             return Err(Error::new(
                 codes::SECRET_IN_BROWSER,
-                "A client secret was passed in a browser. Anyone can read it there: remove `clientSecret` and use PKCE (a public client), or do the code exchange on a server or in a Worker.",
+                concat!(
+                    "A client secret was passed in a browser. Anyone can read it there: remove `clientSecret` and",
+                    " use PKCE (a public client), or do the code exchange on a server or in a Worker."
+                ),
             )
             .field("clientSecret"));
         }
         // Constant Contact shows the API key (client id) as a UUID; a UUID-shaped secret next to a
         // non-UUID id is almost certainly the pair swapped.
         if looks_like_uuid(s) && !looks_like_uuid(&client_id) {
-            return Err(Error::config("clientSecret", "`clientId` and `clientSecret` look swapped: the API key (a UUID) is the client id."));
+            return Err(Error::config(
+                "clientSecret",
+                "`clientId` and `clientSecret` look swapped: the API key (a UUID) is the client id.",
+            ));
         }
     }
     if let Some(uri) = &input.redirect_uri {
         check_redirect_uri(uri)?;
     }
     let offline = input.offline.unwrap_or(true);
-    let scopes = build_scopes(input.scopes.as_deref(), offline)?;
-    let mut endpoints = Endpoints::default();
-    for (name, value) in input.endpoints {
-        endpoints.set(&name, value, input.allow_insecure_loopback)?;
-    }
+    let scopes = build_scopes(input.scopes.as_deref(), offline, input.allow_unknown_scopes)?;
+    let endpoints = Endpoints::with_overrides(&input.endpoints, input.allow_insecure_loopback)?;
     Ok(Config {
         client_id,
         client_secret: input.client_secret,
@@ -158,12 +196,22 @@ pub fn validate(input: ConfigInput) -> Result<Config, Error> {
         offline,
         endpoints,
         allow_insecure_loopback: input.allow_insecure_loopback,
+        allow_unknown_scopes: input.allow_unknown_scopes,
     })
 }
 
-/// A message naming a field, for option-type errors raised by the JS layer.
-pub fn type_error(field: &'static str, expected: &'static str) -> Error {
-    Error::config(field, cat(&["`", field, "` must be ", expected, "."]))
+impl Config {
+    /// The scopes of one request: the configured ones, or the per-call override rebuilt by the same rule.
+    pub fn scopes_for(&self, scopes: Option<Vec<String>>, offline: Option<bool>) -> Result<Vec<String>, Error> {
+        match (scopes, offline) {
+            (None, None) => Ok(self.scopes.clone()),
+            (requested, offline) => build_scopes(
+                requested.as_deref().or(self.requested_scopes.as_deref()),
+                offline.unwrap_or(self.offline),
+                self.allow_unknown_scopes,
+            ),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -179,21 +227,22 @@ mod tests {
         let c = validate(input()).unwrap();
         assert!(c.is_public());
         assert_eq!(c.scopes, ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"]);
-        assert_eq!(c.require_redirect_uri().unwrap_err().field, Some("redirectUri"));
+        assert_eq!(c.require_redirect_uri().unwrap_err().field_name(), Some("redirectUri"));
     }
 
     #[test]
     fn client_id_is_required_and_plain() {
         for id in [None, Some(""), Some("has space"), Some("tab\t")] {
             let e = validate(ConfigInput { client_id: id.map(String::from), ..input() }).unwrap_err();
-            assert_eq!((e.code.as_ref(), e.field), (codes::INVALID_CONFIG, Some("clientId")));
+            assert_eq!((e.code.as_ref(), e.field_name()), (codes::INVALID_CONFIG, Some("clientId")));
         }
     }
 
     #[test]
     fn secret_is_refused_in_a_browser_and_never_echoed() {
         let secret = "s3cr3t-Value_xyz";
-        let e = validate(ConfigInput { client_secret: Some(Secret::new(secret.into())), is_browser: true, ..input() }).unwrap_err();
+        let e = validate(ConfigInput { client_secret: Some(Secret::new(secret.into())), is_browser: true, ..input() })
+            .unwrap_err();
         assert_eq!(e.code, codes::SECRET_IN_BROWSER);
         assert!(!format!("{e:?} {e}").contains(secret));
         let ok = validate(ConfigInput { client_secret: Some(Secret::new(secret.into())), ..input() }).unwrap();
@@ -208,19 +257,23 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert_eq!(e.field, Some("clientSecret"));
+        assert_eq!(e.field_name(), Some("clientSecret"));
         assert!(e.message.contains("swapped"));
     }
 
     #[test]
     fn scopes_are_checked_deduplicated_and_get_offline_access() {
         let s = |v: &[&str]| v.iter().map(|s| String::from(*s)).collect::<Vec<_>>();
-        assert_eq!(build_scopes(Some(&s(&["contact_data", "contact_data"])), true).unwrap(), ["contact_data", "offline_access"]);
-        assert_eq!(build_scopes(Some(&s(&["contact_data"])), false).unwrap(), ["contact_data"]);
-        assert_eq!(build_scopes(Some(&s(&["offline_access", "a"])), true).unwrap(), ["offline_access", "a"]);
-        for bad in [&["two words"][..], &[""], &["quo\"te"], &[]] {
-            assert_eq!(build_scopes(Some(&s(bad)), true).unwrap_err().field, Some("scopes"));
+        let b = |v: &[&str], offline| build_scopes(Some(&s(v)), offline, false);
+        assert_eq!(b(&["contact_data", "contact_data"], true).unwrap(), ["contact_data", "offline_access"]);
+        assert_eq!(b(&["contact_data"], false).unwrap(), ["contact_data"]);
+        assert_eq!(b(&["offline_access", "account_read"], true).unwrap(), ["offline_access", "account_read"]);
+        for bad in [&["two words"][..], &[""], &["quo\"te"], &[], &["contacts"]] {
+            assert_eq!(b(bad, true).unwrap_err().field_name(), Some("scopes"), "{bad:?}");
         }
+        let e = b(&["contacts"], true).unwrap_err();
+        assert!(e.message.contains("account_read, account_update, contact_data, campaign_data"), "{}", e.message);
+        assert_eq!(build_scopes(Some(&s(&["billing_data"])), false, true).unwrap(), ["billing_data"]);
     }
 
     #[test]
@@ -229,7 +282,7 @@ mod tests {
             check_redirect_uri(ok).unwrap();
         }
         for bad in ["/cb", "https://example.com/cb#x", "https://exa mple.com", ""] {
-            assert_eq!(check_redirect_uri(bad).unwrap_err().field, Some("redirectUri"), "{bad}");
+            assert_eq!(check_redirect_uri(bad).unwrap_err().field_name(), Some("redirectUri"), "{bad}");
         }
     }
 
@@ -242,7 +295,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(c.endpoints.token, "http://localhost:9/token");
-        let e = validate(ConfigInput { endpoints: vec![("token".into(), "http://localhost:9/token".into())], ..input() }).unwrap_err();
+        let e =
+            validate(ConfigInput { endpoints: vec![("token".into(), "http://localhost:9/token".into())], ..input() })
+                .unwrap_err();
         assert_eq!(e.code, codes::INSECURE_ENDPOINT);
     }
 }

@@ -6,15 +6,16 @@
 
 use alloc::string::String;
 
-use crate::error::{cat, codes, Error};
+use crate::error::{codes, concat, Error};
 use crate::form::{is_loopback_host, split_url};
 
 /// The data scopes Constant Contact documents, and `offline_access` (needed for a refresh token).
 pub const SCOPES: [&str; 5] = ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"];
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
-/// Endpoint names as they appear in JS (`ENDPOINTS.deviceAuthorize`) and in the `endpoints` option.
-pub const NAMES: [&str; 8] = ["authorize", "token", "deviceAuthorize", "revoke", "jwks", "issuer", "audience", "apiBase"];
+/// Endpoint names as they appear in JS (`ENDPOINTS.deviceAuthorize`) and in the `endpoints` option: the
+/// contract's list, so the two cannot drift.
+pub(crate) const NAMES: &[&str] = crate::contract::ENDPOINTS.fields;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -25,6 +26,10 @@ pub struct Endpoints {
     pub jwks: String,
     /// The access token's `iss`. Not the `authz.` host: CC's tokens name the Okta server on `identity.`.
     pub issuer: String,
+    /// The `iss` a redirect may carry (RFC 9207). Constant Contact sends none that we know of; when one
+    /// comes it is checked against this, which is the token issuer unless set apart: two settings, so
+    /// fixing one never breaks the other.
+    pub redirect_issuer: String,
     /// The access token's `aud`.
     pub audience: String,
     pub api_base: String,
@@ -39,6 +44,7 @@ impl Default for Endpoints {
             revoke: "https://authz.constantcontact.com/oauth2/default/v1/revoke".into(),
             jwks: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8/v1/keys".into(),
             issuer: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8".into(),
+            redirect_issuer: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8".into(),
             audience: "https://api.cc.email/v3".into(),
             api_base: "https://api.cc.email/v3".into(),
         }
@@ -47,7 +53,7 @@ impl Default for Endpoints {
 
 impl Endpoints {
     /// All entries as (JS name, value), in [`NAMES`] order.
-    pub fn entries(&self) -> [(&'static str, &str); 8] {
+    pub fn entries(&self) -> [(&'static str, &str); 9] {
         [
             ("authorize", &self.authorize),
             ("token", &self.token),
@@ -55,6 +61,7 @@ impl Endpoints {
             ("revoke", &self.revoke),
             ("jwks", &self.jwks),
             ("issuer", &self.issuer),
+            ("redirectIssuer", &self.redirect_issuer),
             ("audience", &self.audience),
             ("apiBase", &self.api_base),
         ]
@@ -68,22 +75,35 @@ impl Endpoints {
             "revoke" => ("revoke", &mut self.revoke),
             "jwks" => ("jwks", &mut self.jwks),
             "issuer" => ("issuer", &mut self.issuer),
+            "redirectIssuer" => ("redirectIssuer", &mut self.redirect_issuer),
             "audience" => ("audience", &mut self.audience),
             "apiBase" => ("apiBase", &mut self.api_base),
             _ => return None,
         })
     }
 
+    /// Replaces endpoints by their JS names, validating each. The redirect issuer follows the token issuer
+    /// unless it is set itself.
+    pub fn with_overrides(overrides: &[(String, String)], allow_insecure_loopback: bool) -> Result<Self, Error> {
+        let mut e = Endpoints::default();
+        for (name, value) in overrides {
+            e.set(name, value.clone(), allow_insecure_loopback)?;
+        }
+        if !overrides.iter().any(|(n, _)| n == "redirectIssuer") {
+            e.redirect_issuer = e.issuer.clone();
+        }
+        Ok(e)
+    }
+
     /// Replaces one endpoint by its JS name, validating the new value.
     pub fn set(&mut self, name: &str, value: String, allow_insecure_loopback: bool) -> Result<(), Error> {
         let Some((field, slot)) = self.slot(name) else {
-            return Err(Error::config("endpoints", "Unknown key in `endpoints`.")
-                .hint("Valid keys: authorize, token, deviceAuthorize, revoke, jwks, issuer, audience, apiBase."));
+            return Err(unknown(name));
         };
-        // issuer and audience are identifiers compared with token claims, never fetched.
-        if matches!(field, "issuer" | "audience") {
+        // issuer, redirectIssuer and audience are identifiers compared with claims, never fetched.
+        if matches!(field, "issuer" | "redirectIssuer" | "audience") {
             if value.is_empty() || value.len() > 2048 {
-                return Err(Error::config(field, cat(&["`endpoints.", field, "` must be a non-empty string."])));
+                return Err(Error::config(field, concat(&["`endpoints.", field, "` must be a non-empty string."])));
             }
         } else {
             check_fetchable(field, &value, allow_insecure_loopback)?;
@@ -93,10 +113,55 @@ impl Endpoints {
     }
 }
 
+/// A host that means the same to `fetch` (a WHATWG URL parser) as to these checks: ASCII letters, digits,
+/// dots and hyphens, no percent-escapes or non-ASCII (which WHATWG decodes and punycodes), and a numeric
+/// last label only in a canonical dotted quad (WHATWG reads `0x7f.1` or `2130706433` as 127.0.0.1).
+fn host_is_plain(host: &str) -> bool {
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+    }
+    if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+        return false;
+    }
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
+    let numeric =
+        last.bytes().all(|b| b.is_ascii_digit()) || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x"));
+    if !numeric {
+        return true;
+    }
+    let mut labels = 0;
+    for part in host.split('.') {
+        labels += 1;
+        let canonical = !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit());
+        if !canonical || (part.len() > 1 && part.starts_with('0')) || part.parse::<u16>().map_or(true, |n| n > 255) {
+            return false;
+        }
+    }
+    labels == 4
+}
+
+/// An `endpoints` key that is not one of [`NAMES`], named (when printable) with the likely one.
+pub(crate) fn unknown(name: &str) -> Error {
+    let mut e = match crate::options::suggestion(name, NAMES) {
+        Some(s) => Error::config("endpoints", concat(&["Unknown key in `endpoints`; use `", s, "`."])),
+        None => Error::config(
+            "endpoints",
+            concat!(
+                "Unknown key in `endpoints`. Valid keys: authorize, token, deviceAuthorize, revoke, jwks, ",
+                "issuer, redirectIssuer, audience, apiBase."
+            ),
+        ),
+    };
+    if name.len() <= 40 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !name.is_empty() {
+        e.field = Some(alloc::borrow::Cow::Owned(String::from(name)));
+    }
+    e
+}
+
 /// A URL this library will call or send a user to: absolute, https (http only for loopback hosts and only
 /// when allowed), no credentials in it, no fragment.
 pub fn check_fetchable(field: &'static str, url: &str, allow_insecure_loopback: bool) -> Result<(), Error> {
-    let bad = |m: &'static str| Error::config(field, cat(&["`endpoints.", field, "` ", m]));
+    let bad = |m: &'static str| Error::config(field, concat(&["`endpoints.", field, "` ", m]));
     if url.len() > 2048 {
         return Err(bad("is too long (over 2048 characters)."));
     }
@@ -105,6 +170,12 @@ pub fn check_fetchable(field: &'static str, url: &str, allow_insecure_loopback: 
     };
     if parts.host.is_empty() {
         return Err(bad("must be an absolute URL such as https://host/path."));
+    }
+    if !host_is_plain(parts.host) {
+        return Err(bad(concat!(
+            "must name its host plainly: letters, digits, dots and hyphens (or an [IPv6] address), an IPv4 ",
+            "address only as four decimal numbers."
+        )));
     }
     if parts.has_userinfo {
         return Err(bad("must not contain credentials (user:password@)."));
@@ -121,13 +192,22 @@ pub fn check_fetchable(field: &'static str, url: &str, allow_insecure_loopback: 
         }
         return Err(Error::new(
             codes::INSECURE_ENDPOINT,
-            cat(&["`endpoints.", field, "` uses http://. Use https://, or set `allowInsecureLoopback: true` for a local test server on 127.0.0.1 or localhost."]),
+            concat(&[
+                "`endpoints.",
+                field,
+                "` uses http://. Use https://, or set `allowInsecureLoopback: true` for a local test server ",
+                "on 127.0.0.1 or localhost.",
+            ]),
         )
         .field(field));
     }
     Err(Error::new(
         codes::INSECURE_ENDPOINT,
-        cat(&["`endpoints.", field, "` must use https://; plain http is allowed only for loopback hosts with `allowInsecureLoopback: true`."]),
+        concat(&[
+            "`endpoints.",
+            field,
+            "` must use https://; plain http is allowed only for loopback hosts with `allowInsecureLoopback: true`.",
+        ]),
     )
     .field(field))
 }
@@ -155,11 +235,12 @@ mod tests {
         e.set("token", "http://127.0.0.1:4455/oauth2/default/v1/token".into(), true).unwrap();
         assert_eq!(e.token, "http://127.0.0.1:4455/oauth2/default/v1/token");
         let err = e.set("token", "http://127.0.0.1:1/t".into(), false).unwrap_err();
-        assert_eq!((err.code.as_ref(), err.field), (codes::INSECURE_ENDPOINT, Some("token")));
+        assert_eq!((err.code.as_ref(), err.field_name()), (codes::INSECURE_ENDPOINT, Some("token")));
         let err = e.set("token", "http://example.com/t".into(), true).unwrap_err();
         assert_eq!(err.code, codes::INSECURE_ENDPOINT);
         let err = e.set("tokenUrl", "https://x/t".into(), true).unwrap_err();
-        assert_eq!((err.code.as_ref(), err.field), (codes::INVALID_CONFIG, Some("endpoints")));
+        assert_eq!((err.code.as_ref(), err.field_name()), (codes::INVALID_CONFIG, Some("tokenUrl")));
+        assert!(err.message.contains("use `token`"), "{}", err.message);
         for bad in ["", "not a url", "https://u:p@host/t", "https://host/t#f", "/relative", "https:///nohost"] {
             assert_eq!(e.set("jwks", bad.into(), true).unwrap_err().code, codes::INVALID_CONFIG, "{bad}");
         }

@@ -9,7 +9,9 @@ use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::string::String;
 
-/// Stable error codes. Strings, because they cross into JavaScript as `error.code`.
+/// Stable error codes. Strings, because they cross into JavaScript as `error.code`. (Some are raised only
+/// by the JS layer, from the catalogue the build writes: the module itself does not use them.)
+#[allow(dead_code)]
 pub mod codes {
     pub const INVALID_CONFIG: &str = "invalid_config";
     pub const SECRET_IN_BROWSER: &str = "secret_in_browser";
@@ -35,7 +37,37 @@ pub mod codes {
     pub const TIMEOUT: &str = "timeout";
     pub const ABORTED: &str = "aborted";
     pub const STORE_ERROR: &str = "store_error";
+    /// A server's OAuth `error` value outside the registered ones (kept raw on `error`).
+    pub const OAUTH_ERROR: &str = "oauth_error";
 }
+
+/// The OAuth 2.0 error codes registered for authorization responses, token and device-flow responses and
+/// revocation (RFC 6749 §4.1.2.1 and §5.2, RFC 8628 §3.5, RFC 7009 §2.2.1, OpenID Connect Core §3.1.2.6).
+/// A server's `error` becomes the library's `code` only if it is one of these; anything else is
+/// `oauth_error` with the raw value on `error`, so a redirect (which an attacker controls) cannot
+/// impersonate one of the library's own codes.
+pub const REGISTERED_OAUTH_ERRORS: [&str; 20] = [
+    "invalid_request",
+    "unauthorized_client",
+    "access_denied",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "invalid_client",
+    "invalid_grant",
+    "unsupported_grant_type",
+    "authorization_pending",
+    "slow_down",
+    "expired_token",
+    "unsupported_token_type",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+    "invalid_request_uri",
+    "invalid_request_object",
+];
 
 /// Pointer-sized, so `Result<T, Error>` stays small on every happy path (the details are boxed: errors
 /// are the cold path). Fields read through `Deref`: `err.code`, `err.message`, ...
@@ -49,8 +81,10 @@ pub struct Details {
     pub code: Cow<'static, str>,
     /// What happened and what to do about it. Never contains a secret value.
     pub message: Cow<'static, str>,
-    /// The option, parameter or claim at fault, when there is one.
-    pub field: Option<&'static str>,
+    /// The option, parameter or claim at fault, when there is one (an unknown option's own name).
+    pub field: Option<Cow<'static, str>>,
+    /// The server's own `error` value, as sent (a plain token; see [`REGISTERED_OAUTH_ERRORS`]).
+    pub error: Option<String>,
     /// HTTP status, for errors that come from a response.
     pub status: Option<u16>,
     /// The server's `error_description`, passed through (length-capped, control characters removed).
@@ -64,7 +98,7 @@ pub struct Details {
     /// Why, for errors that have kinds (`reauthorization_required`: `no_refresh_token`, ...).
     pub reason: Option<&'static str>,
     /// Constant Contact API errors: `[{error_key, error_message}]`, whatever shape the body had.
-    pub errors: alloc::vec::Vec<(String, String)>,
+    pub errors: alloc::vec::Vec<(Option<String>, String)>,
 }
 
 impl Error {
@@ -74,6 +108,7 @@ impl Error {
             code: Cow::Borrowed(code),
             message: message.into(),
             field: None,
+            error: None,
             status: None,
             description: None,
             error_uri: None,
@@ -86,8 +121,14 @@ impl Error {
 
     #[inline(never)]
     pub fn field(mut self, field: &'static str) -> Self {
-        self.0.field = Some(field);
+        self.0.field = Some(Cow::Borrowed(field));
         self
+    }
+
+    /// The field at fault, as the caller sees it: `e.field_name() == Some("state")`.
+    #[cfg(test)]
+    pub fn field_name(&self) -> Option<&str> {
+        self.0.field.as_deref()
     }
 
     #[inline(never)]
@@ -126,7 +167,7 @@ impl core::ops::DerefMut for Error {
 }
 
 /// Concatenates message parts without `core::fmt`.
-pub fn cat(parts: &[&str]) -> String {
+pub fn concat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         s.push_str(p);
@@ -135,7 +176,7 @@ pub fn cat(parts: &[&str]) -> String {
 }
 
 /// Decimal text of an unsigned integer, without `core::fmt`.
-pub fn itoa(mut n: u64) -> String {
+pub fn decimal(mut n: u64) -> String {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -148,10 +189,7 @@ pub fn itoa(mut n: u64) -> String {
             break;
         }
     }
-    buf.get(i..)
-        .and_then(|d| core::str::from_utf8(d).ok())
-        .map(String::from)
-        .unwrap_or_default()
+    buf.get(i..).and_then(|d| core::str::from_utf8(d).ok()).map(String::from).unwrap_or_default()
 }
 
 /// Server-supplied text (an `error_description`) made safe to show: control characters dropped,
@@ -178,30 +216,55 @@ fn capped(s: &str, mut shown: String) -> String {
 }
 
 /// Up to `max` characters of `s` with anything token-like (20 or more characters of base64url, base64 or
-/// JWT text in a row) replaced by `[masked]`, so a leaked code or token never reaches a log. Control
-/// characters become a space (`keep_controls_as_space`) or are dropped.
+/// JWT text in a row, percent-escapes included: a server echoing a form body shows `%2B` inside a refresh
+/// token) replaced by `[masked]`, so a leaked code or token never reaches a log. The whole text is masked
+/// before it is cut, so a token straddling the cut is masked too. Control characters become a space
+/// (`keep_controls_as_space`) or are dropped.
 pub fn masked(s: &str, max: usize, keep_controls_as_space: bool) -> String {
-    let mut out = String::new();
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 20 {
-            out.push_str("[masked]");
-        } else {
-            out.push_str(run);
+    struct Shown {
+        out: String,
+        chars: usize,
+        max: usize,
+    }
+    impl Shown {
+        fn push(&mut self, text: &str, chars: usize) {
+            if self.chars < self.max {
+                self.out.push_str(text);
+                self.chars += chars;
+            }
         }
-        run.clear();
-    };
-    for ch in s.chars().filter(|c| keep_controls_as_space || !c.is_control()).take(max) {
-        // `=` ends a run so `code=` stays readable while its value is masked.
-        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '~' | '+' | '/') {
-            run.push(ch);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(if ch.is_control() { ' ' } else { ch });
+        fn flush(&mut self, run: &mut String) {
+            if run.len() >= 20 {
+                self.push("[masked]", 8);
+            } else {
+                let n = run.chars().count();
+                self.push(run, n);
+            }
+            run.clear();
         }
     }
-    flush(&mut run, &mut out);
-    out
+    let mut shown = Shown { out: String::new(), chars: 0, max };
+    let mut run = String::new();
+    let bytes = s.as_bytes();
+    for (i, ch) in s.char_indices() {
+        if ch.is_control() && !keep_controls_as_space {
+            continue;
+        }
+        let escape = ch == '%'
+            && bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        // `=` ends a run so `code=` stays readable while its value is masked.
+        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '~' | '+' | '/') || escape {
+            run.push(ch);
+        } else {
+            shown.flush(&mut run);
+            let mut buf = [0u8; 4];
+            let text = if ch.is_control() { " " } else { ch.encode_utf8(&mut buf) };
+            shown.push(text, 1);
+        }
+    }
+    shown.flush(&mut run);
+    shown.out
 }
 
 impl core::fmt::Debug for Error {
@@ -233,14 +296,17 @@ mod tests {
     #[test]
     fn itoa_matches_std() {
         for n in [0u64, 1, 9, 10, 99, 100, 86_400, 1_795_540_450, u64::MAX] {
-            assert_eq!(itoa(n), n.to_string());
+            assert_eq!(decimal(n), n.to_string());
         }
     }
 
     #[test]
     fn descriptions_are_capped_and_stripped() {
         assert_eq!(sanitize_description("a\nb\u{7}c"), "abc");
-        assert_eq!(sanitize_description("Refresh token gcOERFBLqO1bqS2sFz8kLxM3h0pvS8aYp3 is invalid."), "Refresh token [masked] is invalid.");
+        assert_eq!(
+            sanitize_description("Refresh token gcOERFBLqO1bqS2sFz8kLxM3h0pvS8aYp3 is invalid."),
+            "Refresh token [masked] is invalid."
+        );
         let long = "x ".repeat(500);
         assert_eq!(sanitize_description(&long).chars().count(), 301);
     }

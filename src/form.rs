@@ -175,11 +175,10 @@ mod tests {
         assert_eq!(decode("%"), Err(DecodeError("a malformed percent-escape")));
         assert_eq!(decode("%zz"), Err(DecodeError("a malformed percent-escape")));
         assert_eq!(decode("%FF%FE"), Err(DecodeError("a percent-escape that is not UTF-8")));
-        assert_eq!(parse_pairs("a=1&&b&c=x=y").unwrap(), vec![
-            ("a".into(), "1".into()),
-            ("b".into(), "".into()),
-            ("c".into(), "x=y".into())
-        ]);
+        assert_eq!(
+            parse_pairs("a=1&&b&c=x=y").unwrap(),
+            vec![("a".into(), "1".into()), ("b".into(), "".into()), ("c".into(), "x=y".into())]
+        );
     }
 
     #[test]

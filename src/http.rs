@@ -7,7 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::config::Config;
-use crate::error::{cat, codes, itoa, sanitize_description, Error};
+use crate::error::{codes, concat, decimal, sanitize_description, Error, REGISTERED_OAUTH_ERRORS};
 use crate::form;
 use crate::json::{self, Value};
 
@@ -40,7 +40,10 @@ impl Request {
                 form::encode_into(&mut userpass, &cfg.client_id);
                 userpass.push(':');
                 form::encode_into(&mut userpass, secret.expose());
-                headers.push(("authorization", cat(&["Basic ", &crate::b64::encode(userpass.as_bytes(), crate::b64::STANDARD, true)])));
+                headers.push((
+                    "authorization",
+                    concat(&["Basic ", &crate::b64::encode(userpass.as_bytes(), crate::b64::STANDARD, true)]),
+                ));
             }
             None => form::append_pairs(&mut body, &[("client_id", &cfg.client_id)]),
         }
@@ -48,29 +51,15 @@ impl Request {
     }
 }
 
-/// How the request ended, as seen by the JS layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    Network,
-    Timeout,
-    Aborted,
-}
-
-/// The error for a request that got no response. In a browser a network error at the token endpoint is
-/// most often CORS, so the hint says so.
-pub fn transport_error(t: Transport, in_browser: bool) -> Error {
-    match t {
-        Transport::Network => {
-            let e = Error::new(codes::NETWORK_ERROR, "The request to Constant Contact failed before any response (network down, DNS, TLS, or a blocked request). Check connectivity and try again.");
-            if in_browser {
-                e.hint("In a browser this is most often CORS: the token endpoint does not allow this origin. Exchange codes on a server (Node, or the Worker example) instead.")
-            } else {
-                e
-            }
-        }
-        Transport::Timeout => Error::new(codes::TIMEOUT, "Constant Contact did not answer within `timeoutMs`. Try again, or raise the timeout."),
-        Transport::Aborted => Error::new(codes::ABORTED, "The request was aborted by its AbortSignal."),
-    }
+/// An error carrying a server's OAuth `error`: its own `code` when the value is a registered OAuth error,
+/// `oauth_error` otherwise; the raw value is always on `error`.
+pub fn oauth_error(error: &str, message: &'static str) -> Error {
+    let mut e = match REGISTERED_OAUTH_ERRORS.iter().find(|c| **c == error) {
+        Some(code) => Error::new(code, message),
+        None => Error::new(codes::OAUTH_ERROR, message),
+    };
+    e.error = Some(String::from(error));
+    e
 }
 
 /// Up to 200 characters of a body for an error, token-like runs masked (see [`crate::error::masked`]).
@@ -86,7 +75,7 @@ fn with_status(mut e: Error, status: u16) -> Error {
 /// `invalid_response`: the body is not what the protocol says (evidence: status, field, excerpt).
 pub fn invalid_response(status: u16, field: Option<&'static str>, message: &'static str, body: &str) -> Error {
     let mut e = with_status(Error::new(codes::INVALID_RESPONSE, message), status);
-    e.field = field;
+    e.field = field.map(Cow::Borrowed);
     e.description = Some(excerpt(body));
     e
 }
@@ -96,7 +85,74 @@ pub fn json_object(status: u16, body: &str) -> Result<Value<'_>, Error> {
     if body.len() > MAX_BODY {
         return Err(invalid_response(status, None, "The response body is too large to be an OAuth response.", ""));
     }
-    json::parse_object(body).map_err(|_| invalid_response(status, None, "Constant Contact answered with something that is not a JSON object (an HTML error page, or a truncated body). See `description` for an excerpt.", body))
+    json::parse_object(body).map_err(|_| {
+        invalid_response(
+            status,
+            None,
+            concat!(
+                "Constant Contact answered with something that is not a JSON object (an HTML error page, or a ",
+                "truncated body). See `description` for an excerpt."
+            ),
+            body,
+        )
+    })
+}
+
+fn oauth_message(code: &str, description: Option<&str>) -> (&'static str, Option<&'static str>) {
+    match code {
+        "invalid_grant" => (
+            concat!(
+                "Constant Contact rejected the grant (invalid_grant): the code or refresh token is expired, ",
+                "already used, revoked, or does not match the redirect URI or PKCE verifier. Codes live 5 ",
+                "minutes and work once; a rotated refresh token works once."
+            ),
+            None,
+        ),
+        "invalid_client" if description.is_some_and(|d| form::contains(d, "Proof Key for Code Exchange")) => (
+            concat!(
+                "Constant Contact refuses token requests from a browser for confidential clients ",
+                "(invalid_client): browser requests must use PKCE."
+            ),
+            Some("Use a public client with PKCE in the browser, or do this exchange on a server or in a Worker."),
+        ),
+        "invalid_client" => (
+            concat!(
+                "Constant Contact did not accept the client credentials (invalid_client). Check clientId (the ",
+                "API key) and clientSecret; a regenerated secret invalidates the old one."
+            ),
+            None,
+        ),
+        "invalid_request" => (
+            "Constant Contact rejected the request as malformed (invalid_request); `description` has its reason.",
+            None,
+        ),
+        "unauthorized_client" => (
+            concat!(
+                "This application may not use this grant (unauthorized_client). Check its OAuth2 settings ",
+                "(flow type) in the Constant Contact developer portal."
+            ),
+            None,
+        ),
+        "unsupported_grant_type" => {
+            ("Constant Contact does not support this grant for this application (unsupported_grant_type).", None)
+        }
+        "invalid_scope" => {
+            ("Constant Contact rejected a requested scope (invalid_scope). Check `scopes` against SCOPES.", None)
+        }
+        "expired_token" => {
+            ("The device code expired before the user approved it. Start the device authorization again.", None)
+        }
+        "access_denied" => {
+            ("The user declined to authorize the device (access_denied). Start again if they change their mind.", None)
+        }
+        _ => (
+            concat!(
+                "Constant Contact returned an OAuth error; `error` is its error code and `description` its ",
+                "explanation."
+            ),
+            None,
+        ),
+    }
 }
 
 /// The error for a non-success response: the server's own OAuth `error` when the body has one, else
@@ -105,52 +161,68 @@ pub fn error_response(status: u16, retry_after: Option<u64>, body: &str) -> Erro
     let parsed = json::parse_object(body).ok();
     let oauth = parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str);
     if status == 429 {
-        let mut e = with_status(Error::new(codes::RATE_LIMITED, "Too many requests: Constant Contact allows one token request per second. Wait `retryAfter` seconds (or a second) and try again; refresh only when a token is about to expire."), status);
+        let mut e = with_status(
+            Error::new(
+                codes::RATE_LIMITED,
+                concat!(
+                    "Too many requests: Constant Contact allows one token request per second per application. ",
+                    "Wait `retryAfter` seconds (or a second) and try again; refresh only when a token is about ",
+                    "to expire."
+                ),
+            ),
+            status,
+        );
         e.retry_after = retry_after;
         return e;
     }
-    if let Some(code) = oauth.filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')) {
+    let plain = |c: &&str| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if let Some(code) = oauth.filter(plain) {
         let description = parsed.as_ref().and_then(|v| v.get("error_description")).and_then(Value::as_str);
-        let (message, hint): (&'static str, Option<&'static str>) = match code {
-            "invalid_grant" => ("Constant Contact rejected the grant (invalid_grant): the code or refresh token is expired, already used, revoked, or does not match the redirect URI or PKCE verifier. Codes live 5 minutes and work once; a rotated refresh token works once.", None),
-            "invalid_client" if description.is_some_and(|d| form::contains(d, "Proof Key for Code Exchange")) => (
-                "Constant Contact refuses token requests from a browser for confidential clients (invalid_client): browser requests must use PKCE.",
-                Some("Use a public client with PKCE in the browser, or do this exchange on a server or in a Worker."),
-            ),
-            "invalid_client" => ("Constant Contact did not accept the client credentials (invalid_client). Check clientId (the API key) and clientSecret; a regenerated secret invalidates the old one.", None),
-            "invalid_request" => ("Constant Contact rejected the request as malformed (invalid_request); `description` has its reason.", None),
-            "unauthorized_client" => ("This application may not use this grant (unauthorized_client). Check its OAuth2 settings (flow type) in the Constant Contact developer portal.", None),
-            "unsupported_grant_type" => ("Constant Contact does not support this grant for this application (unsupported_grant_type).", None),
-            "invalid_scope" => ("Constant Contact rejected a requested scope (invalid_scope). Check `scopes` against SCOPES.", None),
-            "expired_token" => ("The device code expired before the user approved it. Start the device authorization again.", None),
-            "access_denied" => ("The user declined to authorize the device (access_denied). Start again if they change their mind.", None),
-            _ => ("Constant Contact returned an OAuth error; `code` is its error code and `description` its explanation.", None),
-        };
-        let mut e = with_status(Error::new("", message), status);
-        e.code = Cow::Owned(String::from(code));
+        let (message, hint) = oauth_message(code, description);
+        let mut e = with_status(oauth_error(code, message), status);
         e.description = description.map(sanitize_description);
         e.hint = hint;
         return e;
     }
     if status >= 500 {
-        let mut e = with_status(Error::new(codes::SERVER_ERROR, cat(&["Constant Contact had a server error (HTTP ", &itoa(u64::from(status)), "). Try again later."])), status);
+        let mut e = with_status(
+            Error::new(
+                codes::SERVER_ERROR,
+                concat(&[
+                    "Constant Contact had a server error (HTTP ",
+                    &decimal(u64::from(status)),
+                    "). Try again later.",
+                ]),
+            ),
+            status,
+        );
         e.description = Some(excerpt(body));
         return e;
     }
-    invalid_response(status, None, "Constant Contact answered with an unexpected status and no OAuth error. See `status` and `description`.", body)
+    invalid_response(
+        status,
+        None,
+        "Constant Contact answered with an unexpected status and no OAuth error. See `status` and `description`.",
+        body,
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use base64::engine::general_purpose::STANDARD;
-    use base64::Engine as _;
     use super::*;
     use crate::config::{validate, ConfigInput};
     use crate::secret::Secret;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
 
     #[test]
     fn confidential_clients_use_basic_public_ones_client_id() {
-        let conf = validate(ConfigInput { client_id: Some("id:1".into()), client_secret: Some(Secret::new("s/e+".into())), ..Default::default() }).unwrap();
+        let conf = validate(ConfigInput {
+            client_id: Some("id:1".into()),
+            client_secret: Some(Secret::new("s/e+".into())),
+            ..Default::default()
+        })
+        .unwrap();
         let r = Request::form_post(&conf, "https://t/token", &[("grant_type", "refresh_token")]);
         assert_eq!(r.body, "grant_type=refresh_token");
         let auth = &r.headers.iter().find(|(k, _)| *k == "authorization").unwrap().1;
@@ -166,9 +238,20 @@ mod tests {
 
     #[test]
     fn error_mapping() {
-        let e = error_response(400, None, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
-        assert_eq!((e.code.as_ref(), e.status, e.description.as_deref()), ("invalid_grant", Some(400), Some("grant request is invalid")));
-        let e = error_response(401, None, r#"{"error":"invalid_client","error_description":"Browser requests to the token endpoint must use Proof Key for Code Exchange."}"#);
+        let e =
+            error_response(400, None, r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#);
+        assert_eq!(
+            (e.code.as_ref(), e.status, e.description.as_deref()),
+            ("invalid_grant", Some(400), Some("grant request is invalid"))
+        );
+        let e = error_response(
+            401,
+            None,
+            concat!(
+                r#"{"error":"invalid_client","error_description":"Browser requests to the token endpoint must use P"#,
+                r#"roof Key for Code Exchange."}"#
+            ),
+        );
         assert_eq!(e.code, "invalid_client");
         assert!(e.hint.unwrap().contains("server"));
         let e = error_response(429, Some(1), r#"{"error":"rate_limited"}"#);
@@ -187,19 +270,13 @@ mod tests {
 
     #[test]
     fn excerpts_mask_token_like_runs() {
-        let body = "<html>code=Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s and access_token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln</html>";
+        let body = concat!(
+            "<html>code=Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s and access_token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.",
+            "c2ln</html>"
+        );
         let x = excerpt(body);
         assert!(!x.contains("Wdvjb7a8T3Y4uSk") && !x.contains("eyJhbGci"), "{x}");
         assert!(x.contains("[masked]") && x.contains("<html>code="), "{x}");
         assert_eq!(excerpt(&"a ".repeat(500)).chars().count(), 200);
-    }
-
-    #[test]
-    fn transport_errors() {
-        assert_eq!(transport_error(Transport::Network, true).code, codes::NETWORK_ERROR);
-        assert!(transport_error(Transport::Network, true).hint.unwrap().contains("CORS"));
-        assert!(transport_error(Transport::Network, false).hint.is_none());
-        assert_eq!(transport_error(Transport::Timeout, false).code, codes::TIMEOUT);
-        assert_eq!(transport_error(Transport::Aborted, false).code, codes::ABORTED);
     }
 }

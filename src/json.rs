@@ -334,6 +334,10 @@ impl<'a> Parser<'a> {
             exp10 = if neg_exp { exp10.saturating_sub(e) } else { exp10.saturating_add(e) };
         }
         let mut v = if mantissa == 0.0 { 0.0 } else { mantissa * pow10(exp10) };
+        // Beyond f64 (1e400): refused, as serde_json does; no protocol value is anywhere near it.
+        if !v.is_finite() {
+            return Err(ParseError("number out of range"));
+        }
         if negative {
             v = -v;
         }
@@ -378,8 +382,23 @@ impl<'a> ObjectWriter<'a> {
     }
 
     pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
-        let digits = crate::error::itoa(value);
+        let digits = crate::error::decimal(value);
         self.key(key).push_str(&digits);
+        self
+    }
+
+    /// A signed whole number (a clock offset).
+    pub fn int(&mut self, key: &str, value: i64) -> &mut Self {
+        let out = self.key(key);
+        if value < 0 {
+            out.push('-');
+        }
+        out.push_str(&crate::error::decimal(value.unsigned_abs()));
+        self
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        self.key(key).push_str(if value { "true" } else { "false" });
         self
     }
 
@@ -480,16 +499,40 @@ mod tests {
         assert_eq!(num("1795540450.75"), 1_795_540_450.75);
         assert_eq!(num("-0"), 0.0);
         assert_eq!(num("0.5E+1"), 5.0);
-        assert!(num("1e400").is_infinite());
+        assert_eq!(parse("1e400"), Err(ParseError("number out of range")), "as serde_json: beyond f64");
         assert_eq!(num("1e-400"), 0.0);
     }
 
     #[test]
     fn refuses_what_json_parse_refuses() {
         for bad in [
-            "", " ", "01", "1.", ".5", "-", "+1", "1e", "[1,]", "{\"a\":1,}", "{'a':1}", "\"\\x\"", "\"a\nb\"",
-            "nul", "tru", "{\"a\"}", "[1 2]", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "1 2", "NaN",
-            "Infinity", "\"unterminated", "{\"a\":1", "[", "\"\\u12\"",
+            "",
+            " ",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "1e",
+            "[1,]",
+            "{\"a\":1,}",
+            "{'a':1}",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "nul",
+            "tru",
+            "{\"a\"}",
+            "[1 2]",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "\"\\ud800\\u0041\"",
+            "1 2",
+            "NaN",
+            "Infinity",
+            "\"unterminated",
+            "{\"a\":1",
+            "[",
+            "\"\\u12\"",
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }
@@ -499,7 +542,10 @@ mod tests {
     fn reads_strings_and_escapes() {
         let v = parse(r#"{"a":"x\"y\\z\/\n\u00e9\ud83d\ude00","b":[true,false,null,{}],"c":""}"#).unwrap();
         assert_eq!(v.get("a").and_then(Value::as_str), Some("x\"y\\z/\né😀"));
-        assert_eq!(v.get("b"), Some(&Value::Arr(vec![Value::Bool(true), Value::Bool(false), Value::Null, Value::Obj(vec![])])));
+        assert_eq!(
+            v.get("b"),
+            Some(&Value::Arr(vec![Value::Bool(true), Value::Bool(false), Value::Null, Value::Obj(vec![])]))
+        );
         assert_eq!(v.get("c").and_then(Value::as_str), Some(""));
         assert_eq!(v.get("missing"), None);
     }
@@ -524,7 +570,10 @@ mod tests {
             .strs::<&str>("e", &[])
             .raw("r", r#"{"k":[1,true,null]}"#)
             .end();
-        assert_eq!(out, r#"{"a":"q\"b\\s\n\u0001é😀","n":1795540450,"m":0,"l":["x","y"],"e":[],"r":{"k":[1,true,null]}}"#);
+        assert_eq!(
+            out,
+            r#"{"a":"q\"b\\s\n\u0001é😀","n":1795540450,"m":0,"l":["x","y"],"e":[],"r":{"k":[1,true,null]}}"#
+        );
         let v = parse_object(&out).unwrap();
         assert_eq!(v.get("a").and_then(Value::as_str), Some("q\"b\\s\n\u{1}é😀"));
         let mut empty = String::new();

@@ -7,7 +7,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::error::{cat, codes, itoa, Error};
+use crate::error::{codes, concat, decimal, Error};
 use crate::json::{self, Value};
 
 /// Real CC access tokens are about 1,000–1,200 characters; anything past this is refused unread.
@@ -71,14 +71,42 @@ fn is_b64url(s: &str) -> bool {
     s.bytes().all(|b| JWT_CHARS.get(usize::from(b)) == Some(&1))
 }
 
-/// The classic mistake: an opaque value (an authorization code, or a pasted redirect URL holding one)
-/// where a JWT belongs.
-fn code_not_token() -> Error {
-    Error::new(
-        codes::AUTHORIZATION_CODE_NOT_TOKEN,
-        "This is not an access token but looks like an authorization code. Exchange the code first (auth.exchangeCode(code, ...)) and use the access_token it returns.",
-    )
-    .hint("An authorization code is short and has no dots; an access token is a JWT with three dot-separated parts.")
+/// The classic mistake: an authorization code (or the pasted redirect URL holding one) where a JWT
+/// belongs. An opaque value of a code's length may as well be a refresh token, so the message names both.
+fn code_not_token(pasted_url: bool) -> Error {
+    let message = if pasted_url {
+        concat!(
+            "This is a redirect URL holding an authorization code, not an access token. Exchange the code ",
+            "first (auth.exchangeCode(code, ...)) and use the access_token it returns."
+        )
+    } else {
+        concat!(
+            "This is not an access token but an opaque value: an authorization code (exchange it first: ",
+            "auth.exchangeCode(code, ...)) or a refresh token (it goes to auth.refresh()). Use the ",
+            "access_token of the token set."
+        )
+    };
+    Error::new(codes::AUTHORIZATION_CODE_NOT_TOKEN, message)
+        .hint("An access token is a JWT: three dot-separated parts, starting with \"eyJ\".")
+}
+
+/// `8-4-4-4-12` hex digits: the shape of access tokens from Constant Contact's retired V2 OAuth service.
+fn looks_like_v2_token(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn retired_v2_token() -> Error {
+    Error::jwt(concat!(
+        "This looks like an access token of Constant Contact's retired V2 OAuth service ",
+        "(oauth2.constantcontact.com), not a V3 token. The V3 API does not accept those: authorize the ",
+        "user again through authz.constantcontact.com (this library's endpoints) to get a V3 token set."
+    ))
+    .hint("Applications of the old services must be copied in the developer portal (\"Outdated Applications\").")
 }
 
 /// `?code=` or `&code=` anywhere: a pasted redirect URL.
@@ -117,21 +145,36 @@ fn segments(token: &str) -> Result<(&str, &str, &str), Error> {
     // Not a well-formed JWT: say precisely what it is. A pasted redirect URL (`...?code=...`) is the
     // classic mistake (a clean token cannot contain `?` or `&`, so the fast path never looks).
     if has_code_param(token) {
-        return Err(code_not_token());
+        return Err(code_not_token(true));
     }
     if dots == 0 {
-        let opaque = token.len() <= 2048 && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'+' | b'/' | b'='));
-        if opaque {
-            return Err(code_not_token());
+        if looks_like_v2_token(token) {
+            return Err(retired_v2_token());
         }
-        return Err(Error::jwt("The access token is not a JWT (no dot-separated parts)."));
+        // Codes and refresh tokens are 40-odd characters of base64url; shorter or wordier input is
+        // neither, and is told only what it is not.
+        let opaque = (30..=512).contains(&token.len())
+            && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~' | b'+' | b'/' | b'='));
+        if opaque {
+            return Err(code_not_token(false));
+        }
+        return Err(Error::jwt(
+            "The value is not a JWT: an access token has three dot-separated parts (it starts with \"eyJ\").",
+        ));
     }
     if dots == 4 {
-        return Err(Error::jwt("The token is an encrypted JWT (JWE, five parts); Constant Contact access tokens are signed JWTs with three parts."));
+        return Err(Error::jwt(concat!(
+            "The token is an encrypted JWT (JWE, five parts); Constant Contact access tokens are signed JWTs ",
+            "with three parts."
+        )));
     }
     let mut it = token.split('.');
     let (Some(h), Some(p), Some(s), None) = (it.next(), it.next(), it.next(), it.next()) else {
-        return Err(Error::jwt(cat(&["A JWT has 3 dot-separated parts; this value has ", &itoa(dots as u64 + 1), "."])));
+        return Err(Error::jwt(concat(&[
+            "A JWT has 3 dot-separated parts; this value has ",
+            &decimal(dots as u64 + 1),
+            ".",
+        ])));
     };
     if h.is_empty() || p.is_empty() || !is_b64url(h) || !is_b64url(p) || !is_b64url(s) {
         return Err(Error::jwt("The access token contains characters that are not base64url."));
@@ -146,14 +189,17 @@ fn payload_text(p: &str) -> Result<String, Error> {
 }
 
 fn parse_payload(text: &str) -> Result<Value<'_>, Error> {
-    json::parse_object(text).map_err(|e| Error::jwt(cat(&["The JWT payload is not a JSON object: ", e.0, "."])))
+    json::parse_object(text).map_err(|e| Error::jwt(concat(&["The JWT payload is not a JSON object: ", e.0, "."])))
 }
 
 fn numeric_date(v: Option<&Value<'_>>, name: &'static str) -> Result<Option<u64>, Error> {
     match v {
         None => Ok(None),
         Some(Value::Num(n)) if n.is_finite() && *n >= 0.0 && *n <= MAX_NUMERIC_DATE => Ok(Some(*n as u64)),
-        Some(_) => Err(Error::jwt(cat(&["The JWT claim `", name, "` is not a valid time (seconds since 1970)."])).field(name)),
+        Some(_) => {
+            Err(Error::jwt(concat(&["The JWT claim `", name, "` is not a valid time (seconds since 1970)."]))
+                .field(name))
+        }
     }
 }
 
@@ -161,7 +207,7 @@ fn string_claim(payload: &Value<'_>, name: &'static str) -> Result<Option<String
     match payload.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Str(s)) => Ok(Some(String::from(s.as_ref()))),
-        Some(_) => Err(Error::jwt(cat(&["The JWT claim `", name, "` must be a string."])).field(name)),
+        Some(_) => Err(Error::jwt(concat(&["The JWT claim `", name, "` must be a string."])).field(name)),
     }
 }
 
@@ -170,9 +216,16 @@ fn string_list(v: &Value<'_>, name: &'static str) -> Result<Vec<String>, Error> 
         Value::Str(s) => Ok(s.split(' ').filter(|w| !w.is_empty()).map(String::from).collect()),
         Value::Arr(items) => items
             .iter()
-            .map(|i| i.as_str().map(String::from).ok_or_else(|| Error::jwt(cat(&["The JWT claim `", name, "` must hold only strings."])).field(name)))
+            .map(|i| {
+                i.as_str().map(String::from).ok_or_else(|| {
+                    Error::jwt(concat(&["The JWT claim `", name, "` must hold only strings."])).field(name)
+                })
+            })
             .collect(),
-        _ => Err(Error::jwt(cat(&["The JWT claim `", name, "` must be a string or an array of strings."])).field(name)),
+        _ => {
+            Err(Error::jwt(concat(&["The JWT claim `", name, "` must be a string or an array of strings."]))
+                .field(name))
+        }
     }
 }
 
@@ -221,15 +274,24 @@ pub fn expires_at(token: &str) -> Result<u64, Error> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use super::*;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine as _;
-    use super::*;
 
     pub fn make(payload: &str) -> String {
-        format!("{}.{}.c2lnbmF0dXJl", URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#), URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "{}.{}.c2lnbmF0dXJl",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#),
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
-    pub const CC_PAYLOAD: &str = r#"{"ver":1,"jti":"AT.x","iss":"https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8","aud":"https://api.cc.email/v3","iat":1795454050,"exp":1795540450,"cid":"0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11","uid":"00u3a8cd24ff24eb8d7c","scp":["account_read","contact_data","offline_access"],"auth_time":1795454000,"sub":"user@example.com","platform_user_id":"3a8cd24f-f24e-b8d7-c02d-0eb2d46d151a"}"#;
+    pub const CC_PAYLOAD: &str = concat!(
+        r#"{"ver":1,"jti":"AT.x","iss":"https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8","aud":"ht"#,
+        r#"tps://api.cc.email/v3","iat":1795454050,"exp":1795540450,"cid":"0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11","u"#,
+        r#"id":"00u3a8cd24ff24eb8d7c","scp":["account_read","contact_data","offline_access"],"auth_time":1795454000"#,
+        r#","sub":"user@example.com","platform_user_id":"3a8cd24f-f24e-b8d7-c02d-0eb2d46d151a"}"#
+    );
 
     #[test]
     fn decodes_a_cc_token() {
@@ -254,20 +316,30 @@ pub(crate) mod tests {
         assert_eq!(decode(&make(r#"{"exp":10.9}"#)).unwrap().claims.exp, 10);
     }
 
-    fn code(token: &str) -> (String, Option<&'static str>) {
+    fn code(token: &str) -> (String, Option<String>) {
         let e = decode(token).unwrap_err();
         assert_eq!(expires_at(token).unwrap_err().code, e.code, "expires_at and decode disagree on {token:?}");
-        (e.code.to_string(), e.field)
+        (e.code.to_string(), e.field_name().map(String::from))
     }
 
     #[test]
-    fn the_classic_mistake_is_named() {
-        for v in ["Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s", "abc123", "https://app.example/cb?code=abc&state=x"] {
-            let (c, _) = code(v);
-            assert_eq!(c, codes::AUTHORIZATION_CODE_NOT_TOKEN, "{v}");
+    fn the_classic_mistake_is_named_only_when_likely() {
+        for v in ["Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s", "https://app.example/cb?code=abc&state=x"] {
+            assert_eq!(code(v).0, codes::AUTHORIZATION_CODE_NOT_TOKEN, "{v}");
         }
         let e = decode("Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK").unwrap_err();
-        assert!(e.message.contains("Exchange the code first") && !e.message.contains("Wdvjb7a8"));
+        assert!(e.message.contains("refresh token") && !e.message.contains("Wdvjb7a8"), "{}", e.message);
+        let e = decode("https://app.example/cb?code=abc&state=x").unwrap_err();
+        assert!(e.message.contains("redirect URL holding an authorization code"), "{}", e.message);
+        // Too short or too wordy to be a code: told what it is not.
+        for v in ["abc123", "not-a-jwt", "hello world"] {
+            let e = decode(v).unwrap_err();
+            assert_eq!(e.code, codes::INVALID_JWT, "{v}");
+            assert!(!e.message.contains("authorization code"), "{v}: {}", e.message);
+        }
+        // The retired V2 service's tokens were UUID-shaped.
+        let e = decode("3fa85f64-5717-4562-b3fc-2c963f66afa6").unwrap_err();
+        assert!(e.message.contains("retired V2"), "{}", e.message);
     }
 
     #[test]
@@ -282,8 +354,8 @@ pub(crate) mod tests {
             "..".into(),
             "a!.b.c".into(),
             "eyJhbGciOiJub25lIn0.%%%.sig".into(),
-            "eyJhbGciOiJub25lIn0.e.sig".into(),       // bad base64url length
-            "eyJhbGciOiJub25lIn0.eB.sig".into(),      // non-canonical trailing bits
+            "eyJhbGciOiJub25lIn0.e.sig".into(),  // bad base64url length
+            "eyJhbGciOiJub25lIn0.eB.sig".into(), // non-canonical trailing bits
             format!("h.{}.s", URL_SAFE_NO_PAD.encode([0xff, 0xfe, 0x7b])), // not UTF-8
             make("not json"),
             make("[1,2]"),
@@ -304,11 +376,16 @@ pub(crate) mod tests {
             let (c, _) = code(t);
             assert_eq!(c, codes::INVALID_JWT, "{t:.60}");
         }
-        assert_eq!(code(&make(r#"{"iat":1}"#)).1, Some("exp"));
+        assert_eq!(code(&make(r#"{"iat":1}"#)).1.as_deref(), Some("exp"));
         // Wrongly typed claims other than exp fail the full decode; the exp-only fast path does not read them.
-        for (payload, field) in [(r#"{"exp":1,"cid":5}"#, "cid"), (r#"{"exp":1,"scp":[1]}"#, "scp"), (r#"{"exp":1,"aud":{}}"#, "aud"), (r#"{"exp":1,"iat":"x"}"#, "iat")] {
+        for (payload, field) in [
+            (r#"{"exp":1,"cid":5}"#, "cid"),
+            (r#"{"exp":1,"scp":[1]}"#, "scp"),
+            (r#"{"exp":1,"aud":{}}"#, "aud"),
+            (r#"{"exp":1,"iat":"x"}"#, "iat"),
+        ] {
             let e = decode(&make(payload)).unwrap_err();
-            assert_eq!((e.code.as_ref(), e.field), (codes::INVALID_JWT, Some(field)));
+            assert_eq!((e.code.as_ref(), e.field_name()), (codes::INVALID_JWT, Some(field)));
             assert_eq!(expires_at(&make(payload)).unwrap(), 1);
         }
     }

@@ -17,7 +17,10 @@ pub struct Pkce {
 pub fn random_32() -> Result<[u8; 32], Error> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|_| {
-        Error::new(codes::UNSUPPORTED_RUNTIME, "No secure random source is available (crypto.getRandomValues). Use a runtime with the Web Crypto API.")
+        Error::new(
+            codes::UNSUPPORTED_RUNTIME,
+            "No secure random source is available (crypto.getRandomValues). Use a runtime with the Web Crypto API.",
+        )
     })?;
     Ok(buf)
 }
@@ -29,10 +32,15 @@ pub fn challenge_s256(code_verifier: &str) -> String {
 
 /// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
 pub fn check_verifier(v: &str) -> Result<(), Error> {
-    if (43..=128).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')) {
+    if (43..=128).contains(&v.len())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
         Ok(())
     } else {
-        Err(Error::config("codeVerifier", "A PKCE code verifier must be 43 to 128 characters of A-Z, a-z, 0-9 and -._~ (RFC 7636)."))
+        Err(Error::config(
+            "codeVerifier",
+            "A PKCE code verifier must be 43 to 128 characters of A-Z, a-z, 0-9 and -._~ (RFC 7636).",
+        ))
     }
 }
 
@@ -60,13 +68,16 @@ mod tests {
     fn rfc7636_appendix_b() {
         // The octets of Appendix B, their verifier and challenge.
         let octets: [u8; 32] = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5,
-            88, 83, 132, 141, 121,
+            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191,
+            240, 91, 88, 5, 88, 83, 132, 141, 121,
         ];
         let p = from_bytes(&octets);
         assert_eq!(p.code_verifier.expose(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         assert_eq!(p.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        assert_eq!(from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap().code_challenge, p.code_challenge);
+        assert_eq!(
+            from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap().code_challenge,
+            p.code_challenge
+        );
     }
 
     #[test]

@@ -12,7 +12,12 @@ pub fn request(cfg: &Config, token: &str, hint: Option<&str>) -> Result<Request,
     let hint = match hint {
         None => None,
         Some(h @ ("refresh_token" | "access_token")) => Some(h),
-        Some(_) => return Err(Error::config("tokenTypeHint", "`tokenTypeHint` must be \"refresh_token\" or \"access_token\".")),
+        Some(_) => {
+            return Err(Error::config(
+                "tokenTypeHint",
+                "`tokenTypeHint` must be \"refresh_token\" or \"access_token\".",
+            ))
+        }
     };
     let mut pairs = alloc::vec![("token", token)];
     if let Some(h) = hint {
@@ -38,9 +43,15 @@ mod tests {
     fn requests_and_answers() {
         let cfg = validate(ConfigInput { client_id: Some("c".into()), ..Default::default() }).unwrap();
         let r = request(&cfg, "rt", Some("refresh_token")).unwrap();
-        assert_eq!((r.url.as_str(), r.body.as_str()), ("https://authz.constantcontact.com/oauth2/default/v1/revoke", "token=rt&token_type_hint=refresh_token&client_id=c"));
-        assert_eq!(request(&cfg, "rt", Some("id_token")).unwrap_err().field, Some("tokenTypeHint"));
-        assert_eq!(request(&cfg, "", None).unwrap_err().field, Some("token"));
+        assert_eq!(
+            (r.url.as_str(), r.body.as_str()),
+            (
+                "https://authz.constantcontact.com/oauth2/default/v1/revoke",
+                "token=rt&token_type_hint=refresh_token&client_id=c"
+            )
+        );
+        assert_eq!(request(&cfg, "rt", Some("id_token")).unwrap_err().field_name(), Some("tokenTypeHint"));
+        assert_eq!(request(&cfg, "", None).unwrap_err().field_name(), Some("token"));
         assert!(parse(200, None, "").is_ok());
         assert_eq!(parse(400, None, r#"{"error":"invalid_client"}"#).unwrap_err().code, "invalid_client");
     }

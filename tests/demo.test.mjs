@@ -88,10 +88,10 @@ test("decodes a sample token and explains a pasted code", async () => {
   assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.match(await page.textContent("#countdown"), /Expires in 2[34] h/);
   await shot("demo-claims");
-  await page.fill("#token", "Wdvjb7a8T3Y4uSk");
+  await page.fill("#token", "Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s");
   await page.click("#decodeBtn");
   assert.equal(await page.textContent("#errCode"), "authorization_code_not_token");
-  assert.match(await page.textContent("#errMessage"), /Exchange the code first/);
+  assert.match(await page.textContent("#errMessage"), /exchange it first/);
   assert.deepEqual(errors, [], `no console errors: ${errors.join(" | ")}`);
 });
 

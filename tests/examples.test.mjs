@@ -101,16 +101,27 @@ test("examples/cli: device login with scripted approval, a 0600 token file, whoa
 
   const whoami = await run("whoami");
   assert.match(whoami.stdout, /client id: +cc-device/);
+  // A reader holding the file open keeps the pair it opened; a symlink at the path is replaced, not followed.
+  const { open, lstat, symlink, rename } = await import("node:fs/promises");
+  const victim = join(dir, "elsewhere.json");
+  await rename(tokensFile, victim);
+  await symlink(victim, tokensFile);
+  const reader = await open(victim, "r");
   const refresh = await run("refresh");
-  assert.match(refresh.stdout, /Refreshed/);
+  assert.match(refresh.stdout, /Refreshed/, refresh.stderr);
+  assert.equal(JSON.parse((await reader.readFile("utf8")) || "{}").refreshToken, saved.refreshToken, "the open file is untouched");
+  await reader.close();
+  assert.ok((await lstat(tokensFile)).isFile(), "the symlink was replaced by a new file");
+  assert.equal(JSON.parse(await readFile(victim, "utf8")).refreshToken, saved.refreshToken, "the link's target is untouched");
+  assert.equal((await stat(tokensFile)).mode & 0o777, 0o600, "the new file is private");
   assert.notEqual(JSON.parse(await readFile(tokensFile, "utf8")).refreshToken, saved.refreshToken, "the rotated pair was saved");
   const logout = await run("logout");
   assert.match(logout.stdout, /Signed out/);
   const afterwards = await run("whoami");
   assert.equal(afterwards.code, 1);
   assert.match(afterwards.stderr, /Run: ctct login/);
-  await writeFile(tokensFile, JSON.stringify({ accessToken: "Wdvjb7a8T3Y4uSk" }));
+  await writeFile(tokensFile, JSON.stringify({ accessToken: "Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s" }));
   const mistake = await run("whoami");
-  assert.match(mistake.stderr, /^error authorization_code_not_token: .*exchange the code first/im);
+  assert.match(mistake.stderr, /^error authorization_code_not_token: .*exchange it first/im);
   await fetch(`${authz.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ deviceInterval: 5 }) });
 });

@@ -145,15 +145,17 @@ test("key set faults: verifyAccessToken reports them typed, then verifies once t
   }
 });
 
-test("API faults through session.fetch: 500 and 502 as api_error, 429 without Retry-After as rate_limited", async () => {
+test("API faults through session.json: 500 and 502 as api_error, 429 without Retry-After as rate_limited", async () => {
   await admin("reset");
   const auth = client("confidential");
   const session = auth.session();
   await session.setTokens(await tokensFor(auth));
   for (const [kind, code, status] of [["500", "api_error", 500], ["502", "api_error", 502], ["429", "rate_limited", 429]]) {
     await admin("config", { fault: { at: "api", kind } });
-    await rejects(session.fetch("/account/summary"), code, (e) => assert.equal(e.status, status));
+    await rejects(session.json("/account/summary"), code, (e) => assert.equal(e.status, status));
     assert.equal((await session.fetch("/account/summary")).status, 200, `recovered after "${kind}"`);
+    await admin("config", { fault: { at: "api", kind } });
+    assert.equal((await session.fetch("/account/summary")).status, status, "session.fetch resolves, as fetch does");
   }
 });
 

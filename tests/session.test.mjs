@@ -177,25 +177,25 @@ test("session.fetch: API base prefix, Bearer token, JSON; 401 refreshes once and
   await assert.rejects(session.fetch("https://evil.example/steal"), (e) => e.code === "invalid_config", "the token goes only to the API");
 });
 
-test("session.fetch: 429 throttled and quota_exceeded, and both error body shapes", async () => {
+test("session.json: 429 throttled and quota_exceeded, and both error body shapes", async () => {
   const auth = client();
   const session = auth.session();
   await session.setTokens(await tokensFor(auth));
   try {
     await admin("config", { api429: "throttled" });
-    await rejects(session.fetch("/account/summary"), "rate_limited", (e) => {
+    await rejects(session.json("/account/summary"), "rate_limited", (e) => {
       assert.equal(e.errorKey, "throttled");
       assert.deepEqual(e.errors, [{ errorKey: "throttled", errorMessage: "Too Many Requests" }]);
     });
     await admin("config", { api429: "quota_exceeded" });
-    await rejects(session.fetch("/account/summary"), "rate_limited", (e) => {
+    await rejects(session.json("/account/summary"), "rate_limited", (e) => {
       assert.equal(e.errorKey, "quota_exceeded");
       assert.match(e.message, /daily/);
     });
   } finally {
     await admin("config", { api429: null });
   }
-  await rejects(session.fetch("/no/such/thing"), "api_error", (e) => {
+  await rejects(session.json("/no/such/thing"), "api_error", (e) => {
     assert.equal(e.status, 404);
     assert.equal(e.errors[0].errorKey, "not_found");
   });
@@ -208,9 +208,11 @@ test("signOut({ revoke: true }) revokes at the server and clears the store; then
   const store = memoryStore();
   const session = auth.session({ store });
   await session.setTokens(tokens);
-  await session.signOut({ revoke: true });
+  assert.deepEqual(await session.signOut({ revoke: true }), { revoked: true });
   assert.equal((await stats()).revoke, 1);
-  assert.equal(await store.get(), undefined);
+  const left = await store.get();
+  assert.equal(left.signedOut, true, "a sign-out record, so a refresh still in flight anywhere revokes its pair");
+  assert.equal(left.tokens, undefined, "no tokens left in the store");
   await rejects(session.accessToken(), "reauthorization_required", (e) => assert.equal(e.reason, "revoked"));
   await rejects(auth.refresh(tokens), "invalid_grant");
 });

@@ -40,7 +40,11 @@ fn jwt(payload: &str) -> String {
     format!("{}.{}.c2ln", b64url(r#"{"alg":"RS256","kid":"k"}"#), b64url(payload))
 }
 
-const CC: &str = r#"{"iss":"https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8","aud":"https://api.cc.email/v3","iat":1795454050,"exp":1795540450,"cid":"cid-1","uid":"00u1","sub":"me@example.com","scp":["contact_data","offline_access"],"platform_user_id":"p-1","jti":"AT.1","ver":1}"#;
+const CC: &str = concat!(
+    r#"{"iss":"https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8","aud":"https://api.cc.email/v3","i"#,
+    r#"at":1795454050,"exp":1795540450,"cid":"cid-1","uid":"00u1","sub":"me@example.com","scp":["contact_data","off"#,
+    r#"line_access"],"platform_user_id":"p-1","jti":"AT.1","ver":1}"#
+);
 
 /// What this runtime is: the secret rule depends on it.
 fn in_browser() -> bool {
@@ -62,9 +66,16 @@ fn create_pkce_is_s256_from_the_platform_csprng() {
     let b: Pkce = serde_wasm_bindgen::from_value(parsed(w::create_pkce("{}"))).unwrap();
     assert_eq!(a.code_verifier.len(), 43);
     assert_ne!(a.code_verifier, b.code_verifier);
-    assert_eq!(a.code_challenge, ctct_oauth::pkce::challenge_s256(&a.code_verifier));
+    // The challenge of a generated verifier is the one its verifier recomputes (RFC vector below).
+    let again: Pkce =
+        serde_wasm_bindgen::from_value(parsed(w::create_pkce(&format!(r#"{{"codeVerifier":"{}"}}"#, a.code_verifier))))
+            .unwrap();
+    assert_eq!(a.code_challenge, again.code_challenge);
     assert_eq!(a.code_challenge_method, "S256");
-    let v: Pkce = serde_wasm_bindgen::from_value(parsed(w::create_pkce(r#"{"codeVerifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#))).unwrap();
+    let v: Pkce = serde_wasm_bindgen::from_value(parsed(w::create_pkce(
+        r#"{"codeVerifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#,
+    )))
+    .unwrap();
     assert_eq!(v.code_challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     assert_eq!(code(w::create_pkce(r#"{"codeVerifier":"short"}"#)), "invalid_config");
     assert_eq!(code(w::create_pkce(r#"{"verifier":"x"}"#)), "invalid_config");
@@ -100,18 +111,22 @@ fn expiry_uses_exp_with_leeway_and_token_set_fallbacks() {
         Some(l) => format!(r#"{{"now":{now},"leewaySeconds":{l}}}"#),
         None => format!(r#"{{"now":{now}}}"#),
     };
-    assert!(!w::is_expired(t(), None, &at(exp - 61, None)).unwrap());
-    assert!(w::is_expired(t(), None, &at(exp - 60, None)).unwrap(), "default leeway is 60 s");
-    assert!(!w::is_expired(t(), None, &at(exp - 1, Some(0))).unwrap());
-    // Milliseconds are refused rather than misread.
-    assert_eq!(code(w::is_expired(t(), None, &at(1_795_540_450_000, None))), "invalid_config");
-    // Token sets: exp first, then expiresAt, then receivedAt + expiresIn.
+    let now = 1_795_454_050.0;
+    assert!(!w::is_expired(t(), None, &at(exp - 61, None), now).unwrap());
+    assert!(w::is_expired(t(), None, &at(exp - 60, None), now).unwrap(), "default leeway is 60 s");
+    assert!(!w::is_expired(t(), None, &at(exp - 1, Some(0)), now).unwrap());
+    // Milliseconds are refused rather than misread, in options and from a clock.
+    assert_eq!(code(w::is_expired(t(), None, &at(1_795_540_450_000, None), now)), "invalid_config");
+    assert_eq!(code(w::is_expired(t(), None, "null", now * 1000.0)), "invalid_config");
+    // Token sets: expiresAt (this machine's clock) first, then exp, then receivedAt + expiresIn.
     let set = Some(String::from(r#"{"accessToken":"opaque","receivedAt":1000,"expiresIn":86400}"#));
-    assert!(!w::is_expired(None, set.clone(), &at(1000 + 86_400 - 61, None)).unwrap());
-    assert!(w::is_expired(None, set, &at(1000 + 86_400 - 60, None)).unwrap());
+    assert!(!w::is_expired(None, set.clone(), &at(1000 + 86_400 - 61, None), now).unwrap());
+    assert!(w::is_expired(None, set, &at(1000 + 86_400 - 60, None), now).unwrap());
     let set = Some(format!(r#"{{"accessToken":"{}","expiresAt":5}}"#, jwt(CC)));
-    assert!(!w::is_expired(None, set, &at(exp - 3600, None)).unwrap(), "exp beats a stale expiresAt");
-    assert_eq!(code(w::is_expired(None, None, "null")), "invalid_jwt");
+    assert!(w::is_expired(None, set, &at(exp - 3600, None), now).unwrap(), "expiresAt is on this clock");
+    let set = Some(format!(r#"{{"accessToken":"{}"}}"#, jwt(CC)));
+    assert!(!w::is_expired(None, set, &at(exp - 3600, None), now).unwrap(), "else exp");
+    assert_eq!(code(w::is_expired(None, None, "null", now)), "invalid_jwt");
 }
 
 fn client(config: &str) -> Result<Client, JsValue> {
@@ -175,12 +190,14 @@ fn config_is_validated() {
         assert_eq!(code(client(config)), want, "{config}");
     }
     // A device-only client needs no redirect URI; loopback http is allowed when asked for.
-    client(r#"{"clientId":"device-client","endpoints":{"token":"http://127.0.0.1:9/t"},"allowInsecureLoopback":true}"#).unwrap();
+    client(r#"{"clientId":"device-client","endpoints":{"token":"http://127.0.0.1:9/t"},"allowInsecureLoopback":true}"#)
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
 fn authorize_url_and_redirect_round_trip() {
-    let c = client(r#"{"clientId":"cc-pkce","redirectUri":"http://127.0.0.1:8080/cb","scopes":["contact_data"]}"#).unwrap();
+    let c =
+        client(r#"{"clientId":"cc-pkce","redirectUri":"http://127.0.0.1:8080/cb","scopes":["contact_data"]}"#).unwrap();
     let r = parsed(c.authorization_url(r#"{"prompt":"login"}"#));
     let url = get(&r, "url").as_string().unwrap();
     let state = get(&r, "state").as_string().unwrap();
@@ -201,17 +218,28 @@ fn authorize_url_and_redirect_round_trip() {
 
     let expect = format!(r#"{{"state":"{state}"}}"#);
     let back = format!("http://127.0.0.1:8080/cb?code=AbC123&state={state}");
-    let p = parsed(c.parse_redirect(Some(back), &expect));
+    let now = 1_795_454_050.0;
+    let p = parsed(c.parse_redirect(Some(back), &expect, now, false));
     assert_eq!(get(&p, "type").as_string().as_deref(), Some("code"));
     assert_eq!(get(&p, "code").as_string().as_deref(), Some("AbC123"));
 
-    let bad = |u: &str| code(c.parse_redirect(Some(u.into()), &expect));
+    let bad = |u: &str| code(c.parse_redirect(Some(u.into()), &expect, now, false));
     assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?code=x&state={state}x")), "state_mismatch");
-    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?error=access_denied&error_description=no&state={state}")), "access_denied");
+    assert_eq!(
+        bad(&format!("http://127.0.0.1:8080/cb?error=access_denied&error_description=no&state={state}")),
+        "access_denied"
+    );
     assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?state={state}")), "missing_code");
-    assert_eq!(bad(&format!("http://127.0.0.1:8080/cb?code=x&state={state}&iss=https%3A%2F%2Fevil")), "issuer_mismatch");
-    assert_eq!(code(c.parse_redirect(Some(format!("http://127.0.0.1:8080/cb?code=x&state={state}")), "null")), "invalid_config", "state is required");
-    assert_eq!(code(c.parse_redirect(None, &expect)), "invalid_redirect", "a non-string URL");
+    assert_eq!(
+        bad(&format!("http://127.0.0.1:8080/cb?code=x&state={state}&iss=https%3A%2F%2Fevil")),
+        "issuer_mismatch"
+    );
+    assert_eq!(
+        code(c.parse_redirect(Some(format!("http://127.0.0.1:8080/cb?code=x&state={state}")), "null", now, false)),
+        "invalid_config",
+        "state is required"
+    );
+    assert_eq!(code(c.parse_redirect(None, &expect, now, false)), "invalid_redirect", "a non-string URL");
 }
 
 /// `new URL(url)`, the engine's own parser.
@@ -244,7 +272,8 @@ fn bad_input_never_traps_the_module() {
         (Some(format!("x.{}.y", b64url(r#"{"exp":99999999999999}"#))), "invalid_jwt"),
         (Some(huge.clone()), "invalid_jwt"),
         (Some(format!("{huge}.{huge}.{huge}")), "invalid_jwt"),
-        (Some("AbC123xyz".into()), "authorization_code_not_token"),
+        (Some("AbC123xyz".into()), "invalid_jwt"),
+        (Some("Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s".into()), "authorization_code_not_token"),
         (None, "invalid_jwt"),
     ];
     for (input, want) in cases {
@@ -254,31 +283,37 @@ fn bad_input_never_traps_the_module() {
         assert_eq!(w::expires_at(Some(jwt(CC)), false).unwrap(), 1_795_540_450.0);
     }
     let c = client(r#"{"clientId":"c","redirectUri":"https://a.example/cb"}"#).unwrap();
-    let expect = r#"{"state":"s"}"#;
+    let expect = r#"{"state":"st-abcdefgh"}"#;
     for url in [
         String::new(),
         "https://a.example/cb".into(),
-        "https://a.example/cb?code=%FF&state=s".into(),
-        "https://a.example/cb?code=%E0%A4%A&state=s".into(),
-        "https://a.example/cb?code=a&code=b&state=s".into(),
-        format!("https://a.example/cb?code={huge}&state=s"),
+        "https://a.example/cb?code=%FF&state=st-abcdefgh".into(),
+        "https://a.example/cb?code=%E0%A4%A&state=st-abcdefgh".into(),
+        "https://a.example/cb?code=a&code=b&state=st-abcdefgh".into(),
+        format!("https://a.example/cb?code={huge}&state=st-abcdefgh"),
     ] {
-        let got = code(c.parse_redirect(Some(url), expect));
+        let got = code(c.parse_redirect(Some(url), expect, 0.0, false));
         assert!(got == "invalid_redirect" || got == "missing_code", "{got}");
-        assert!(c.parse_redirect(Some("https://a.example/cb?code=ok&state=s".into()), expect).is_ok());
+        assert!(c
+            .parse_redirect(Some("https://a.example/cb?code=ok&state=st-abcdefgh".into()), expect, 0.0, false)
+            .is_ok());
     }
 }
 
 /// The local authorization server's real key set, fetched with gloo-net (the global `fetch`, so the same
-/// code runs in Node, a page and a worker), read by the Rust key selection.
+/// code runs in Node, a page and a worker), read once by the module into its usable keys.
 #[wasm_bindgen_test]
 async fn reads_the_local_servers_key_set_fetched_with_gloo_net() {
-    let base = option_env!("CTCT_AUTHZ_URL").expect("run through scripts/test.sh, which starts the local server and sets CTCT_AUTHZ_URL");
-    let res = gloo_net::http::Request::get(&format!("{base}/oauth2/default/v1/keys")).send().await.expect("the local server answers");
+    let Some(url) = option_env!("CTCT_JWKS_URL") else {
+        panic!("run through scripts/test.sh, which starts the local server and sets CTCT_JWKS_URL");
+    };
+    let res = gloo_net::http::Request::get(url).send().await.expect("the local server answers");
     assert_eq!(res.status(), 200);
     let text = res.text().await.expect("a body");
-    assert_eq!(ctct_oauth::verify::select_key(&text, Some("cc-local-1")).unwrap(), Some(0));
-    assert_eq!(ctct_oauth::verify::select_key(&text, Some("rotated-away")).unwrap(), None);
+    let c = client(r#"{"clientId":"c"}"#).unwrap();
+    let keys = JSON::parse(&c.key_set_response(200, None, &text).unwrap()).unwrap();
+    assert_eq!(get(&get(&keys, "cc-local-1"), "kty").as_string().as_deref(), Some("RSA"));
+    assert!(get(&keys, "rotated-away").is_undefined());
 }
 
 /// The token request as the JS layer receives it: POST form body, Accept JSON, client_id for a public
@@ -287,19 +322,28 @@ async fn reads_the_local_servers_key_set_fetched_with_gloo_net() {
 fn token_requests_cross_the_boundary_intact() {
     let c = client(r#"{"clientId":"cc-pkce","redirectUri":"https://a.example/cb"}"#).unwrap();
     let opts = r#"{"codeVerifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#;
-    let r = parsed(c.request("authorization_code", Some("the-code".into()), opts));
-    assert_eq!(get(&r, "url").as_string().as_deref(), Some("https://authz.constantcontact.com/oauth2/default/v1/token"));
+    let r = parsed(c.exchange_request(Some("the-code".into()), opts));
+    assert_eq!(
+        get(&r, "url").as_string().as_deref(),
+        Some("https://authz.constantcontact.com/oauth2/default/v1/token")
+    );
     let headers = get(&r, "headers");
     assert_eq!(get(&headers, "content-type").as_string().as_deref(), Some("application/x-www-form-urlencoded"));
     assert_eq!(get(&headers, "accept").as_string().as_deref(), Some("application/json"));
     assert!(get(&headers, "authorization").is_undefined());
     assert_eq!(
         get(&r, "body").as_string().as_deref(),
-        Some("grant_type=authorization_code&code=the-code&redirect_uri=https%3A%2F%2Fa.example%2Fcb&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_id=cc-pkce")
+        Some(concat!(
+            "grant_type=authorization_code&code=the-code&redirect_uri=https%3A%2F%2Fa.example%2Fcb&code_verifier=",
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk&client_id=cc-pkce"
+        ))
     );
-    let refresh = code(c.request("refresh_token", None, "null"));
+    let context = get(&r, "context").as_string().unwrap();
+    let refresh = code(c.refresh_request(None, "null"));
     assert_eq!(refresh, "reauthorization_required");
-    let t = parsed(c.token_response(200, None, r#"{"access_token":"opaque","token_type":"Bearer","expires_in":"60"}"#, None));
+    let body = r#"{"access_token":"opaque","token_type":"Bearer","expires_in":"60"}"#;
+    let t = parsed(c.token_response(200, None, body, 1000.0, &context));
     assert_eq!(get(&t, "expiresIn").as_f64(), Some(60.0));
-    assert_eq!(code(c.token_response(400, None, r#"{"error":"invalid_grant"}"#, None)), "invalid_grant");
+    assert_eq!(get(&t, "expiresAt").as_f64(), Some(1060.0));
+    assert_eq!(code(c.token_response(400, None, r#"{"error":"invalid_grant"}"#, 1000.0, &context)), "invalid_grant");
 }

@@ -56,14 +56,13 @@ before(async () => {
     { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
     { type: "CompiledWasm", include: ["**/*.wasm"] },
   ];
-  const app = (name) => ({
+  const app = (name, scriptName = "broker") => ({
     name,
     modules: true,
     scriptPath: `${out}app/broker-app.js`,
     modulesRules: rules,
     compatibilityDate: "2026-04-01",
-    bindings: { API_BASE: authz.endpoints.apiBase },
-    durableObjects: { CTCT_TOKENS: { className: "TokenBroker", scriptName: "broker" } },
+    durableObjects: { CTCT_TOKENS: { className: "TokenBroker", scriptName } },
   });
   brokers = new Miniflare({
     workers: [
@@ -78,6 +77,17 @@ before(async () => {
       },
       app("app-a"),
       app("app-b"),
+      // A broker whose configuration is wrong: its error must still reach the caller typed.
+      {
+        name: "broker-misconfigured",
+        modules: true,
+        scriptPath: `${out}broker/broker-host.js`,
+        modulesRules: rules,
+        compatibilityDate: "2026-04-01",
+        durableObjects: { CTCT_TOKENS: "TokenBroker" },
+        bindings: { CTCT_CLIENT_SECRET: CLIENTS.confidential.secret, CTCT_ALLOW_INSECURE_LOOPBACK: "maybe" },
+      },
+      app("app-misconfigured", "broker-misconfigured"),
     ],
   });
 });
@@ -123,7 +133,14 @@ test("workerd: two Worker scripts share one TokenBroker Durable Object: exactly 
   // The API through the broker's token, and errors rebuilt as CtctOAuthError on the calling side.
   assert.deepEqual(await (await b.fetch("http://app/summary")).json(), { ok: true, status: 200, email: "owner@example.com" });
   assert.deepEqual(await (await a.fetch("http://app/sign-out")).json(), { ok: true });
-  assert.deepEqual(await (await b.fetch("http://app/token")).json(), { ok: false, code: "reauthorization_required", reason: "revoked", isError: true });
+  const after = await (await b.fetch("http://app/token")).json();
+  assert.deepEqual(after, { ok: false, code: "reauthorization_required", reason: "revoked", isError: true, typed: true });
+});
+
+test("workerd: a misconfigured TokenBroker's error reaches the caller typed, naming the variable", async () => {
+  const app = await brokers.getWorker("app-misconfigured");
+  const answer = await (await app.fetch("http://app/token")).json();
+  assert.deepEqual(answer, { ok: false, code: "invalid_config", field: "CTCT_ALLOW_INSECURE_LOOPBACK", isError: true, typed: true });
 });
 
 test("workerd: kvStore keeps a session's tokens in Workers KV, versioned", async () => {

@@ -41,7 +41,7 @@ const session = () => client().session({ store: indexedDbStore("ctct-demo") });
 
 $("build").onclick = act(() => {
   const r = client().authorizationUrl({ prompt: $("promptLogin").checked ? "login" : undefined });
-  sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
+  sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, scopes: r.scopes, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
   $("authOut").hidden = false;
   $("authLink").href = r.url;
   $("authUrl").textContent = r.url;
@@ -99,18 +99,20 @@ $("refreshNow").onclick = act(async () => {
   await showSession();
 });
 $("callApi").onclick = act(async () => {
-  const res = await session().fetch("/account/summary");
+  const summary = await session().json("/account/summary"); // a failed call throws a typed api_error
   $("apiResult").hidden = false;
-  $("apiResult").textContent = JSON.stringify(await res.json(), null, 2);
+  $("apiResult").textContent = JSON.stringify(summary, null, 2);
 });
 $("signOut").onclick = act(async () => {
-  await session().signOut({ revoke: true });
+  const { revoked, error } = await session().signOut({ revoke: true });
   $("sessionCard").hidden = true;
   $("apiResult").hidden = true;
   $("claimsOut").hidden = true;
   $("token").value = "";
   $("redirectOut").hidden = false;
-  $("redirectResult").textContent = "Signed out: the refresh token was revoked at the server.";
+  $("redirectResult").textContent = revoked
+    ? "Signed out: the refresh token was revoked at the server."
+    : `Signed out here; revoking at the server failed (${error?.code ?? "no refresh token"}), which changes nothing locally.`;
 });
 
 // ---- the device flow ----
@@ -196,15 +198,14 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
     const auth = client();
     const r = auth.parseRedirect(location.href, { state: pending.state });
     sessionStorage.removeItem(KEY);
-    if (r.type === "code") {
-      $("redirectResult").textContent = "Authorization code received and state verified; exchanging it with the stored code verifier…";
-      const tokens = await auth.exchangeCode(r.code, { codeVerifier: pending.codeVerifier });
-      await session().setTokens(tokens);
-      await showSession(); // the token set and claims are on screen before the announcement
-      $("redirectResult").textContent = `Signed in: access token until ${new Date(tokens.expiresAt * 1000).toLocaleString()}, ${tokens.refreshToken ? "with" : "without"} a refresh token. Its claims are below.`;
-    } else {
-      $("redirectResult").textContent = `Legacy implicit redirect read: an access token for ${r.tokens.scopes.join(", ")}.`;
-    }
+    $("redirectResult").textContent =
+      "Authorization code received and state verified; exchanging it with the stored code verifier…";
+    const tokens = await auth.exchangeCode(r.code, { codeVerifier: pending.codeVerifier, scopes: pending.scopes });
+    await session().setTokens(tokens);
+    await showSession(); // the token set and claims are on screen before the announcement
+    const until = new Date(tokens.expiresAt * 1000).toLocaleString();
+    const rt = tokens.refreshToken ? "with" : "without";
+    $("redirectResult").textContent = `Signed in: access token until ${until}, ${rt} a refresh token. Its claims are below.`;
   } catch (e) {
     $("redirectResult").textContent = "The redirect was rejected:";
     showError(e);

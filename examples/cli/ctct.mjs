@@ -7,26 +7,38 @@
 // Environment: CTCT_CLIENT_ID (a device-flow application), CTCT_TOKENS_FILE (default ~/.ctct-tokens.json),
 // CTCT_SCOPES (default "account_read contact_data"); for a local test server, CTCT_ENDPOINTS (JSON) and
 // CTCT_ALLOW_INSECURE_LOOPBACK=1.
-import { chmod, readFile, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { open, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ConstantContactOAuth, CtctOAuthError, decodeAccessToken, isExpired } from "ctct-oauth";
 
 const file = process.env.CTCT_TOKENS_FILE ?? join(homedir(), ".ctct-tokens.json");
 const out = (line) => process.stdout.write(`${line}\n`);
 
-function client() {
-  return new ConstantContactOAuth({
-    clientId: process.env.CTCT_CLIENT_ID,
-    scopes: (process.env.CTCT_SCOPES ?? "account_read contact_data").split(/\s+/).filter(Boolean),
-    endpoints: process.env.CTCT_ENDPOINTS ? JSON.parse(process.env.CTCT_ENDPOINTS) : undefined,
-    allowInsecureLoopback: process.env.CTCT_ALLOW_INSECURE_LOOPBACK === "1",
-  });
-}
+// The variables are read by ConstantContactOAuth.fromEnv, one rule for each (booleans: true/1/yes).
+const client = () => ConstantContactOAuth.fromEnv({ CTCT_SCOPES: "account_read contact_data", ...process.env });
 
+/**
+ * A new file, created exclusively with mode 0600 beside the old one, then renamed over it: a reader that
+ * has the old file open keeps reading the old pair, a symlink at the path is replaced (never followed),
+ * and the file is never briefly readable by others.
+ */
 async function save(tokens) {
-  await writeFile(file, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600 });
-  await chmod(file, 0o600); // also when the file already existed with a wider mode
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}`);
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(tokens, null, 2)}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw e;
+  }
 }
 
 async function load() {

@@ -1,7 +1,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../harness.rs"]
-mod harness;
-
-fuzz_target!(|data: &[u8]| harness::responses(data));
+fuzz_target!(|data: &[u8]| ctct_oauth::fuzz_hooks::responses(data));

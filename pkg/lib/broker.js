@@ -15,67 +15,113 @@
 //   export { TokenBroker } from "ctct-oauth";
 //   const session = brokerSession(env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName(accountId)));
 //   const res = await session.fetch("/account/summary");
-import { apiFetch } from "./session.js";
+import { ConstantContactOAuth } from "./client.js";
+import { CtctOAuthError } from "./error.js";
+import { raise } from "./raise.js";
+import { apiFetch, apiJson } from "./api-fetch.js";
 
 const BROKER = "https://token-broker.internal";
 
-export function makeBroker({ ConstantContactOAuth, CtctOAuthError, deps }) {
-  /** The Durable Object. Configuration from env: CTCT_CLIENT_ID, CTCT_CLIENT_SECRET, optional CTCT_ENDPOINTS (JSON). */
-  class TokenBroker {
-    constructor(state, env) {
-      const storage = state.storage;
-      this.auth = new ConstantContactOAuth({
-        clientId: env.CTCT_CLIENT_ID,
-        clientSecret: env.CTCT_CLIENT_SECRET,
-        endpoints: env.CTCT_ENDPOINTS ? JSON.parse(env.CTCT_ENDPOINTS) : undefined,
-        allowInsecureLoopback: env.CTCT_ALLOW_INSECURE_LOOPBACK === "true",
-      });
-      this.session = this.auth.session({
-        store: { get: () => storage.get("session"), set: (v) => storage.put("session", v), delete: () => storage.delete("session") },
-      });
-    }
+/** An error as it crosses to the calling isolate: typed ones as data, anything else as broker_failed. */
+const errorData = (e) =>
+  e instanceof CtctOAuthError ? { code: e.code, message: e.message, details: { ...e } } : { code: null };
 
-    async fetch(request) {
-      try {
-        const body = request.method === "POST" ? await request.json() : {};
-        switch (new URL(request.url).pathname) {
-          case "/access-token": {
-            const accessToken = await this.session.accessToken({ refused: body.refused });
-            return Response.json({ accessToken });
-          }
-          case "/tokens":
-            await this.session.setTokens(body.tokens);
-            return Response.json({ ok: true });
-          case "/sign-out":
-            await this.session.signOut({ revoke: body.revoke === true });
-            return Response.json({ ok: true });
-          default:
-            return new Response("not found", { status: 404 });
+/**
+ * The Durable Object. Configured from its env (ConstantContactOAuth.fromEnv: CTCT_CLIENT_ID,
+ * CTCT_CLIENT_SECRET, CTCT_ENDPOINTS, CTCT_ALLOW_INSECURE_LOOPBACK, ...). The client is made on the first
+ * request, inside it, so a configuration error reaches the caller typed, not as a failed constructor.
+ */
+export class TokenBroker {
+  #state;
+  #env;
+  #session;
+  #apiBase;
+
+  constructor(state, env) {
+    this.#state = state;
+    this.#env = env;
+  }
+
+  #ready() {
+    if (!this.#session) {
+      const auth = ConstantContactOAuth.fromEnv(this.#env ?? {});
+      const storage = this.#state.storage;
+      // The object's requests run one at a time, so read-then-put is a compare-and-set here.
+      const store = {
+        backend: "Durable Object storage",
+        get: () => storage.get("session"),
+        async set(value) {
+          const current = await storage.get("session");
+          if (current && current.version >= value.version) return false;
+          await storage.put("session", value);
+          return true;
+        },
+        delete: () => storage.delete("session"),
+      };
+      this.#session = auth.session({ store });
+      this.#apiBase = auth.toJSON().endpoints.apiBase;
+    }
+    return this.#session;
+  }
+
+  async fetch(request) {
+    try {
+      const session = this.#ready();
+      const body = request.method === "POST" ? await request.json() : {};
+      const apiBase = this.#apiBase;
+      switch (new URL(request.url).pathname) {
+        case "/access-token":
+          return Response.json({ accessToken: await session.accessToken({ refused: body.refused }), apiBase });
+        case "/tokens":
+          await session.setTokens(body.tokens);
+          return Response.json({ apiBase });
+        case "/sign-out": {
+          const { revoked, error } = await session.signOut({ revoke: body.revoke === true });
+          return Response.json({ revoked, revokeError: error && errorData(error), apiBase });
         }
-      } catch (e) {
-        // The error crosses to the calling isolate as data and is rebuilt there.
-        const { code = "server_error", message = String(e), ...details } = { code: e?.code, message: e?.message, ...e };
-        return Response.json({ error: { code, message, details } }, { status: 409 });
+        default:
+          return Response.json({ error: { code: null } }, { status: 404 });
       }
+    } catch (e) {
+      return Response.json({ error: errorData(e) }, { status: 409 });
     }
   }
+}
 
-  /** The calling side: the TokenSession shape (accessToken, fetch, setTokens, signOut), answered by the broker. */
-  function brokerSession(stub, { apiBase = deps.apiBase, fetch: fetchFn } = {}) {
-    const call = async (path, body) => {
-      const res = await stub.fetch(`${BROKER}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) });
-      const out = await res.json();
-      if (out.error) throw new CtctOAuthError(out.error.code, out.error.message, out.error.details);
-      return out;
-    };
-    const accessToken = async ({ refused } = {}) => (await call("/access-token", { refused })).accessToken;
-    return {
-      accessToken,
-      setTokens: (tokens) => call("/tokens", { tokens: JSON.parse(JSON.stringify(tokens)) }).then(() => undefined),
-      signOut: ({ revoke = false } = {}) => call("/sign-out", { revoke }).then(() => undefined),
-      fetch: (pathOrUrl, init) => apiFetch({ base: apiBase, fetchFn, token: (refused) => accessToken({ refused }), ...deps }, pathOrUrl, init),
-    };
-  }
+const rebuilt = (data) =>
+  data?.code ? new CtctOAuthError(data.code, data.message, data.details) : raise("broker_failed");
 
-  return { TokenBroker, brokerSession };
+/**
+ * The calling side: the TokenSession shape (accessToken, fetch, json, setTokens, signOut), answered by
+ * the broker. API calls go to the broker's own `apiBase`, so a token never reaches another server's API.
+ */
+export function brokerSession(stub, { fetch: fetchFn } = {}) {
+  let apiBase;
+  const call = async (path, body) => {
+    let out;
+    try {
+      const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) };
+      out = await (await stub.fetch(`${BROKER}${path}`, init)).json();
+    } catch (cause) {
+      throw raise("broker_failed", { cause });
+    }
+    if (out?.error) throw rebuilt(out.error);
+    apiBase = out.apiBase ?? apiBase;
+    return out;
+  };
+  const accessToken = async ({ refused } = {}) => (await call("/access-token", { refused })).accessToken;
+  const api = async () => {
+    const first = await accessToken(); // also learns the broker's apiBase
+    return { base: apiBase, fetchFn, token: (refused) => (refused === undefined ? first : accessToken({ refused })) };
+  };
+  return {
+    accessToken,
+    setTokens: (tokens) => call("/tokens", { tokens: JSON.parse(JSON.stringify(tokens)) }).then(() => undefined),
+    async signOut({ revoke = false } = {}) {
+      const out = await call("/sign-out", { revoke });
+      return out.revokeError ? { revoked: false, error: rebuilt(out.revokeError) } : { revoked: out.revoked };
+    },
+    fetch: async (pathOrUrl, init) => apiFetch(await api(), pathOrUrl, init),
+    json: async (pathOrUrl, init) => apiJson(await api(), pathOrUrl, init),
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * The one error class of ctct-oauth. `code` is stable (see the README's table); `message` says what to
- * do; `status`, `description` (the server's own words), `field`, `errorUri`, `hint`, `retryAfter`
- * (rate limits), `reason` (reauthorization_required), and `errors` / `errorKey` (API errors) are set where
- * they apply. Messages never contain a token, code or secret.
+ * do; `status`, `error` (the server's own OAuth error value), `description` (its words), `field`,
+ * `errorUri`, `hint`, `retryAfter` (rate limits), `reason` (reauthorization_required), and `errors` /
+ * `errorKey` (API errors) are set where they apply. Messages never contain a token, code or secret.
  */
 export class CtctOAuthError extends Error {
   constructor(code, message, details) {
@@ -10,9 +10,20 @@ export class CtctOAuthError extends Error {
     this.name = "CtctOAuthError";
     this.code = code;
     if (details) {
-      for (const key of ["field", "status", "description", "errorUri", "hint", "retryAfter", "reason", "errors", "errorKey"]) {
-        if (details[key] !== undefined) this[key] = details[key];
-      }
+      for (const key of DETAILS) if (details[key] !== undefined) this[key] = details[key];
     }
   }
 }
+
+const DETAILS = [
+  "field",
+  "status",
+  "error",
+  "description",
+  "errorUri",
+  "hint",
+  "retryAfter",
+  "reason",
+  "errors",
+  "errorKey",
+];

@@ -1,50 +1,57 @@
-// The I/O the wasm module does not do: fetch with timeout and abort, and waiting. It never looks inside
-// a body; the module builds every request and reads every response. `fail(kind)` makes the typed error.
+// The I/O the wasm module does not do: fetch with a timeout and an AbortSignal, and waiting. It never
+// looks inside a body: the module builds every request and reads every response.
+import { body } from "./crossing.js";
+import { inBrowser } from "./glue.js";
+import { raise } from "./raise.js";
 
-const DEFAULT_TIMEOUT_MS = 30_000;
-/** Bodies cross into the module cut just past its 64 KB limit: it answers "too large" without a hostile body being copied in. */
-const MAX_BODY_CROSSING = 64 * 1024 + 1;
-
-/** Sends a request the module built; resolves to { status, retryAfter, body } or throws a typed error. */
-export async function send(fetchFn, req, options, fail) {
-  if (typeof fetchFn !== "function") throw fail("no_fetch");
-  const signal = options?.signal;
-  if (signal?.aborted) throw fail("aborted");
-  const timeoutMs = options?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+/**
+ * Sends a request the module built (`{ url, headers, body, method? }`) and resolves to `{ status,
+ * retryAfter, body }`, or throws network_error / timeout / aborted.
+ */
+export async function send(fetchFn, req, { signal, timeoutMs } = {}, defaultTimeoutMs = 30_000) {
+  if (typeof fetchFn !== "function") throw raise("no_fetch");
+  if (signal?.aborted) throw raise("aborted");
+  const limit = timeoutMs ?? defaultTimeoutMs;
   const controller = new AbortController();
   let timedOut = false;
-  const timer = timeoutMs > 0 ? setTimeout(() => ((timedOut = true), controller.abort()), timeoutMs) : undefined;
+  const timer = setTimeout(() => ((timedOut = true), controller.abort()), limit);
   const onAbort = () => controller.abort();
-  signal?.addEventListener("abort", onAbort, { once: true });
+  signal?.addEventListener?.("abort", onAbort, { once: true });
   try {
-    // Only the headers the module chose: never a forwarded Origin, and no cache/redirect options (Workers reject them).
-    const res = await fetchFn(req.url, { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: controller.signal });
+    // Only the headers the module chose: never a forwarded Origin, and no cache/redirect options
+    // (Workers reject them).
+    const init = { method: req.method ?? "POST", headers: req.headers, body: req.body, signal: controller.signal };
+    const res = await fetchFn(req.url, init);
     const text = await res.text();
-    const body = text.length > MAX_BODY_CROSSING ? text.slice(0, MAX_BODY_CROSSING) : text;
-    return { status: res.status, retryAfter: res.headers.get("retry-after") ?? undefined, body };
+    return { status: res.status, retryAfter: res.headers.get("retry-after") ?? undefined, body: body(text) };
   } catch (cause) {
-    const kind = timedOut ? "timeout" : signal?.aborted ? "aborted" : "network";
-    const e = fail(kind);
-    if (kind === "network") Object.defineProperty(e, "cause", { value: cause, enumerable: false });
-    throw e;
+    if (timedOut) throw raise("timeout", { cause });
+    if (signal?.aborted) throw raise("aborted", { cause });
+    throw inBrowser() ? raise("network_in_browser", { cause }) : raise("network", { cause });
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
+    signal?.removeEventListener?.("abort", onAbort);
   }
 }
 
-/** Waits ms, or rejects with `aborted` when the signal fires. */
-export function sleep(ms, signal, fail) {
+/**
+ * Waits `ms`, or rejects with `aborted` when the signal fires. The timer keeps a Node process alive: a
+ * caller is waiting on it (only timers nobody waits on are unref'd, e.g. the session's refresh timer).
+ */
+export function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(fail("aborted"));
+    if (signal?.aborted) return reject(raise("aborted"));
     const onAbort = () => {
       clearTimeout(t);
-      reject(fail("aborted"));
+      reject(raise("aborted"));
     };
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const t = setTimeout(
+      () => {
+        signal?.removeEventListener?.("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
+    signal?.addEventListener?.("abort", onAbort, { once: true });
   });
 }

@@ -1,397 +1,367 @@
-// Sessions that stay authorized: a token store, one refresh at a time (shared by every caller), the
-// rotated pair written to the store before anyone gets the new access token, and the API fetch.
-// Expiry decisions use the module's one skew model (isExpired with the margin as leeway).
+// TokenSession: a session that stays authorized. It keeps the token set, refreshes it once (never twice)
+// when it is due, writes the new pair to the store before anyone gets the new access token, and calls
+// the API with it. The module decides every number it compares: when a record is due, when its refresh
+// token reaches Constant Contact's 180-day idle limit, the lock and lane settings (src/session.rs).
+//   One process: one refresh in flight per session, shared by every caller.
+//   Sessions sharing a coordinating store (memoryStore, redisStore, postgresStore: it has lock/renew/
+//   unlock): the store's lease decides who refreshes, in one process or across a cluster; the others wait
+//   and adopt the stored pair.
+//   Browser tabs (a store without locks, e.g. indexedDbStore): a Web Lock around the refresh.
+import { glue, inWorkers } from "./glue.js";
+import { json, seconds } from "./crossing.js";
+import { raise } from "./raise.js";
+import { tokenSet } from "./token-set.js";
+import { memoryStore } from "./stores/memory.js";
+import { inLane, inClusterLane, acquire, release } from "./lane.js";
+import { apiFetch, apiJson } from "./api-fetch.js";
+import { sleep } from "./io.js";
+import { internals } from "./internals.js";
 
-const IDLE_LIMIT_DAYS = 180; // Constant Contact ends a refresh token unused this long
-const IDLE_WARN_DAYS = 150;
-const DAY = 86_400;
+const METHODS = ["get", "set", "delete", "lock", "renew", "unlock"];
+/** The store as the module checks it: the `typeof` of each method. */
+const shape = (store) =>
+  store !== null && typeof store === "object" ? Object.fromEntries(METHODS.map((m) => [m, typeof store[m]])) : store;
+const newer = (stored, base) => stored && stored.version > (base?.version ?? 0);
 
-/** Tokens in memory (one process). */
-export function memoryStore() {
-  let record;
-  return {
-    async get() {
-      return record && structuredClone(record);
-    },
-    async set(value) {
-      if (record && record.version > value.version) return; // never overwrite a newer pair
-      record = structuredClone(value);
-    },
-    async delete() {
-      record = undefined;
-    },
-  };
-}
+export class TokenSession {
+  #auth;
+  #bind;
+  #store;
+  #backend;
+  #settings;
+  #clock;
+  #state = null; // { record: { version, tokens, refreshUsedAt }, facts: { expiresAt, dueAt, idleWarnAt, idleEndsAt } }
+  #loaded = false;
+  #inflight = null;
+  #pendingWrite = null;
+  #signedOut = false;
+  #generation = 0; // moves on setTokens and signOut: a refresh that started before must not store its pair
+  #listeners = new Set();
+  #timer;
+  #apiBase;
 
-/**
- * localStorage / sessionStorage. A newer pair is never overwritten by an older one. For several tabs
- * prefer indexedDbStore: browsers may sync localStorage between tabs late, so a tab can read the old pair
- * right after another tab refreshed (the session then adopts after one refused refresh).
- */
-export function webStorageStore(storage, key = "ctct-oauth") {
-  const read = () => {
-    const text = storage.getItem(key);
-    return text ? JSON.parse(text) : undefined;
-  };
-  return {
-    async get() {
-      return read();
-    },
-    async set(value) {
-      const current = read();
-      if (current && current.version > value.version) return;
-      storage.setItem(key, JSON.stringify(value));
-    },
-    async delete() {
-      storage.removeItem(key);
-    },
-  };
-}
+  constructor(auth, options) {
+    const bind = internals.get(auth);
+    if (!bind) throw raise("not_a_client");
+    const o = options ?? {};
+    const described = typeof o === "object" ? { ...o, store: o.store === undefined ? undefined : shape(o.store) } : o;
+    this.#settings = JSON.parse(bind.inner.sessionSettings(json(described)));
+    this.#auth = auth;
+    this.#bind = bind;
+    this.#store = o.store ?? memoryStore();
+    this.#backend = typeof this.#store.backend === "string" ? this.#store.backend : undefined;
+    this.#clock = o.clock ?? bind.now;
+    this.#apiBase = auth.toJSON().endpoints.apiBase;
+  }
 
-/**
- * IndexedDB: consistent across the tabs of an origin, so with the session's Web Lock a tab that refreshes
- * second always finds the first tab's pair (localStorage can lag between tabs: seen here as a stale read
- * 25 ms after the other tab's write). `set` is a compare-and-set inside one transaction.
- */
-export function indexedDbStore(key = "ctct-oauth", { database = "ctct-oauth" } = {}) {
-  let db;
-  const open = () =>
-    (db ??= new Promise((resolve, reject) => {
-      const req = indexedDB.open(database, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore("sessions");
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    }).catch((e) => {
-      db = undefined;
-      throw e;
-    }));
-  /** Runs `body(objectStore, setResult)` in one transaction; resolves once it has committed. */
-  const transaction = async (mode, body) => {
-    const conn = await open();
-    return new Promise((resolve, reject) => {
-      const t = conn.transaction("sessions", mode);
-      let result;
-      body(t.objectStore("sessions"), (r) => (result = r));
-      t.oncomplete = () => resolve(result);
-      t.onerror = t.onabort = () => reject(t.error);
-    });
-  };
-  return {
-    get: () =>
-      transaction("readonly", (s, done) => {
-        const r = s.get(key);
-        r.onsuccess = () => done(r.result ?? undefined);
-      }),
-    set: (value) =>
-      transaction("readwrite", (s) => {
-        const r = s.get(key);
-        r.onsuccess = () => {
-          if (!(r.result && r.result.version > value.version)) s.put(value, key);
-        };
-      }),
-    delete: () => transaction("readwrite", (s) => s.delete(key)),
-  };
-}
+  #now() {
+    return seconds(this.#clock);
+  }
 
-/**
- * Cloudflare Workers KV. KV is eventually consistent and has no compare-and-swap, so the version check
- * narrows but cannot close the race between isolates: for several isolates use the TokenBroker.
- */
-export function kvStore(namespace, key = "ctct-oauth") {
-  const read = async () => (await namespace.get(key, "json")) ?? undefined;
-  return {
-    get: read,
-    async set(value) {
-      const current = await read();
-      if (current && current.version > value.version) return;
-      await namespace.put(key, JSON.stringify(value));
-    },
-    async delete() {
-      await namespace.delete(key);
-    },
-  };
-}
+  /** The numbers kept beside a record, decided once by the module. */
+  #use(record) {
+    if (!record || record.signedOut) {
+      this.#state = null;
+      this.#signedOut = Boolean(record?.signedOut);
+      return null;
+    }
+    const used = record.refreshUsedAt ?? this.#now();
+    const facts = JSON.parse(glue.__recordFacts(json(record.tokens), used, this.#settings.marginSeconds));
+    this.#state = { record, facts };
+    this.#schedule();
+    return record;
+  }
 
-const isWorkers = () => globalThis.navigator?.userAgent === "Cloudflare-Workers";
-
-/**
- * Constant Contact allows one token request per second per client, counted when requests arrive. Each
- * client's calls go through one lane: a call starts 1 s after the previous one finished (its arrival
- * was no later than that), so they are queued, not refused. Not on Workers, where a promise shared
- * across requests may never settle; there the TokenBroker Durable Object serialises refreshes.
- */
-const lanes = new Map();
-function inTokenLane(key, call) {
-  if (isWorkers()) return call();
-  const run = (lanes.get(key) ?? Promise.resolve()).then(call);
-  const free = run
-    .catch(() => {})
-    .then(
-      () =>
-        new Promise((resolve) => {
-          const t = setTimeout(resolve, 1000);
-          t?.unref?.(); // a waiting lane never keeps a Node process alive
-        }),
-    );
-  lanes.set(key, free);
-  free.then(() => lanes.get(key) === free && lanes.delete(key));
-  return run;
-}
-
-/**
- * A Constant Contact API call: the path prefixed with apiBase (the Bearer token is only ever sent there),
- * the token and JSON headers added (only headers CC's CORS allows), a 401 answered by one refresh and one
- * retry, and a failure turned into `rate_limited` / `api_error`. `token(refused?)` provides the token.
- */
-export async function apiFetch({ base, fetchFn, token, fail, sessionError, apiError }, pathOrUrl, init = {}) {
-  const root = base.replace(/\/+$/, "");
-  const url = typeof pathOrUrl === "string" && pathOrUrl.startsWith("/") ? root + pathOrUrl : String(pathOrUrl);
-  if (!(url === root || url.startsWith(`${root}/`) || url.startsWith(`${root}?`))) throw sessionError("not_api_url");
-  const send = async (bearer) => {
-    const headers = new Headers(init.headers);
-    headers.set("authorization", `Bearer ${bearer}`);
-    if (!headers.has("accept")) headers.set("accept", "application/json");
-    let { body } = init;
-    if (body !== undefined && body !== null && typeof body === "object" && Object.getPrototypeOf(body) === Object.prototype) body = JSON.stringify(body);
-    if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
+  async #read() {
     try {
-      return await (fetchFn ?? globalThis.fetch)(url, { ...init, headers, body });
+      return (await this.#store.get()) ?? undefined;
     } catch (cause) {
-      const e = fail(init.signal?.aborted ? "aborted" : "network");
-      Object.defineProperty(e, "cause", { value: cause, enumerable: false });
+      throw raise("store_read", { cause, backend: this.#backend });
+    }
+  }
+
+  /** Compare-and-set: false when the store already holds a newer (or the same) version. */
+  async #write(record) {
+    try {
+      return (await this.#store.set(record)) !== false;
+    } catch (cause) {
+      throw raise("store_write", { cause, backend: this.#backend });
+    }
+  }
+
+  async #load() {
+    const stored = await this.#read();
+    if (!this.#loaded && (!this.#state || newer(stored, this.#state.record))) this.#use(stored);
+    this.#loaded = true;
+  }
+
+  #emit() {
+    if (!this.#state) return;
+    const tokens = tokenSet(this.#state.record.tokens);
+    for (const listener of this.#listeners) {
+      try {
+        listener(tokens);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  #schedule() {
+    clearTimeout(this.#timer);
+    if (!this.#settings.timer || inWorkers() || !this.#state?.record.tokens.refreshToken) return;
+    const delay = Math.max(0, (this.#state.facts.dueAt - this.#now()) * 1000);
+    // The timer decided: it refreshes the pair it was set for even if the clock has not quite caught up.
+    const scheduled = this.#state.record.tokens.accessToken;
+    this.#timer = setTimeout(() => this.#refreshOnce(scheduled).catch(() => {}), Math.min(delay, 2 ** 31 - 1));
+    this.#timer?.unref?.(); // nobody waits on it: it never keeps a Node process alive
+  }
+
+  /**
+   * A valid access token: refreshed first when it is due (expiry minus `refreshMarginSeconds`), once for
+   * all concurrent callers. `{ refused: token }`: the API refused that token (a 401), so refresh unless it
+   * was already replaced. The path when nothing is due compares two numbers.
+   */
+  async accessToken({ refused } = {}) {
+    if (this.#pendingWrite) await this.#retryWrite();
+    if (!this.#loaded) await this.#load();
+    const s = this.#state;
+    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
+    const fresh = refused === undefined ? this.#now() < s.facts.dueAt : s.record.tokens.accessToken !== refused;
+    if (fresh) return s.record.tokens.accessToken;
+    return (await this.#refreshOnce(refused)).tokens.accessToken;
+  }
+
+  /** A pair whose write failed is kept in memory and written as soon as the store takes it again. */
+  async #retryWrite() {
+    const record = this.#pendingWrite;
+    try {
+      await this.#store.set(record); // false: a newer record is there, which the next read adopts
+      if (this.#pendingWrite === record) this.#pendingWrite = null;
+    } catch {
+      // still down: the pair stays in memory, and the access token it holds keeps working
+    }
+  }
+
+  #refreshOnce(refused) {
+    this.#inflight ??= this.#refresh(refused).finally(() => {
+      this.#inflight = null;
+    });
+    return this.#inflight;
+  }
+
+  async #refresh(refused) {
+    const generation = this.#generation;
+    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, generation);
+    const locks = globalThis.navigator?.locks;
+    const run = () => this.#refreshAfterReading(refused, generation, inLane);
+    return typeof locks?.request === "function" ? locks.request(this.#settings.lockName, run) : run();
+  }
+
+  /**
+   * Adopts the stored record when it is newer; returns it if it is usable. A record marked `failed`
+   * (another process found its refresh token dead) fails here without a request of this process's own.
+   */
+  #adoptIfUsable(stored, refused) {
+    if (newer(stored, this.#state?.record)) {
+      this.#use(stored);
+      this.#emit();
+    }
+    const s = this.#state;
+    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
+    if (s.record.failed) throw raise(s.record.failed === "idle_expired" ? "idle_expired" : "rotated");
+    if (this.#now() < s.facts.dueAt && s.record.tokens.accessToken !== refused) return s.record;
+    return null;
+  }
+
+  async #refreshAfterReading(refused, generation, lane) {
+    const usable = this.#adoptIfUsable(await this.#read(), refused);
+    return usable ?? this.#refreshWith(this.#state, generation, lane);
+  }
+
+  /**
+   * One refresh per account across every process sharing the store: take its lease (while another
+   * holder has it, wait and adopt the pair it stores), keep the lease alive while queued in the lane,
+   * and release it once the new pair is written.
+   */
+  async #refreshCoordinated(refused, generation) {
+    const { lockTtlMs, timeoutMs } = this.#settings;
+    let lock;
+    while (!(lock = await acquire(this.#store, "refresh", lockTtlMs, 0, this.#backend))) {
+      const stored = await this.#read();
+      if (newer(stored, this.#state?.record)) {
+        const usable = this.#adoptIfUsable(stored, refused);
+        if (usable) return usable;
+      }
+      await sleep(20 + Math.random() * 30);
+    }
+    let lost = false;
+    const renew = () =>
+      this.#store.renew("refresh", lock.lease, lockTtlMs).then(
+        (held) => (lost ||= !held),
+        () => (lost = true),
+      );
+    const keeper = setInterval(renew, lockTtlMs / 3);
+    keeper.unref?.(); // the refresh awaited under it holds the process; the keeper need not
+    const lane = (name, gapMs, call) =>
+      inClusterLane(this.#store, name, { gapMs, ttlMs: timeoutMs + gapMs + 5000, backend: this.#backend }, () => {
+        // A holder whose lease ran out must not spend the refresh token: another process may have it now.
+        if (lost) throw raise("store_lock", { backend: this.#backend });
+        return call();
+      });
+    try {
+      return await this.#refreshAfterReading(refused, generation, lane);
+    } finally {
+      clearInterval(keeper);
+      await release(this.#store, "refresh", lock.lease);
+    }
+  }
+
+  async #refreshWith({ record: base, facts }, generation, lane) {
+    const rt = base.tokens.refreshToken;
+    if (!rt) throw raise("no_refresh_token");
+    let tokens;
+    try {
+      const { timeoutMs, lane: name, laneGapMs } = this.#settings;
+      tokens = await lane(name, laneGapMs, () => this.#auth.refresh(rt, { timeoutMs }));
+    } catch (e) {
+      if (e?.code !== "invalid_grant") throw e;
+      // Rotated elsewhere? Then the store has the newer pair.
+      const again = await this.#read();
+      if (newer(again, base) && !again.signedOut && again.tokens?.refreshToken !== rt) {
+        this.#use(again);
+        this.#emit();
+        return again;
+      }
+      const reason = this.#now() >= facts.idleEndsAt ? "idle_expired" : "rotated";
+      // Other processes then fail without spending a request of their own on the dead token.
+      if (this.#settings.coordinated) {
+        await this.#store.set({ ...base, version: base.version + 1, failed: reason }).catch(() => {});
+      }
+      throw raise(reason === "idle_expired" ? "idle_expired" : "rotated");
+    }
+    if (this.#generation !== generation) {
+      // Signed out (or given new tokens) while this refresh was in flight: the late pair is revoked, not kept.
+      if (tokens.refreshToken) await this.#auth.revoke(tokens.refreshToken).catch(() => {});
+      if (!this.#state) throw raise("signed_out");
+      return this.#state.record;
+    }
+    const stored = await this.#read().catch(() => undefined);
+    const version = Math.max(base.version, stored?.version ?? 0) + 1;
+    const next = { version, tokens: { ...tokens }, refreshUsedAt: this.#now() };
+    this.#use(next); // in memory first: whatever happens to the store, the pair is not lost
+    let written;
+    try {
+      written = await this.#write(next);
+    } catch (e) {
+      this.#pendingWrite = next;
       throw e;
     }
-  };
-  const first = await token();
-  let res = await send(first);
-  if (res.status === 401) res = await send(await token(first));
-  if (res.ok) return res;
-  throw apiError(res.status, res.headers.get("retry-after") ?? undefined, await res.text());
-}
-
-/**
- * Makes the TokenSession class for one module instance.
- * `deps`: { isExpired, sessionError(kind), apiError(status, retryAfter, body), fail(kind), tokenSetOf(object), fetchOf(auth) }
- */
-export function makeSession(deps) {
-  const { isExpired, sessionError, apiError, fail, tokenSetOf, fetchOf } = deps;
-
-  return class TokenSession {
-    #auth;
-    #store;
-    #margin;
-    #strategy;
-    #clock;
-    #record; // { version, tokens, refreshUsedAt }
-    #loaded = false;
-    #inflight = null;
-    #pendingWrite = null;
-    #signedOut = false;
-    #listeners = new Set();
-    #timer;
-    #config;
-    #lockName;
-    #timeoutMs;
-
-    constructor(auth, options = {}) {
-      const { store = memoryStore(), refreshMarginSeconds = 300, strategy = "check-before-call", clock, lockName, timeoutMs, ...unknown } = options ?? {};
-      const validStore = store && ["get", "set", "delete"].every((m) => typeof store[m] === "function");
-      if (Object.keys(unknown).length || !validStore || !(refreshMarginSeconds >= 0) || !["check-before-call", "timer"].includes(strategy) || (clock !== undefined && typeof clock !== "function") || (timeoutMs !== undefined && !(timeoutMs > 0))) {
-        throw sessionError("options");
+    if (!written) {
+      // A newer record got there first: a sign-out elsewhere (then this pair is revoked), or another pair.
+      const theirs = await this.#read();
+      if (theirs?.signedOut) {
+        if (tokens.refreshToken) await this.#auth.revoke(tokens.refreshToken).catch(() => {});
+        this.#use(theirs);
+        throw raise("signed_out");
       }
-      this.#auth = auth;
-      this.#store = store;
-      this.#margin = refreshMarginSeconds;
-      this.#timeoutMs = timeoutMs;
-      // A timer never outlives a Workers request: there, the timer strategy falls back to check-before-call.
-      this.#strategy = strategy === "timer" && isWorkers() ? "check-before-call" : strategy;
-      this.#clock = clock ?? (() => Math.floor(Date.now() / 1000));
-      this.#config = auth.toJSON();
-      this.#lockName = typeof lockName === "string" ? lockName : `ctct-oauth ${this.#config.endpoints.token} ${this.#config.clientId}`;
-    }
-
-    #due(record) {
-      return isExpired(record.tokens, { leewaySeconds: this.#margin, now: this.#clock() });
-    }
-
-    async #read() {
-      try {
-        return (await this.#store.get()) ?? undefined;
-      } catch (cause) {
-        const e = sessionError("store_read");
-        Object.defineProperty(e, "cause", { value: cause, enumerable: false });
-        throw e;
+      if (newer(theirs, { version: version - 1 })) {
+        this.#use(theirs);
+        this.#emit();
+        return theirs;
       }
     }
+    this.#emit();
+    return next;
+  }
 
-    /** Writes before releasing; on failure keeps the pair in memory and retries on the next call. */
-    async #persist(record) {
+  /** Stores a token set (from exchangeCode or the device flow) as the session's current pair. */
+  async setTokens(tokens) {
+    if (typeof tokens !== "object" || tokens === null) throw raise("no_tokens");
+    const plain = { ...tokens };
+    const now = this.#now();
+    // Checked before anything moves (a token set needs an access token and a readable expiry).
+    glue.__recordFacts(json(plain), now, this.#settings.marginSeconds);
+    this.#generation++;
+    const stored = await this.#read();
+    const version = Math.max(this.#state?.record.version ?? 0, stored?.version ?? 0) + 1;
+    const record = { version, tokens: plain, refreshUsedAt: now };
+    this.#signedOut = false;
+    this.#use(record);
+    this.#loaded = true;
+    try {
+      await this.#write(record);
+    } catch (e) {
       this.#pendingWrite = record;
-      try {
-        await this.#store.set(record);
-      } catch (cause) {
-        const e = sessionError("store_write");
-        Object.defineProperty(e, "cause", { value: cause, enumerable: false });
-        throw e;
-      }
-      this.#pendingWrite = null;
+      throw e;
     }
+    this.#emit();
+  }
 
-    async #current() {
-      if (this.#signedOut) throw sessionError("revoked");
-      if (this.#pendingWrite) await this.#persist(this.#pendingWrite);
-      if (!this.#loaded) {
-        const stored = await this.#read();
-        if (stored && (!this.#record || stored.version > this.#record.version)) this.#record = stored;
-        this.#loaded = true;
-        this.#schedule();
-      }
-      if (!this.#record) throw sessionError("empty");
-      return this.#record;
-    }
+  /** The current token set (from the store on first use). */
+  async tokens() {
+    if (!this.#loaded) await this.#load();
+    if (!this.#state) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
+    return tokenSet(this.#state.record.tokens);
+  }
 
-    #adopt(record) {
-      this.#record = record;
-      this.#emit();
-      this.#schedule();
-      return record;
-    }
+  /** `{ expiresAt, refreshTokenIdleDays, warnings }`; a warning when the refresh token nears its 180-day limit. */
+  async status() {
+    if (!this.#loaded) await this.#load();
+    if (!this.#state) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
+    const { record } = this.#state;
+    return JSON.parse(glue.__sessionStatus(json(record.tokens), record.refreshUsedAt ?? this.#now(), this.#now()));
+  }
 
-    #emit() {
-      const tokens = tokenSetOf(this.#record.tokens);
-      for (const listener of this.#listeners) {
-        try {
-          listener(tokens);
-        } catch {
-          // a listener's failure is its own
-        }
-      }
-    }
+  /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
+  onTokens(listener) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
 
-    #schedule() {
-      clearTimeout(this.#timer);
-      if (this.#strategy !== "timer" || !this.#record?.tokens?.refreshToken) return;
-      const expiresAt = this.#record.tokens.expiresAt;
-      if (typeof expiresAt !== "number") return;
-      const delay = Math.max(0, (expiresAt - this.#margin - this.#clock()) * 1000);
-      this.#timer = setTimeout(() => this.#refreshOnce(this.#record.tokens.accessToken).catch(() => {}), Math.min(delay, 2 ** 31 - 1));
-      this.#timer?.unref?.(); // never keeps a Node process alive
-    }
+  /**
+   * fetch for the Constant Contact API: resolves with the Response whatever its status (as fetch does).
+   * Paths go under apiBase; the Bearer token and JSON headers are added; a 401 refreshes once and
+   * retries once.
+   */
+  fetch(pathOrUrl, init) {
+    return apiFetch(this.#api(), pathOrUrl, init);
+  }
 
-    /** One refresh at a time; every caller shares it. `staleAccessToken`: refresh even if not due (after a 401) unless it was already replaced. */
-    #refreshOnce(staleAccessToken) {
-      this.#inflight ??= this.#refresh(staleAccessToken).finally(() => {
-        this.#inflight = null;
-      });
-      return this.#inflight;
-    }
+  /** The API's JSON answer; a failed call throws `api_error` or `rate_limited` with the API's own errors. */
+  json(pathOrUrl, init) {
+    return apiJson(this.#api(), pathOrUrl, init);
+  }
 
-    /**
-     * Where the Web Locks API exists (browsers), the refresh runs under a lock shared by every tab of the
-     * origin: a second tab waits, then finds the first tab's pair in the store and adopts it.
-     */
-    #refresh(staleAccessToken) {
-      const locks = globalThis.navigator?.locks;
-      if (typeof locks?.request === "function") return locks.request(this.#lockName, () => this.#refreshLocked(staleAccessToken));
-      return this.#refreshLocked(staleAccessToken);
-    }
+  #api() {
+    return { base: this.#apiBase, fetchFn: this.#bind.fetch(), token: (refused) => this.accessToken({ refused }) };
+  }
 
-    async #refreshLocked(staleAccessToken) {
-      const record = this.#record;
-      // Another tab, process or isolate may have refreshed already: adopt its newer pair instead.
-      const stored = await this.#read();
-      if (stored && stored.version > record.version) {
-        this.#adopt(stored);
-        if (!this.#due(stored) && stored.tokens.accessToken !== staleAccessToken) return stored;
-      }
-      const base = this.#record;
-      const rt = base.tokens.refreshToken;
-      if (!rt) throw sessionError("no_refresh_token");
-      if (this.#signedOut) throw sessionError("revoked");
-      let tokens;
-      try {
-        tokens = await inTokenLane(`${this.#config.endpoints.token} ${this.#config.clientId}`, () => this.#auth.refresh(rt, { timeoutMs: this.#timeoutMs }));
-      } catch (e) {
-        if (e?.code !== "invalid_grant") throw e;
-        // Rotated elsewhere? Then the store has the newer pair.
-        const again = await this.#read();
-        if (again && again.version > base.version && again.tokens.refreshToken !== rt) return this.#adopt(again);
-        const idleDays = (this.#clock() - (base.refreshUsedAt ?? this.#clock())) / DAY;
-        throw sessionError(idleDays >= IDLE_LIMIT_DAYS ? "expired" : "rotated");
-      }
-      const next = { version: Math.max(base.version, stored?.version ?? 0) + 1, tokens: { ...tokens }, refreshUsedAt: this.#clock() };
-      this.#record = next; // in memory first: whatever happens to the store, the pair is not lost
-      await this.#persist(next);
-      this.#emit();
-      this.#schedule();
-      return next;
+  /**
+   * Forgets the tokens, here and in the store (a sign-out record, so a refresh still in flight anywhere
+   * finds it and revokes its late pair). With `{ revoke: true }` the refresh token is also revoked at
+   * Constant Contact; that result is reported (`{ revoked, error }`), never thrown: signing out locally
+   * has already succeeded.
+   */
+  async signOut(options) {
+    const { revoke } = JSON.parse(glue.__checkOptions("SignOutOptions", json(options)));
+    clearTimeout(this.#timer);
+    this.#generation++;
+    this.#signedOut = true;
+    this.#pendingWrite = null;
+    const stored = await this.#read().catch(() => undefined);
+    const record = this.#state?.record ?? (stored?.signedOut ? undefined : stored);
+    const rt = record?.tokens?.refreshToken;
+    const version = Math.max(this.#state?.record.version ?? 0, stored?.version ?? 0) + 1;
+    this.#state = null;
+    this.#loaded = true;
+    await this.#write({ version, signedOut: true, signedOutAt: this.#now() });
+    if (!revoke || !rt) return { revoked: false };
+    try {
+      await this.#auth.revoke(rt, "refresh_token");
+      return { revoked: true };
+    } catch (error) {
+      return { revoked: false, error };
     }
-
-    /** Stores a token set (from exchangeCode or the device flow) as the session's current pair. */
-    async setTokens(tokens) {
-      if (typeof tokens?.accessToken !== "string") throw sessionError("empty");
-      const version = Math.max(this.#record?.version ?? 0, (await this.#read())?.version ?? 0) + 1;
-      this.#record = { version, tokens: { ...tokens }, refreshUsedAt: this.#clock() };
-      this.#signedOut = false;
-      this.#loaded = true;
-      await this.#persist(this.#record);
-      this.#emit();
-      this.#schedule();
-    }
-
-    /** The current token set (from the store on first use). */
-    async tokens() {
-      return tokenSetOf((await this.#current()).tokens);
-    }
-
-    /**
-     * A valid access token: refreshed first when it expires within the margin, once for all concurrent
-     * callers. `{ refused: token }`: the API refused that token (a 401), so refresh unless it was already
-     * replaced.
-     */
-    async accessToken({ refused } = {}) {
-      const record = await this.#current();
-      if (refused !== undefined && record.tokens.accessToken === refused) return (await this.#refreshOnce(refused)).tokens.accessToken;
-      if (!this.#due(record)) return record.tokens.accessToken;
-      return (await this.#refreshOnce()).tokens.accessToken;
-    }
-
-    /** `{ expiresAt, refreshTokenIdleDays, warnings }`; a warning when the refresh token nears the 180-day idle limit. */
-    async status() {
-      const record = await this.#current();
-      const idle = Math.floor((this.#clock() - (record.refreshUsedAt ?? this.#clock())) / DAY);
-      const warnings = [];
-      if (record.tokens.refreshToken && idle >= IDLE_WARN_DAYS) {
-        warnings.push(`refresh_token_idle: the refresh token was last used ${idle} days ago; Constant Contact ends it after ${IDLE_LIMIT_DAYS} idle days. Refresh now to keep the session.`);
-      }
-      return { expiresAt: record.tokens.expiresAt, refreshTokenIdleDays: idle, warnings };
-    }
-
-    /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
-    onTokens(listener) {
-      this.#listeners.add(listener);
-      return () => this.#listeners.delete(listener);
-    }
-
-    /**
-     * fetch for the Constant Contact API: paths are prefixed with apiBase, the Bearer token and JSON
-     * headers added, a 401 refreshes once and retries once, and failures become typed errors.
-     */
-    fetch(pathOrUrl, init) {
-      return apiFetch({ base: this.#config.endpoints.apiBase, fetchFn: fetchOf(this.#auth), token: (refused) => this.accessToken({ refused }), fail, sessionError, apiError }, pathOrUrl, init);
-    }
-
-    /** Forgets the tokens (and revokes the refresh token at Constant Contact with `{ revoke: true }`). */
-    async signOut({ revoke = false } = {}) {
-      clearTimeout(this.#timer);
-      // A session that has not loaded yet still signs out what the store holds.
-      const record = this.#record ?? (await this.#read().catch(() => undefined));
-      const rt = record?.tokens?.refreshToken;
-      this.#signedOut = true;
-      this.#record = undefined;
-      this.#pendingWrite = null;
-      await this.#store.delete();
-      if (revoke && rt) await this.#auth.revoke(rt, "refresh_token");
-    }
-  };
+  }
 }

@@ -1,9 +1,10 @@
 // An application Worker: every isolate asks the one TokenBroker of the account for its token.
-import { brokerSession } from "ctct-oauth";
+import { brokerSession, CtctOAuthError } from "ctct-oauth";
 
 export default {
   async fetch(request, env) {
-    const session = brokerSession(env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName("account-1")), { apiBase: env.API_BASE });
+    // No apiBase here: API calls go to the broker's own (its CTCT_ENDPOINTS), never to another server.
+    const session = brokerSession(env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName("account-1")));
     const { pathname } = new URL(request.url);
     try {
       if (pathname === "/set") {
@@ -21,7 +22,8 @@ export default {
       }
       return new Response("not found", { status: 404 });
     } catch (e) {
-      return Response.json({ ok: false, code: e.code, reason: e.reason, isError: e instanceof Error });
+      const typed = e instanceof CtctOAuthError;
+      return Response.json({ ok: false, code: e.code, reason: e.reason, field: e.field, isError: e instanceof Error, typed });
     }
   },
 };

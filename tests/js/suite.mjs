@@ -46,7 +46,8 @@ export async function makeCcToken(claims = {}) {
     true,
     ["sign", "verify"],
   );
-  const now = 1795454050;
+  // Issued now, as a token arriving in a response is: the module measures this clock's offset from `iat`.
+  const now = Math.floor(Date.now() / 1000);
   const payload = {
     ver: 1,
     jti: "AT.gC8wB0mQ3Yx2K7Yc6kqVbG0I1Q6hW5l2jv3S5o9dN1E",
@@ -76,7 +77,8 @@ export async function runSuite(lib, { browser }) {
     for (const name of ["ConstantContactOAuth", "CtctOAuthError", "ENDPOINTS", "SCOPES", "createPkce", "generateState", "decodeAccessToken", "tokenExpiresAt", "isExpired"]) {
       assert(name in lib, `missing export ${name}`);
     }
-    equal(Object.keys(lib.ENDPOINTS), ["authorize", "token", "deviceAuthorize", "revoke", "jwks", "issuer", "audience", "apiBase"], "ENDPOINTS keys");
+    equal(Object.keys(lib.ENDPOINTS), ["authorize", "token", "deviceAuthorize", "revoke", "jwks", "issuer", "redirectIssuer", "audience", "apiBase"], "ENDPOINTS keys");
+    equal(lib.ENDPOINTS.redirectIssuer, lib.ENDPOINTS.issuer, "a redirect's iss is checked against the token issuer unless set apart");
     equal(lib.ENDPOINTS.token, "https://authz.constantcontact.com/oauth2/default/v1/token", "token endpoint");
     equal(lib.ENDPOINTS.issuer, "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8", "issuer");
     equal(lib.SCOPES, ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"], "SCOPES");
@@ -135,8 +137,11 @@ export async function runSuite(lib, { browser }) {
     throwsCode(lib, () => auth.parseRedirect(`${cb}?state=${state}`, { state }), "missing_code", "missing code");
     throwsCode(lib, () => auth.parseRedirect(`${cb}?code=x&state=${state}&iss=https%3A%2F%2Fevil.example`, { state }), "issuer_mismatch", "iss");
     throwsCode(lib, () => auth.parseRedirect(`${cb}?code=x&state=${state}`), "invalid_config", "state is required");
-    const implicit = auth.parseRedirect(`${cb}#access_token=${token}&token_type=Bearer&expires_in=28800&scope=contact_data&state=${state}`, { state });
+    const fragment = `${cb}#access_token=${token}&token_type=Bearer&expires_in=28800&scope=contact_data&state=${state}`;
+    const implicit = auth.parseImplicitRedirect(fragment, { state });
     equal([implicit.type, implicit.tokens.accessToken === token, implicit.tokens.expiresAt], ["implicit", true, payload.exp], "implicit fragment");
+    throwsCode(lib, () => auth.parseRedirect(fragment, { state }), "invalid_redirect", "an implicit fragment is not a code redirect");
+    throwsCode(lib, () => auth.parseImplicitRedirect(`${cb}?code=x&state=${state}`, { state }), "invalid_redirect", "nor the reverse");
   });
 
   test("decodeAccessToken: Constant Contact's claims from a real RS256 token", () => {
@@ -153,9 +158,11 @@ export async function runSuite(lib, { browser }) {
 
   test("the classic mistake: an authorization code where a token belongs", () => {
     const e = throwsCode(lib, () => lib.decodeAccessToken("Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s"), "authorization_code_not_token", "code as token", ["Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s"]);
-    assert(/exchange the code first/i.test(e.message), "message says to exchange the code first");
+    assert(/exchange it first/i.test(e.message) && /refresh token/.test(e.message), "message names the code and the refresh token");
     throwsCode(lib, () => lib.tokenExpiresAt("https://app.example/callback?code=Wdvjb7a8T3Y4uSk&state=s"), "authorization_code_not_token", "pasted redirect URL");
-    throwsCode(lib, () => lib.isExpired("Wdvjb7a8T3Y4uSk"), "authorization_code_not_token", "isExpired too");
+    throwsCode(lib, () => lib.isExpired("Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK"), "authorization_code_not_token", "isExpired too");
+    const short = throwsCode(lib, () => lib.decodeAccessToken("not-a-jwt"), "invalid_jwt", "too short to be a code");
+    assert(!/authorization code/.test(short.message), "only said when likely");
   });
 
   test("isExpired: exp minus a 60 s default leeway; token sets fall back to receivedAt + expiresIn", () => {
@@ -165,7 +172,8 @@ export async function runSuite(lib, { browser }) {
     equal(lib.isExpired(token, { now: new Date((payload.exp + 1) * 1000) }), true, "Date accepted");
     throwsCode(lib, () => lib.isExpired(token, { now: Date.now() }), "invalid_config", "milliseconds refused");
     equal(lib.isExpired({ accessToken: "opaque-token", receivedAt: 1000, expiresIn: 86400 }, { now: 1000 + 86400 - 61 }), false, "fallback");
-    equal(lib.isExpired({ accessToken: token, expiresAt: 1 }, { now: payload.exp - 3600 }), false, "exp wins");
+    equal(lib.isExpired({ accessToken: token, expiresAt: 1 }, { now: payload.exp - 3600 }), true, "expiresAt (this clock) wins");
+    equal(lib.isExpired({ accessToken: token }, { now: payload.exp - 3600 }), false, "else the token's exp");
     assert(lib.isExpired(token) === true || lib.isExpired(token) === false, "real clock works");
   });
 

@@ -3,7 +3,7 @@
 import {
   ConstantContactOAuth, CtctOAuthError, ENDPOINTS, SCOPES, createPkce, generateState,
   decodeAccessToken, tokenExpiresAt, isExpired,
-  type AccessTokenClaims, type TokenSet, type RedirectResult, type ErrorCode,
+  type AccessTokenClaims, type TokenSet, type CodeRedirect, type ErrorCode,
   memoryStore, webStorageStore, type TokenSession, brokerSession, TokenBroker,
 } from "ctct-oauth";
 
@@ -24,12 +24,9 @@ new ConstantContactOAuth({ client_id: "id" });
 
 const req = auth.authorizationUrl({ pkce: true, prompt: "login" });
 const url: string = req.url;
-const r: RedirectResult = auth.parseRedirect(new URL(url), { state: req.state });
-if (r.type === "code") {
-  const code: string = r.code;
-} else {
-  const t: TokenSet = r.tokens;
-}
+const r: CodeRedirect = auth.parseRedirect(new URL(url), { state: req.state });
+const code: string = r.code;
+const implicit: TokenSet = auth.parseImplicitRedirect(url, { state: req.state }).tokens;
 auth.parseRedirect(url, { skipStateCheck: true });
 // @ts-expect-error the expected state is required unless the check is skipped explicitly
 auth.parseRedirect(url, {});
@@ -51,7 +48,7 @@ try {
   }
 }
 async function flows(): Promise<void> {
-  const t: TokenSet = await auth.exchangeCode("code", { codeVerifier: p.codeVerifier, timeoutMs: 5000 });
+  const t: TokenSet = await auth.exchangeCode("code", { codeVerifier: p.codeVerifier, scopes: req.scopes, timeoutMs: 5000 });
   const next: TokenSet = await auth.refresh(t, { signal: AbortSignal.timeout(1000) });
   const rt: string | undefined = next.refreshToken;
   const device = await auth.startDeviceAuthorization({ scopes: ["contact_data"] });
@@ -61,7 +58,8 @@ async function flows(): Promise<void> {
   await auth.revoke(polled.accessToken, "access_token");
   // @ts-expect-error only refresh_token and access_token can be revoked
   await auth.revoke(polled.accessToken, "id_token");
-  const v = await auth.verifyAccessToken(t.accessToken, { requiredScopes: ["contact_data"], leewaySeconds: 30 });
+  const v = await auth.verifyAccessToken(t.accessToken, { requiredScopes: ["contact_data"], clockToleranceSeconds: 30 });
+  await auth.revoke(t.refreshToken); // a missing refresh token is the module's to refuse, typed
   const w: string[] = v.warnings;
   void [rt, w];
 }
@@ -72,13 +70,16 @@ async function sessions(): Promise<void> {
   const other = auth.session({ store: memoryStore() });
   const at: string = await session.accessToken();
   const res: Response = await session.fetch("/contacts", { method: "POST", body: { email_address: { address: "a@b.c" } } });
+  const summary = await session.json<{ organization_name: string }>("/account/summary");
+  const org: string = summary.organization_name;
   const off = session.onTokens((t: TokenSet) => void t.expiresAt);
   off();
   const { warnings } = await session.status();
-  await other.signOut({ revoke: true });
+  const { revoked, error } = await other.signOut({ revoke: true });
+  const why: ErrorCode | undefined = error?.code;
   // @ts-expect-error the strategy is one of two
   auth.session({ strategy: "sometimes" });
-  void [at, res, warnings];
+  void [at, res, warnings, org, revoked, why];
 }
 void sessions;
 
@@ -87,4 +88,4 @@ const viaBroker = brokerSession(stub);
 void viaBroker.fetch("/account/summary").then((r: Response) => r.status);
 void TokenBroker;
 auth.free();
-export { scopes, method, state, exp, cid, expired };
+export { scopes, method, state, exp, cid, expired, code, implicit };

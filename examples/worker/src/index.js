@@ -6,21 +6,14 @@ export { TokenBroker } from "ctct-oauth";
 
 const STATE_COOKIE = "ctct_state";
 
-function client(env) {
-  return new ConstantContactOAuth({
-    clientId: env.CTCT_CLIENT_ID,
-    clientSecret: env.CTCT_CLIENT_SECRET, // a secret binding: `wrangler secret put CTCT_CLIENT_SECRET`
-    redirectUri: env.CTCT_REDIRECT_URI,
-    // Only for the local test server: endpoints as JSON and http on 127.0.0.1.
-    endpoints: env.CTCT_ENDPOINTS ? JSON.parse(env.CTCT_ENDPOINTS) : undefined,
-    allowInsecureLoopback: env.CTCT_ALLOW_INSECURE_LOOPBACK === "true",
-  });
-}
+// CTCT_CLIENT_ID, CTCT_CLIENT_SECRET (a secret binding: `wrangler secret put CTCT_CLIENT_SECRET`),
+// CTCT_REDIRECT_URI; for the local test server also CTCT_ENDPOINTS (JSON) and CTCT_ALLOW_INSECURE_LOOPBACK.
+// The TokenBroker reads the same variables, by the same rules.
+const client = (env) => ConstantContactOAuth.fromEnv(env);
 
 // This example serves one Constant Contact account; a multi-tenant app would key the broker by its user.
-const session = (env) => brokerSession(env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName("account")), {
-  apiBase: env.CTCT_ENDPOINTS ? JSON.parse(env.CTCT_ENDPOINTS).apiBase : undefined,
-});
+// API calls go to the broker's own apiBase.
+const session = (env) => brokerSession(env.CTCT_TOKENS.get(env.CTCT_TOKENS.idFromName("account")));
 
 const cookie = (request, name) => request.headers.get("cookie")?.match(new RegExp(`(?:^|; )${name}=([^;]+)`))?.[1];
 
@@ -37,13 +30,15 @@ export default {
       }
       if (url.pathname === "/callback") {
         const auth = client(env);
-        const { code } = auth.parseRedirect(url, { state: cookie(request, STATE_COOKIE) ?? "" });
+        const state = cookie(request, STATE_COOKIE);
+        if (!state) return new Response("No sign-in in progress here: start at /login\n", { status: 400 });
+        const { code } = auth.parseRedirect(url, { state });
         await session(env).setTokens(await auth.exchangeCode(code));
         return new Response(null, { status: 302, headers: { location: "/api/summary", "set-cookie": `${STATE_COOKIE}=; Path=/callback; Max-Age=0` } });
       }
       if (url.pathname === "/api/summary") {
         const res = await session(env).fetch("/account/summary");
-        return new Response(res.body, { headers: { "content-type": "application/json" } });
+        return new Response(res.body, { status: res.status, headers: { "content-type": "application/json" } });
       }
       if (url.pathname === "/logout") {
         await session(env).signOut({ revoke: true });

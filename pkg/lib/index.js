@@ -1,0 +1,12 @@
+// Every export of the package, whatever the runtime: each entry (scripts/entries.mjs) loads its wasm
+// module, hands it to ./glue.js, and re-exports these.
+export { CtctOAuthError } from "./error.js";
+export { ConstantContactOAuth } from "./client.js";
+export { TokenSession } from "./session.js";
+export { TokenBroker, brokerSession } from "./broker.js";
+export { memoryStore } from "./stores/memory.js";
+export { webStorageStore } from "./stores/web-storage.js";
+export { indexedDbStore } from "./stores/indexeddb.js";
+export { kvStore } from "./stores/kv.js";
+export { ENDPOINTS, SCOPES } from "./generated/constants.js";
+export { createPkce, generateState, decodeAccessToken, tokenExpiresAt, isExpired } from "./stateless.js";

@@ -1,0 +1,3 @@
+// What sessions and brokers reach inside a client of this module: its bindings, fetch and clock. A
+// WeakMap, so nothing of it is reachable from a client object itself.
+export const internals = new WeakMap();

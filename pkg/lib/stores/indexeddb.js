@@ -1,0 +1,47 @@
+/**
+ * IndexedDB: consistent across the tabs of an origin, so with the session's Web Lock a tab that refreshes
+ * second always finds the first tab's pair (localStorage can lag between tabs). `set` is a
+ * compare-and-set inside one transaction.
+ */
+export function indexedDbStore(key = "ctct-oauth", { database = "ctct-oauth" } = {}) {
+  let db;
+  const open = () =>
+    (db ??= new Promise((resolve, reject) => {
+      const req = indexedDB.open(database, 1);
+      req.onupgradeneeded = () => req.result.createObjectStore("sessions");
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    }).catch((e) => {
+      db = undefined;
+      throw e;
+    }));
+  /** Runs `body(objectStore, setResult)` in one transaction; resolves once it has committed. */
+  const transaction = async (mode, body) => {
+    const conn = await open();
+    return new Promise((resolve, reject) => {
+      const t = conn.transaction("sessions", mode);
+      let result;
+      body(t.objectStore("sessions"), (r) => (result = r));
+      t.oncomplete = () => resolve(result);
+      t.onerror = t.onabort = () => reject(t.error);
+    });
+  };
+  return {
+    backend: "IndexedDB",
+    get: () =>
+      transaction("readonly", (s, done) => {
+        const r = s.get(key);
+        r.onsuccess = () => done(r.result ?? undefined);
+      }),
+    set: (value) =>
+      transaction("readwrite", (s, done) => {
+        const r = s.get(key);
+        r.onsuccess = () => {
+          const written = !(r.result && r.result.version >= value.version);
+          if (written) s.put(value, key);
+          done(written);
+        };
+      }),
+    delete: () => transaction("readwrite", (s) => s.delete(key)),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * localStorage / sessionStorage. A newer pair is never overwritten by an older one. For several tabs
+ * prefer indexedDbStore: browsers may sync localStorage between tabs late, so a tab can read the old pair
+ * right after another tab refreshed (the session then adopts after one refused refresh).
+ */
+export function webStorageStore(storage, key = "ctct-oauth") {
+  const read = () => {
+    const text = storage.getItem(key);
+    return text ? JSON.parse(text) : undefined;
+  };
+  return {
+    backend: "Web Storage",
+    async get() {
+      return read();
+    },
+    async set(value) {
+      const current = read();
+      if (current && current.version >= value.version) return false;
+      storage.setItem(key, JSON.stringify(value));
+      return true;
+    },
+    async delete() {
+      storage.removeItem(key);
+    },
+  };
+}

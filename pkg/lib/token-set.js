@@ -1,0 +1,32 @@
+// Token sets: plain data (fields this library does not know are kept), printed with their secrets
+// redacted by console.log / util.inspect; JSON.stringify keeps them, since that is how they are stored.
+const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
+const SECRET = ["accessToken", "refreshToken", "idToken"];
+
+const PROTO = Object.create(Object.prototype);
+for (const sym of INSPECT) {
+  Object.defineProperty(PROTO, sym, {
+    value() {
+      const shown = { ...this };
+      for (const k of SECRET) if (shown[k] !== undefined) shown[k] = "[redacted]";
+      return { TokenSet: shown };
+    },
+  });
+}
+
+/**
+ * A token set from a plain object (a stored one included). Every own key becomes a plain data property:
+ * a `__proto__` key from JSON (or a hostile store) is kept as data, never allowed to replace the
+ * prototype and with it the redaction.
+ */
+export function tokenSet(object) {
+  const t = Object.create(PROTO);
+  for (const key of Object.keys(object)) {
+    Object.defineProperty(t, key, { value: object[key], enumerable: true, writable: true, configurable: true });
+  }
+  return t;
+}
+
+export const tokenSetFrom = (jsonText) => tokenSet(JSON.parse(jsonText));
+
+export const isTokenSet = (v) => typeof v === "object" && v !== null && typeof v.accessToken === "string";

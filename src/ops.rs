@@ -1,0 +1,700 @@
+//! Every operation of the module, as plain Rust: option JSON and values in, one JSON text out. The wasm
+//! layer ([`crate::wasm`]) only converts types and throws; everything here also runs under `cargo test`.
+//!
+//! Network calls are request/response pairs (oauth4webapi's shape): a `*_request` builds the exact
+//! request and a `context` (facts about what was asked, opaque to JS), the JS layer sends it, and the
+//! matching `*_response` reads the answer against that context. Time always comes in as `now` (seconds,
+//! from the JS layer's clock, which a caller may inject): nothing here reads a clock.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::authorize::{self, AuthorizeOptions};
+use crate::config::{self, Config, ConfigInput};
+use crate::contract;
+use crate::device::{self, Start};
+#[cfg(any(test, feature = "internals"))]
+use crate::endpoints::{Endpoints, SCOPES};
+use crate::endpoints::{NAMES, OFFLINE_ACCESS};
+use crate::error::Error;
+use crate::expiry::{self, TokenSetTimes};
+use crate::json::{self, ObjectWriter, Value};
+use crate::options::{type_error, Opts};
+#[cfg(any(test, feature = "internals"))]
+use crate::raised::Raised;
+use crate::redirect::{self, Redirect, StateCheck};
+use crate::secret::Secret;
+use crate::token::{self, Grant, TokenSet};
+use crate::{jwt, pkce, results, revocation, session, state, verify};
+
+/// `Retry-After` as seconds (the HTTP-date form is ignored).
+pub(crate) fn retry_after(header: Option<&str>) -> Option<u64> {
+    header.and_then(|h| h.trim().parse::<u64>().ok())
+}
+
+/// `{code, message, ...}` of an error, for the catalogue of errors JS raises itself.
+#[cfg(any(test, feature = "internals"))]
+pub(crate) fn error_json(out: &mut String, e: &Error) {
+    let mut w = ObjectWriter::new(out);
+    w.str("code", &e.code).str("message", &e.message);
+    w.opt_str("hint", e.hint).opt_str("reason", e.reason).opt_str("field", e.field.as_deref());
+    w.end();
+}
+
+/// What the package hands its JS layer once, at build time (scripts/constants.rs writes it into
+/// pkg/lib/generated/constants.js): Constant Contact's production endpoints and
+/// scopes (frozen as ENDPOINTS and SCOPES), every error JS raises itself, and the numbers of the rules JS
+/// applies (so none is written twice).
+#[cfg(any(test, feature = "internals"))]
+pub(crate) fn constants() -> String {
+    let mut eps = String::new();
+    results::endpoints(&mut eps, &Endpoints::default());
+    let mut errors = String::new();
+    let mut w = ObjectWriter::new(&mut errors);
+    for k in Raised::ALL {
+        let mut e = String::new();
+        error_json(&mut e, &k.error());
+        w.raw(k.name(), &e);
+    }
+    w.end();
+    let mut rules = String::new();
+    ObjectWriter::new(&mut rules)
+        .num("jwksMaxAgeSeconds", verify::JWKS_MAX_AGE_SECS)
+        .num("jwksCooldownSeconds", verify::JWKS_COOLDOWN_SECS)
+        .num("timeoutMs", session::DEFAULT_TIMEOUT_MS)
+        .num("laneGapMs", session::LANE_GAP_MS)
+        .end();
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .raw("endpoints", &eps)
+        .strs("scopes", &SCOPES)
+        .raw("errors", &errors)
+        .raw("rules", &rules)
+        .end();
+    out
+}
+
+/// Checks the keys of an options object of an operation that is otherwise the JS layer's own (a
+/// session's signOut, the device polling loop), by its TypeScript name: `{}` when none were given.
+pub(crate) fn check_options(options_type: &str, options: &str) -> Result<String, Error> {
+    let op = contract::OPERATIONS
+        .iter()
+        .find(|o| o.options_type == options_type)
+        .ok_or_else(|| Error::config("options", "No such operation."))?;
+    Opts::parse(options, op)?;
+    Ok(if json::parse(options).is_ok_and(|v| v != Value::Null) { String::from(options) } else { String::from("{}") })
+}
+
+pub(crate) fn create_pkce(options: &str) -> Result<String, Error> {
+    let o = Opts::parse(options, &contract::CREATE_PKCE)?;
+    let p = match o.string("codeVerifier")? {
+        Some(v) => pkce::from_verifier(v)?,
+        None => pkce::create()?,
+    };
+    Ok(results::pkce(&p))
+}
+
+pub(crate) fn generate_state() -> Result<String, Error> {
+    state::generate()
+}
+
+/// A token argument that was not a string (`None`): `token_set_given` adds the hint to pass its accessToken.
+fn token_text(token: Option<&str>, token_set_given: bool) -> Result<&str, Error> {
+    token.ok_or_else(|| {
+        let e = Error::jwt("Expected the access token as a string.");
+        if token_set_given {
+            e.hint("This looks like a token set: pass its `accessToken`.")
+        } else {
+            e
+        }
+    })
+}
+
+pub(crate) fn decode(token: Option<&str>, token_set_given: bool) -> Result<String, Error> {
+    let d = jwt::decode(token_text(token, token_set_given)?)?;
+    let mut out = String::with_capacity(d.payload_json.len() + 400);
+    results::claims(&mut out, &d, None);
+    Ok(out)
+}
+
+pub(crate) fn expires_at(token: Option<&str>, token_set_given: bool) -> Result<u64, Error> {
+    jwt::expires_at(token_text(token, token_set_given)?)
+}
+
+/// `isExpired(token or token set, options)`: a token as `token`, or a token set as JSON in `set_json`.
+pub(crate) fn is_expired(token: Option<&str>, set_json: Option<&str>, options: &str, now: u64) -> Result<bool, Error> {
+    let o = Opts::parse(options, &contract::IS_EXPIRED)?;
+    let early_by = o.seconds("leewaySeconds")?.unwrap_or(expiry::DEFAULT_EARLY_BY_SECS);
+    let now = o.now(now)?;
+    let expires_at = match (token, set_json) {
+        (Some(t), _) => jwt::expires_at(t)?,
+        (None, Some(set)) => session::facts(set, 0, 0)?.expires_at,
+        (None, None) => return Err(Error::jwt("Expected an access token (string) or a token set (object).")),
+    };
+    Ok(expiry::is_expired(expires_at, now, early_by))
+}
+
+/// A record's facts for a session: `{expiresAt, dueAt, idleWarnAt, idleEndsAt}`.
+pub(crate) fn record_facts(tokens: &str, refresh_used_at: u64, margin: u64) -> Result<String, Error> {
+    Ok(session::facts_json(&session::facts(tokens, refresh_used_at, margin)?))
+}
+
+pub(crate) fn session_status(tokens: &str, refresh_used_at: u64, now: u64) -> Result<String, Error> {
+    let f = session::facts(tokens, refresh_used_at, 0)?;
+    let has_rt = json::parse_object(tokens).is_ok_and(|v| v.get("refreshToken").and_then(Value::as_str).is_some());
+    Ok(session::status(&f, refresh_used_at, has_rt, now))
+}
+
+pub(crate) fn api_error(status: u16, retry_after_header: Option<&str>, body: &str) -> Error {
+    crate::api_response::error(status, retry_after(retry_after_header), body)
+}
+
+/// The client: the configuration, checked once.
+pub(crate) struct Client {
+    pub(crate) cfg: Config,
+}
+
+/// `offline`/`previous`/`interval`/`scopes`: what a request asked, for reading its answer.
+#[derive(Default)]
+struct Asked {
+    offline: bool,
+    previous: Option<String>,
+    interval: u64,
+    scopes: Vec<String>,
+}
+
+impl Asked {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        ObjectWriter::new(&mut out)
+            .bool("offline", self.offline)
+            .opt_str("previous", self.previous.as_deref())
+            .num("interval", self.interval)
+            .strs("scopes", &self.scopes)
+            .end();
+        out
+    }
+
+    /// The context handed back by the JS layer. It is ours, so a malformed one is a bug, reported plainly.
+    fn read(text: &str) -> Result<Asked, Error> {
+        let v = json::parse_object(text).map_err(|_| Error::config("context", "The request context was altered."))?;
+        let scopes = match v.get("scopes") {
+            Some(Value::Arr(items)) => items.iter().filter_map(Value::as_str).map(String::from).collect(),
+            _ => Vec::new(),
+        };
+        Ok(Asked {
+            offline: v.get("offline") == Some(&Value::Bool(true)),
+            previous: v.get("previous").and_then(Value::as_str).map(String::from),
+            interval: match v.get("interval") {
+                Some(Value::Num(n)) if *n >= 0.0 => *n as u64,
+                _ => device::DEFAULT_INTERVAL,
+            },
+            scopes,
+        })
+    }
+}
+
+fn offline_in(scopes: &[String]) -> bool {
+    scopes.iter().any(|s| s == OFFLINE_ACCESS)
+}
+
+impl Client {
+    /// `config`: the configuration as JSON (functions replaced by [`crate::options::FUNCTION`]).
+    /// `in_browser`: `window` and `document`, or `importScripts`, exist (decided by the JS layer).
+    pub(crate) fn new(config: &str, in_browser: bool) -> Result<Client, Error> {
+        if json::parse(config).is_ok_and(|v| v == Value::Null) {
+            return Err(Error::config(
+                "config",
+                "Pass a configuration object: new ConstantContactOAuth({ clientId, redirectUri }).",
+            ));
+        }
+        let o = Opts::parse(config, &contract::CONFIG)?;
+        o.function("fetch", "a function like the global fetch")?;
+        o.function("clock", "a function returning seconds since 1970 (or a Date)")?;
+        let mut endpoints = Vec::new();
+        match o.get("endpoints") {
+            None => {}
+            Some(Value::Obj(members)) => {
+                for (name, value) in members {
+                    if !NAMES.contains(&name.as_ref()) {
+                        return Err(crate::endpoints::unknown(name));
+                    }
+                    let url = value.as_str().ok_or_else(|| type_error("endpoints", "an object of URL strings"))?;
+                    endpoints.push((String::from(name.as_ref()), String::from(url)));
+                }
+            }
+            Some(_) => return Err(type_error("endpoints", "an object")),
+        }
+        let cfg = config::validate(ConfigInput {
+            client_id: o.string("clientId")?,
+            client_secret: o.string("clientSecret")?.map(Secret::new),
+            redirect_uri: o.string("redirectUri")?,
+            scopes: o.strings("scopes")?,
+            offline: o.boolean("offline")?,
+            endpoints,
+            allow_insecure_loopback: o.boolean("allowInsecureLoopback")?.unwrap_or(false),
+            allow_unknown_scopes: o.boolean("allowUnknownScopes")?.unwrap_or(false),
+            is_browser: in_browser,
+        })?;
+        Ok(Client { cfg })
+    }
+
+    /// A client configured from environment variables (the TokenBroker's `env`, a CLI's `process.env`),
+    /// with one rule for each: CTCT_CLIENT_ID, CTCT_CLIENT_SECRET, CTCT_REDIRECT_URI, CTCT_SCOPES
+    /// (space-separated), CTCT_ENDPOINTS (a JSON object of endpoint overrides) and
+    /// CTCT_ALLOW_INSECURE_LOOPBACK (a boolean: `true`/`1`/`yes`, or `false`/`0`/`no`/empty).
+    /// `options`: what cannot come from the environment (`fetch`, `clock`).
+    pub(crate) fn from_env(env: &str, options: &str, in_browser: bool) -> Result<Client, Error> {
+        let extra = Opts::parse(options, &contract::FROM_ENV)?;
+        let v = json::parse_object(env)
+            .map_err(|_| Error::config("env", "Pass the environment as an object of strings."))?;
+        let var = |name: &'static str| -> Result<Option<&str>, Error> {
+            match v.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Str(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::Str(s)) => Ok(Some(s.trim())),
+                Some(_) => Err(type_error(name, "a string")),
+            }
+        };
+        let mut out = String::new();
+        let mut w = ObjectWriter::new(&mut out);
+        if extra.function("fetch", "a function like the global fetch")? {
+            w.str("fetch", crate::options::FUNCTION);
+        }
+        if extra.function("clock", "a function returning seconds since 1970 (or a Date)")? {
+            w.str("clock", crate::options::FUNCTION);
+        }
+        w.opt_str("clientId", var("CTCT_CLIENT_ID")?)
+            .opt_str("clientSecret", var("CTCT_CLIENT_SECRET")?)
+            .opt_str("redirectUri", var("CTCT_REDIRECT_URI")?);
+        if let Some(scopes) = var("CTCT_SCOPES")? {
+            w.strs("scopes", &scopes.split([' ', ',']).filter(|s| !s.is_empty()).collect::<Vec<_>>());
+        }
+        if let Some(endpoints) = var("CTCT_ENDPOINTS")? {
+            if !matches!(json::parse(endpoints), Ok(Value::Obj(_))) {
+                return Err(Error::config(
+                    "CTCT_ENDPOINTS",
+                    "CTCT_ENDPOINTS must be a JSON object of endpoint URLs, such as {\"token\": \"https://...\"}.",
+                ));
+            }
+            w.raw("endpoints", endpoints);
+        }
+        match var("CTCT_ALLOW_INSECURE_LOOPBACK")?.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false" | "0" | "no") => {}
+            Some("true" | "1" | "yes") => {
+                w.bool("allowInsecureLoopback", true);
+            }
+            Some(_) => {
+                return Err(Error::config(
+                    "CTCT_ALLOW_INSECURE_LOOPBACK",
+                    "CTCT_ALLOW_INSECURE_LOOPBACK must be true/1/yes or false/0/no.",
+                ))
+            }
+        }
+        w.end();
+        Client::new(&out, in_browser).map_err(|mut e| {
+            const VARS: [(&str, &str); 5] = [
+                ("clientId", "CTCT_CLIENT_ID"),
+                ("clientSecret", "CTCT_CLIENT_SECRET"),
+                ("redirectUri", "CTCT_REDIRECT_URI"),
+                ("scopes", "CTCT_SCOPES"),
+                ("endpoints", "CTCT_ENDPOINTS"),
+            ];
+            if let Some((_, var)) = VARS.iter().find(|(f, _)| e.field.as_deref() == Some(*f)) {
+                e.field = Some(alloc::borrow::Cow::Borrowed(var));
+            }
+            e
+        })
+    }
+
+    /// The configuration with the secret redacted (what `toJSON` and `console.log` show).
+    pub(crate) fn describe(&self) -> String {
+        let mut eps = String::new();
+        results::endpoints(&mut eps, &self.cfg.endpoints);
+        let mut out = String::new();
+        ObjectWriter::new(&mut out)
+            .str("clientId", &self.cfg.client_id)
+            .opt_str("clientSecret", self.cfg.client_secret.as_ref().map(|_| "[redacted]"))
+            .opt_str("redirectUri", self.cfg.redirect_uri.as_deref())
+            .strs("scopes", &self.cfg.scopes)
+            .raw("endpoints", &eps)
+            .end();
+        out
+    }
+
+    pub(crate) fn authorization_url(&self, options: &str) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::AUTHORIZATION_URL)?;
+        let r = authorize::authorization_url(
+            &self.cfg,
+            AuthorizeOptions {
+                pkce: o.boolean("pkce")?,
+                state: o.string("state")?,
+                code_verifier: o.string("codeVerifier")?,
+                scopes: o.strings("scopes")?,
+                offline: o.boolean("offline")?,
+                prompt: o.string("prompt")?,
+            },
+        )?;
+        Ok(results::authorization_request(&r))
+    }
+
+    /// `{type: "code", code, state, iss, scopes}`, or with `implicit` (the legacy implicit flow's fragment
+    /// only, never requested by this library) `{type: "implicit", state, tokens}`: two calls, so the one
+    /// everybody uses has one result type.
+    pub(crate) fn parse_redirect(
+        &self,
+        url: Option<&str>,
+        options: &str,
+        now: u64,
+        implicit: bool,
+    ) -> Result<String, Error> {
+        let o = Opts::parse(
+            options,
+            if implicit { &contract::PARSE_IMPLICIT_REDIRECT } else { &contract::PARSE_REDIRECT },
+        )?;
+        let expected = o.string("state")?;
+        let check = match (&expected, o.boolean("skipStateCheck")?.unwrap_or(false)) {
+            (Some(s), false) => StateCheck::Expect(s),
+            (None, true) => StateCheck::Skip,
+            (Some(_), true) => {
+                return Err(Error::config("skipStateCheck", "Pass either `state` or `skipStateCheck: true`, not both."))
+            }
+            (None, false) => {
+                return Err(Error::config(
+                    "state",
+                    "Pass the `state` you stored when building the authorization URL: parseRedirect(url, { state }).",
+                )
+                .hint(concat!(
+                    "Checking state is what stops a forged redirect; skip it only with `skipStateCheck: true` ",
+                    "if you verify it yourself."
+                )))
+            }
+        };
+        let Some(text) = url else {
+            return Err(Error::redirect("Pass the redirect URL as a string (for example `location.href`)."));
+        };
+        let mut out = String::new();
+        match redirect::parse(text, check, Some(&self.cfg.endpoints.redirect_issuer))? {
+            Redirect::Code { .. } if implicit => {
+                return Err(Error::redirect(
+                    "This is an authorization-code redirect, not an implicit-flow one: read it with parseRedirect().",
+                ))
+            }
+            Redirect::Implicit { .. } if !implicit => {
+                return Err(Error::redirect(concat!(
+                    "This redirect carries an access token (the legacy implicit flow), not a code: read it with ",
+                    "parseImplicitRedirect(), or move the application to PKCE."
+                )))
+            }
+            Redirect::Code { code, state, scope, iss } => {
+                let mut w = ObjectWriter::new(&mut out);
+                w.str("type", "code")
+                    .str("code", &code)
+                    .opt_str("state", state.as_deref())
+                    .opt_str("iss", iss.as_deref());
+                if let Some(s) = scope {
+                    w.strs("scopes", &redirect::split_scope(&s));
+                }
+                w.end();
+            }
+            Redirect::Implicit { access_token, token_type, expires_in, scope, state } => {
+                let claims = jwt::decode(&access_token).ok().map(|d| d.claims);
+                let clock_skew = claims.as_ref().and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, now));
+                let expires_at = match &claims {
+                    Some(c) => Some(expiry::local_time(c.exp, clock_skew)),
+                    None => expiry::token_set_expires_at(TokenSetTimes {
+                        access_token: None,
+                        expires_at: None,
+                        received_at: Some(now),
+                        expires_in,
+                    })
+                    .ok(),
+                };
+                let warnings = claims
+                    .as_ref()
+                    .map(|c| token::received_token_warnings(c, &self.cfg.client_id, clock_skew))
+                    .unwrap_or_default();
+                let tokens = TokenSet {
+                    access_token: Secret::new(access_token),
+                    refresh_token: None,
+                    token_type: token_type.unwrap_or_else(|| String::from("Bearer")),
+                    expires_in,
+                    expires_at,
+                    received_at: now,
+                    clock_skew,
+                    scopes: scope.map(|s| redirect::split_scope(&s)).unwrap_or_default(),
+                    id_token: None,
+                    warnings,
+                };
+                ObjectWriter::new(&mut out)
+                    .str("type", "implicit")
+                    .opt_str("state", state.as_deref())
+                    .raw("tokens", &results::token_set_text(&tokens))
+                    .end();
+            }
+        }
+        Ok(out)
+    }
+
+    fn context<'a>(&'a self, now: u64, asked: &Asked) -> token::Context<'a> {
+        token::Context {
+            now,
+            requested_offline: asked.offline,
+            previous_refresh_token: None,
+            client_id: &self.cfg.client_id,
+        }
+    }
+
+    pub(crate) fn exchange_request(&self, code: Option<&str>, options: &str) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::EXCHANGE_CODE)?;
+        o.object("signal", "an AbortSignal")?;
+        let verifier = o.string("codeVerifier")?;
+        let code = code.ok_or_else(|| Error::config("code", "Pass the authorization code (a string)."))?;
+        let r = token::request(&self.cfg, Grant::AuthorizationCode { code, code_verifier: verifier.as_deref() })?;
+        // What was asked for: the scopes the caller says the authorization URL carried, else the
+        // configuration's (the URL's default).
+        let scopes = match o.strings("scopes")? {
+            Some(s) => s,
+            None => self.cfg.scopes.clone(),
+        };
+        Ok(results::request(&r, &Asked { offline: offline_in(&scopes), ..Asked::default() }.text()))
+    }
+
+    pub(crate) fn refresh_request(&self, refresh_token: Option<&str>, options: &str) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::REFRESH)?;
+        o.object("signal", "an AbortSignal")?;
+        let rt = refresh_token.ok_or_else(token::no_refresh_token)?;
+        let r = token::request(&self.cfg, Grant::RefreshToken { refresh_token: rt })?;
+        Ok(results::request(&r, &Asked { previous: Some(String::from(rt)), ..Asked::default() }.text()))
+    }
+
+    /// A token set from a code exchange or refresh answer.
+    pub(crate) fn token_response(
+        &self,
+        status: u16,
+        retry_after_header: Option<&str>,
+        body: &str,
+        now: u64,
+        context: &str,
+    ) -> Result<String, Error> {
+        let asked = Asked::read(context)?;
+        let ctx = token::Context { previous_refresh_token: asked.previous.as_deref(), ..self.context(now, &asked) };
+        let t = token::parse(status, retry_after(retry_after_header), body, ctx)?;
+        Ok(results::token_set_text(&t))
+    }
+
+    pub(crate) fn device_start_request(&self, options: &str) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::DEVICE_START)?;
+        o.object("signal", "an AbortSignal")?;
+        let scopes = self.cfg.scopes_for(o.strings("scopes")?, o.boolean("offline")?)?;
+        let r = device::request(&self.cfg, &scopes);
+        Ok(results::request(&r, &Asked { scopes, ..Asked::default() }.text()))
+    }
+
+    pub(crate) fn device_start_response(
+        &self,
+        status: u16,
+        retry_after_header: Option<&str>,
+        body: &str,
+        now: u64,
+        context: &str,
+    ) -> Result<String, Error> {
+        let asked = Asked::read(context)?;
+        let start = Start { now, scopes: &asked.scopes, allow_insecure_loopback: self.cfg.allow_insecure_loopback };
+        Ok(results::device(&device::parse_start(status, retry_after(retry_after_header), body, start)?))
+    }
+
+    /// One poll of a device authorization (`device`: the object startDeviceAuthorization returned, as
+    /// JSON). Refused without a request once the device code has expired.
+    pub(crate) fn device_poll_request(&self, device_json: &str, options: &str, now: u64) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::DEVICE_POLL_ONCE)?;
+        o.object("signal", "an AbortSignal")?;
+        let d = json::parse_object(device_json).map_err(|_| {
+            Error::config("device", "Pass the object startDeviceAuthorization() returned (or a copy of it).")
+        })?;
+        let field = |k: &'static str| d.get(k).and_then(Value::as_str);
+        let seconds = |k: &'static str| match d.get(k) {
+            Some(Value::Num(n)) if (0.0..=1e12).contains(n) => Ok(*n as u64),
+            _ => Err(type_error(k, "a number of seconds (from startDeviceAuthorization())")),
+        };
+        let device_code = field("deviceCode").ok_or_else(|| type_error("deviceCode", "the device code (a string)"))?;
+        let expires_at = seconds("expiresAt")?;
+        let interval = seconds("interval")?.max(1);
+        device::check_alive(expires_at, now)?;
+        let scopes: Vec<String> = match d.get("scopes") {
+            Some(Value::Arr(items)) => items.iter().filter_map(Value::as_str).map(String::from).collect(),
+            _ => self.cfg.scopes.clone(),
+        };
+        let r = token::request(&self.cfg, Grant::DeviceCode { device_code })?;
+        Ok(results::request(&r, &Asked { offline: offline_in(&scopes), interval, ..Asked::default() }.text()))
+    }
+
+    pub(crate) fn device_poll_response(
+        &self,
+        status: u16,
+        retry_after_header: Option<&str>,
+        body: &str,
+        now: u64,
+        context: &str,
+    ) -> Result<String, Error> {
+        let asked = Asked::read(context)?;
+        let p = device::parse_poll(
+            status,
+            retry_after(retry_after_header),
+            body,
+            self.context(now, &asked),
+            asked.interval,
+        )?;
+        Ok(results::poll_step(&p))
+    }
+
+    pub(crate) fn revoke_request(&self, token: Option<&str>, options: &str) -> Result<String, Error> {
+        let o = Opts::parse(options, &contract::REVOKE)?;
+        o.object("signal", "an AbortSignal")?;
+        let hint = o.string("tokenTypeHint")?;
+        let token = token.ok_or_else(|| Error::config("token", "Pass the token to revoke (a string)."))?;
+        let r = revocation::request(&self.cfg, token, hint.as_deref())?;
+        Ok(results::request(&r, "{}"))
+    }
+
+    pub(crate) fn revoke_response(
+        &self,
+        status: u16,
+        retry_after_header: Option<&str>,
+        body: &str,
+    ) -> Result<(), Error> {
+        revocation::parse(status, retry_after(retry_after_header), body)
+    }
+
+    /// A key set response, read once: `{"<kid>": jwk}` of its usable keys (see [`verify::read_key_set`]).
+    pub(crate) fn key_set_response(
+        &self,
+        status: u16,
+        retry_after_header: Option<&str>,
+        body: &str,
+    ) -> Result<String, Error> {
+        if status != 200 {
+            return Err(crate::http::error_response(status, retry_after(retry_after_header), body));
+        }
+        verify::read_key_set(body)
+    }
+
+    /// A token read for verification, its claims already judged against this configuration.
+    pub(crate) fn verify_prepare(
+        &self,
+        token: Option<&str>,
+        options: &str,
+        now: u64,
+    ) -> Result<verify::Prepared, Error> {
+        let o = Opts::parse(options, &contract::VERIFY)?;
+        o.object("signal", "an AbortSignal")?;
+        let required = o.strings("requiredScopes")?.unwrap_or_default();
+        let expect = verify::Expect {
+            issuer: &self.cfg.endpoints.issuer,
+            audience: &self.cfg.endpoints.audience,
+            client_id: &self.cfg.client_id,
+            now: o.now(now)?,
+            tolerance: o.seconds("clockToleranceSeconds")?.unwrap_or(expiry::DEFAULT_EARLY_BY_SECS),
+            required_scopes: &required,
+        };
+        verify::prepare(token_text(token, false)?, expect)
+    }
+
+    /// The verified claims' JSON, for a prepared token whose verdict was good.
+    pub(crate) fn verified_claims(p: &verify::Prepared, warnings: &[&str]) -> String {
+        let mut out = String::new();
+        results::claims(&mut out, &p.decoded, Some(warnings));
+        out
+    }
+
+    pub(crate) fn session_settings(&self, options: &str) -> Result<String, Error> {
+        Ok(session::settings_json(&session::settings(&self.cfg, options)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract as c;
+    use crate::jwt::tests::make;
+    use crate::results::tests::assert_shape;
+
+    fn client(extra: &str) -> Client {
+        Client::new(&format!(r#"{{"clientId":"cid","redirectUri":"https://a.example/cb"{extra}}}"#), false).unwrap()
+    }
+
+    #[test]
+    fn results_follow_the_contract() {
+        let a = client("");
+        assert_shape(&create_pkce("null").unwrap(), c::PKCE);
+        let req = a.authorization_url("null").unwrap();
+        assert_shape(&req, c::AUTHORIZATION_REQUEST);
+        assert_shape(&a.describe(), c::DESCRIBE);
+        let token = make(concat!(
+            r#"{"exp":90000,"iat":3600,"cid":"cid","iss":"i","aud":"a","sub":"s","jti":"j","uid":"u","scp":["x""#,
+            r#"],"platform_user_id":"p","nbf":1}"#
+        ));
+        assert_shape(&decode(Some(&token), false).unwrap(), c::CLAIMS);
+        let body = format!(
+            concat!(
+                r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":86400,"#,
+                r#""refresh_token":"rt","scope":"x","id_token":"i"}}"#
+            ),
+            token = token
+        );
+        let ask = r#"{"offline":true}"#;
+        assert_shape(&a.token_response(200, None, &body, 3600, ask).unwrap(), c::TOKEN_SET);
+        let start = concat!(
+            r#"{"device_code":"d","user_code":"u","verification_uri":"https://x/a","verification_uri_complete":"htt"#,
+            r#"ps://x/a?c","expires_in":600}"#
+        );
+        assert_shape(&a.device_start_response(200, None, start, 0, r#"{"scopes":["x"]}"#).unwrap(), c::DEVICE);
+        assert_shape(&a.device_poll_response(200, None, &body, 0, ask).unwrap(), c::POLL_STEP);
+        assert_shape(&a.device_poll_response(400, None, r#"{"error":"slow_down"}"#, 0, ask).unwrap(), c::POLL_STEP);
+        let mut eps = String::new();
+        results::endpoints(&mut eps, &Endpoints::default());
+        assert_shape(&eps, c::ENDPOINTS);
+        let f = session::facts(r#"{"accessToken":"o","expiresAt":1}"#, 0, 0).unwrap();
+        assert_shape(&session::status(&f, 0, true, 0), c::SESSION_STATUS);
+    }
+
+    #[test]
+    fn answers_are_read_against_what_was_asked() {
+        let a = client("");
+        let no_rt = r#"{"access_token":"opaque","token_type":"Bearer","expires_in":3600}"#;
+        let asked = |scopes: &str| {
+            let r = a
+                .exchange_request(
+                    Some("code"),
+                    &format!(r#"{{"codeVerifier":"{}","scopes":{scopes}}}"#, "v".repeat(43)),
+                )
+                .unwrap();
+            let v = json::parse(&r).unwrap();
+            String::from(v.get("context").and_then(Value::as_str).unwrap())
+        };
+        let without = a.token_response(200, None, no_rt, 0, &asked(r#"["contact_data"]"#)).unwrap();
+        assert!(!without.contains("no_refresh_token"), "offline_access was not asked for: {without}");
+        let with = a.token_response(200, None, no_rt, 0, &asked(r#"["contact_data","offline_access"]"#)).unwrap();
+        assert!(with.contains("no_refresh_token"), "{with}");
+    }
+
+    #[test]
+    fn device_polls_carry_the_next_interval_and_stop_at_expiry() {
+        let a = client("");
+        let device = r#"{"deviceCode":"dc","expiresAt":100,"interval":5,"scopes":["offline_access"]}"#;
+        let r = a.device_poll_request(device, "null", 50).unwrap();
+        let ctx = String::from(json::parse(&r).unwrap().get("context").and_then(Value::as_str).unwrap());
+        let step = a.device_poll_response(400, None, r#"{"error":"slow_down"}"#, 50, &ctx).unwrap();
+        assert!(step.contains(r#""interval":10,"nextPollAt":61"#), "{step}");
+        assert_eq!(a.device_poll_request(device, "null", 100).unwrap_err().code, "expired_token");
+    }
+
+    #[test]
+    fn the_constants_hand_over_every_raised_error() {
+        let c = constants();
+        for k in Raised::ALL {
+            assert!(c.contains(&format!("\"{}\":{{\"code\"", k.name())), "{}", k.name());
+        }
+        assert!(c.contains("CORS"));
+    }
+}

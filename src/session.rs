@@ -1,0 +1,223 @@
+//! The rules of a session that stays authorized, decided here and handed to the JS layer as numbers it
+//! compares: when a record is due for refresh, when its refresh token nears and reaches Constant
+//! Contact's 180-day idle limit, how long a refresh may take and hold its lock, and the name of the lane
+//! that paces one application's token requests.
+
+use alloc::string::String;
+
+use crate::config::Config;
+use crate::contract;
+use crate::error::{concat, decimal, Error};
+use crate::expiry::{self, TokenSetTimes};
+use crate::json::{ObjectWriter, Value};
+use crate::options::{type_error, Opts};
+
+/// Constant Contact ends a refresh token unused this long (both rotating and long-lived ones).
+pub const IDLE_LIMIT_SECS: u64 = 180 * 86_400;
+/// The session warns from this idle age on.
+pub const IDLE_WARN_SECS: u64 = 150 * 86_400;
+pub const DEFAULT_MARGIN_SECS: u64 = 300;
+/// A token request gives up after this long (the JS layer aborts it).
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// The lease a refreshing process holds: a little over the request's own timeout, so a live holder never
+/// loses its lease mid-request, and a dead one delays the others by at most this.
+pub const LOCK_SLACK_MS: u64 = 5_000;
+/// Constant Contact allows one token request per second per application, counted when requests arrive.
+/// A request starts this long after the previous one *finished*: its arrival was no later than that.
+pub const LANE_GAP_MS: u64 = 1_000;
+
+/// A session's settings, checked once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub margin_secs: u64,
+    pub timer: bool,
+    pub timeout_ms: u64,
+    pub lock_ttl_ms: u64,
+    /// The Web Lock (browsers) / store lock of this session's refreshes.
+    pub lock_name: String,
+    /// The lane of this application's token requests, shared by every session of the same client id.
+    pub lane: String,
+    /// The store can coordinate processes (it has lock/renew/unlock).
+    pub coordinated: bool,
+}
+
+/// `options` as the JS layer describes them: the store as `{ get: "function", ... }` (the `typeof` of
+/// each method), everything else as given.
+pub fn settings(cfg: &Config, options: &str) -> Result<Settings, Error> {
+    let o = Opts::parse(options, &contract::SESSION)?;
+    let method = |name: &str| -> bool {
+        matches!(o.get("store").and_then(|s| s.get(name)), Some(Value::Str(t)) if t == "function")
+    };
+    let coordinated = match o.get("store") {
+        None => false,
+        Some(Value::Obj(_)) => {
+            if !(method("get") && method("set") && method("delete")) {
+                return Err(type_error("store", "an object with get, set and delete methods (see memoryStore())"));
+            }
+            let locks = [method("lock"), method("renew"), method("unlock")];
+            if locks.iter().any(|m| *m) && !locks.iter().all(|m| *m) {
+                return Err(type_error("store", "a store with all of lock, renew and unlock, or none of them"));
+            }
+            locks.iter().all(|m| *m)
+        }
+        Some(_) => return Err(type_error("store", "a token store such as memoryStore()")),
+    };
+    let timer = match o.string("strategy")?.as_deref() {
+        None | Some("check-before-call") => false,
+        Some("timer") => true,
+        Some(_) => return Err(type_error("strategy", "\"check-before-call\" or \"timer\"")),
+    };
+    o.function("clock", "a function returning seconds since 1970 (or a Date)")?;
+    let timeout_ms = o.millis("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
+    let lock_ttl_ms = o.millis("lockTtlMs")?.unwrap_or(timeout_ms.saturating_add(LOCK_SLACK_MS));
+    if lock_ttl_ms <= timeout_ms {
+        return Err(Error::config(
+            "lockTtlMs",
+            concat!(
+                "`lockTtlMs` must be longer than `timeoutMs`: a refresh that outlives its lease could be ",
+                "repeated by another process with the same refresh token."
+            ),
+        ));
+    }
+    let lane = concat(&["ctct-oauth ", &cfg.endpoints.token, " ", &cfg.client_id]);
+    Ok(Settings {
+        margin_secs: o.seconds("refreshMarginSeconds")?.unwrap_or(DEFAULT_MARGIN_SECS),
+        timer,
+        timeout_ms,
+        lock_ttl_ms,
+        lock_name: o.string("lockName")?.unwrap_or_else(|| lane.clone()),
+        lane,
+        coordinated,
+    })
+}
+
+pub fn settings_json(s: &Settings) -> String {
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .num("marginSeconds", s.margin_secs)
+        .bool("timer", s.timer)
+        .num("timeoutMs", s.timeout_ms)
+        .num("lockTtlMs", s.lock_ttl_ms)
+        .num("laneGapMs", LANE_GAP_MS)
+        .str("lockName", &s.lock_name)
+        .str("lane", &s.lane)
+        .bool("coordinated", s.coordinated)
+        .end();
+    out
+}
+
+/// The numbers a session keeps beside a record so its hot path compares, never parses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    pub expires_at: u64,
+    /// From here on the access token is refreshed before use (`expires_at - margin`).
+    pub due_at: u64,
+    pub idle_warn_at: u64,
+    pub idle_ends_at: u64,
+}
+
+/// The facts of a stored token set (a token set is data: fields this library does not know are kept, not
+/// refused). `refresh_used_at`: when its refresh token was issued or last used (seconds).
+pub fn facts(tokens: &str, refresh_used_at: u64, margin: u64) -> Result<Facts, Error> {
+    let v = crate::json::parse_object(tokens).map_err(|_| {
+        Error::config("tokens", "A token set must be an object: the result of exchangeCode() or refresh().")
+    })?;
+    let num = |k: &'static str| match v.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Num(n)) if (0.0..=1e12).contains(n) => Ok(Some(*n as u64)),
+        Some(_) => Err(type_error(k, "a number of seconds")),
+    };
+    let access_token = match v.get("accessToken") {
+        Some(Value::Str(s)) if !s.is_empty() => s,
+        _ => {
+            return Err(Error::config(
+                "accessToken",
+                "A token set needs its `accessToken` (a string): pass the result of exchangeCode() or refresh().",
+            ))
+        }
+    };
+    let expires_at = expiry::token_set_expires_at(TokenSetTimes {
+        access_token: Some(access_token),
+        expires_at: num("expiresAt")?,
+        received_at: num("receivedAt")?,
+        expires_in: num("expiresIn")?,
+    })?;
+    Ok(Facts {
+        expires_at,
+        due_at: expires_at.saturating_sub(margin),
+        idle_warn_at: refresh_used_at.saturating_add(IDLE_WARN_SECS),
+        idle_ends_at: refresh_used_at.saturating_add(IDLE_LIMIT_SECS),
+    })
+}
+
+pub fn facts_json(f: &Facts) -> String {
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .num("expiresAt", f.expires_at)
+        .num("dueAt", f.due_at)
+        .num("idleWarnAt", f.idle_warn_at)
+        .num("idleEndsAt", f.idle_ends_at)
+        .end();
+    out
+}
+
+/// `session.status()`: the expiry, the refresh token's idle age, and a warning near the 180-day limit.
+pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64) -> String {
+    let idle_days = now.saturating_sub(refresh_used_at) / 86_400;
+    let mut warnings = alloc::vec::Vec::new();
+    if has_refresh_token && now >= f.idle_warn_at {
+        warnings.push(concat(&[
+            "refresh_token_idle: the refresh token was last used ",
+            &decimal(idle_days),
+            " days ago; Constant Contact ends it after 180 idle days. Refresh now to keep the session.",
+        ]));
+    }
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .num("expiresAt", f.expires_at)
+        .num("refreshTokenIdleDays", idle_days)
+        .strs("warnings", &warnings)
+        .end();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{validate, ConfigInput};
+
+    fn cfg() -> Config {
+        validate(ConfigInput { client_id: Some("cid".into()), ..Default::default() }).unwrap()
+    }
+
+    #[test]
+    fn settings_are_checked_once() {
+        let s = settings(&cfg(), "null").unwrap();
+        assert_eq!((s.margin_secs, s.timer, s.timeout_ms, s.lock_ttl_ms), (300, false, 30_000, 35_000));
+        assert_eq!(s.lane, "ctct-oauth https://authz.constantcontact.com/oauth2/default/v1/token cid");
+        let store = r#"{"store":{"get":"function","set":"function","delete":"function"}}"#;
+        assert!(!settings(&cfg(), store).unwrap().coordinated);
+        let locking = r#"{"store":{"get":"function","set":"function","delete":"function","lock":"function",
+            "renew":"function","unlock":"function"}}"#;
+        assert!(settings(&cfg(), locking).unwrap().coordinated);
+        for (bad, field) in [
+            (r#"{"store":{"get":"function"}}"#, "store"),
+            (r#"{"strategy":"sometimes"}"#, "strategy"),
+            (r#"{"timeoutMs":0}"#, "timeoutMs"),
+            (r#"{"timeoutMs":1000,"lockTtlMs":1000}"#, "lockTtlMs"),
+            (r#"{"refreshMarginSeconds":-1}"#, "refreshMarginSeconds"),
+            (r#"{"refreshMargin":1}"#, "refreshMargin"),
+        ] {
+            assert_eq!(settings(&cfg(), bad).unwrap_err().field_name(), Some(field), "{bad}");
+        }
+    }
+
+    #[test]
+    fn facts_of_a_token_set_with_extra_fields() {
+        let f = facts(r#"{"accessToken":"opaque","expiresAt":1000,"accountId":"42"}"#, 0, 300).unwrap();
+        assert_eq!((f.expires_at, f.due_at, f.idle_ends_at), (1000, 700, IDLE_LIMIT_SECS));
+        assert_eq!(facts(r#"{"refreshToken":"x"}"#, 0, 0).unwrap_err().field_name(), Some("accessToken"));
+        let s = status(&facts(r#"{"accessToken":"o","expiresAt":1}"#, 0, 0).unwrap(), 0, true, IDLE_WARN_SECS);
+        assert!(s.contains("refresh_token_idle: the refresh token was last used 150 days ago"), "{s}");
+    }
+}
