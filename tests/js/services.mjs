@@ -1,18 +1,20 @@
 // Real Redis and PostgreSQL servers for tests: each call starts a private server on a free 127.0.0.1 port
 // with its data in a fresh temporary directory, and resolves once it answers its own protocol. Nothing runs
 // system-wide and nothing outlives the test process: every server runs in its own process group, killed
-// (and its directory removed) on exit, on SIGINT/SIGTERM/SIGHUP, and by `dispose()`.
+// (and its directory removed) on exit, on SIGINT/SIGTERM/SIGHUP, by `dispose()`, and by a watchdog process
+// when the test process is killed outright.
 //
-//   const redis = await startRedis();     // { url, host, port, dir, stop(), start(), kill(), dispose() }
-//   const pg = await startPostgres();     // the same, plus user, database and `connection` (pg options)
+//   const redis = await startRedis(); // { url, host, port, dir, start, stop, kill, pause, resume, dispose }
+//   const pg = await startPostgres(); // the same, plus user, database and `connection` (pg options)
 //
 // stop(): graceful shutdown (PostgreSQL "fast": disconnects clients). kill(): SIGKILL, a crash.
+// pause()/resume(): SIGSTOP/SIGCONT, a server that hangs (connections accepted, nothing answered).
 // start(): the same server again, on the same port and data directory. Redis keeps no data across a
 // restart (no persistence: a restart is also a flush); PostgreSQL does.
 // PostgreSQL's initdb and postgres refuse to run as root: as root they run as the system user `ctct-pg`,
 // created here when missing. setup.sh installs both servers (Debian's redis-server and postgresql).
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, chownSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, chownSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,11 +43,70 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   });
 }
 
+// A process killed outright (SIGKILL, OOM) runs no handler: a watchdog in a process group of its own
+// holds a pipe from us, and when the pipe closes (however we died) it kills the servers we told it about.
+const WATCHDOG = `const groups = new Set(), dirs = new Set();
+let buf = "";
+process.stdin.on("data", (d) => {
+  const lines = (buf += d).split("\\n");
+  buf = lines.pop();
+  for (const l of lines) {
+    if (l[0] === "+") groups.add(l.slice(1));
+    else if (l[0] === "-") groups.delete(l.slice(1));
+    else dirs.add(l.slice(1));
+  }
+});
+process.stdin.on("end", () => {
+  for (const g of groups) try { process.kill(-Number(g), "SIGKILL"); } catch {}
+  setTimeout(() => {
+    for (const d of dirs) require("node:fs").rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  }, 200);
+});`;
+let watchdog = null;
+function tell(line) {
+  if (!watchdog) {
+    watchdog = spawn(process.execPath, ["-e", WATCHDOG], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+    watchdog.unref();
+    watchdog.stdin.unref?.();
+    watchdog.stdin.on("error", () => {}); // it died first: nothing to tell
+  }
+  watchdog.stdin.write(`${line}\n`);
+}
+
+/** The pids of `pid`'s descendants (from /proc; PostgreSQL's backends each call setsid, leaving its group). */
+function descendants(pid) {
+  const parentOf = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat, after the parenthesised command name (which may hold spaces).
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const found = [];
+  const walk = (p) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+/** Signals the server's group and every descendant of it: a pause or a crash takes the whole server. */
 function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal); // the whole group: PostgreSQL's backends die with the postmaster
-  } catch {
-    /* already gone */
+  for (const target of [-child.pid, ...descendants(child.pid)]) {
+    try {
+      process.kill(target, signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -84,6 +145,7 @@ function probe(port, hello) {
 async function launch(name, cmd, args, spawnOptions, ready) {
   const child = spawn(cmd, args, { ...spawnOptions, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
+  tell(`+${child.pid}`);
   // Servers don't keep the test process alive: it exits when its tests are done, and the exit kills them.
   child.unref();
   child.stdout.unref();
@@ -95,7 +157,10 @@ async function launch(name, cmd, args, spawnOptions, ready) {
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);
   const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  exited.then(() => live.delete(child));
+  exited.then(() => {
+    live.delete(child);
+    tell(`-${child.pid}`);
+  });
   child.exited = exited;
   child.output = () => output;
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -117,6 +182,7 @@ async function halt(child, signal) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   child.ref(); // keep the process alive until the exit is seen
   killGroup(child, signal);
+  if (signal !== "SIGKILL") killGroup(child, "SIGCONT"); // a paused server must wake to handle it
   await child.exited;
 }
 
@@ -136,6 +202,9 @@ function handle(fields, dir, run, graceful) {
     },
     stop: () => halt(child, graceful),
     kill: () => halt(child, "SIGKILL"),
+    /** SIGSTOP / SIGCONT: a server that accepts connections but never answers (a hung host). */
+    pause: () => child && killGroup(child, "SIGSTOP"),
+    resume: () => child && killGroup(child, "SIGCONT"),
     async dispose() {
       await halt(child, "SIGKILL");
       rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
@@ -150,6 +219,7 @@ function handle(fields, dir, run, graceful) {
 function tempDir(prefix) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   dirs.add(dir);
+  tell(`d${dir}`);
   return dir;
 }
 
@@ -231,8 +301,10 @@ export async function startPostgres() {
   const as = { ...ids, env, cwd: dir };
   execFileSync(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
     "--no-sync", "--no-instructions"], { ...as, stdio: "pipe" });
+  // fsync off: speed, and a killed server still keeps every commit (its WAL is in the OS cache). Not
+  // synchronous_commit=off: a SIGKILL would then lose the last commits, and the crash test sees it.
   const args = ["-D", data, "-p", String(port), "-k", socketDir, "-c", `listen_addresses=${HOST}`,
-    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"];
+    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"];
   const hello = startupMessage();
   const ready = async () => (await probe(port, hello))[0] === 0x52; // 'R'; 'E' while starting up
   const run = () => launch("postgres", join(bin, "postgres"), args, as, ready);
