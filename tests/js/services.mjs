@@ -216,8 +216,8 @@ function handle(fields, dir, run, graceful) {
   return h;
 }
 
-function tempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+function tempDir(prefix, base = tmpdir()) {
+  const dir = mkdtempSync(join(base, prefix));
   dirs.add(dir);
   tell(`d${dir}`);
   return dir;
@@ -288,7 +288,8 @@ export async function startPostgres() {
   const bin = postgresBinDir();
   const ids = postgresUser();
   const port = await freePort();
-  const dir = tempDir("ctct-pg-");
+  // Under /tmp when we are root: the server's user must be able to reach it, and $TMPDIR may be private.
+  const dir = tempDir("ctct-pg-", ids.uid !== undefined ? "/tmp" : tmpdir());
   const data = join(dir, "data");
   const socketDir = join(dir, "sock");
   mkdirSync(socketDir);
