@@ -431,6 +431,19 @@ function postgresOnly(client) {
     assert.deepEqual(rows, [{ version: "1", record: { version: 1 } }]);
   });
 
+  test("a role without CREATE on the schema (PostgreSQL 15's default) uses tables that exist", async () => {
+    const admin = await client();
+    await postgresStore(admin, "k").get(); // the default tables, made by a role that may
+    await admin.query("DO $$ BEGIN CREATE ROLE ctct_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+    await admin.query("GRANT SELECT, INSERT, UPDATE, DELETE ON ctct_oauth_sessions, ctct_oauth_locks TO ctct_app");
+    const app = await client({ user: "ctct_app" });
+    await assert.rejects(app.query("CREATE TABLE IF NOT EXISTS ctct_oauth_sessions (key text)"), { code: "42501" });
+    const s = postgresStore(app, freshKey("app"));
+    assert.equal(await s.set({ version: 1 }), true);
+    const l = await s.lock("refresh", 1000);
+    assert.equal(await s.unlock("refresh", l.lease, { stamp: true }), true);
+  });
+
   test("not a pool: a TypeError at once", () => {
     assert.throws(() => postgresStore({}, "k"), TypeError);
     assert.throws(() => postgresStore({ query() {} }, ""), TypeError);

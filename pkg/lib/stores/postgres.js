@@ -117,16 +117,25 @@ function parseRecord(text) {
 // safe against that): unique_violation on pg_type, duplicate_table, duplicate_object. A retry then sees it.
 const CREATE_RACE = new Set(["23505", "42P07", "42710"]);
 
-/** Tables created per pool and DDL, once per process; a failed attempt is forgotten so the next call retries. */
+/**
+ * Creates the two tables unless they exist: once per pool and table pair in a process (a failed attempt is
+ * forgotten, so the next call retries). Existence is checked first because CREATE TABLE IF NOT EXISTS
+ * still needs the CREATE privilege on the schema, which an application's role often lacks (PostgreSQL 15
+ * no longer grants it on `public`), even when the tables are there.
+ */
 const created = new WeakMap();
-function ensureTables(pool, ddl) {
-  let byDdl = created.get(pool);
-  if (!byDdl) created.set(pool, (byDdl = new Map()));
-  let done = byDdl.get(ddl);
+function ensureTables(pool, options) {
+  const names = [options.table ?? DEFAULTS.table, options.locksTable ?? DEFAULTS.locksTable].map(ident);
+  const id = names.join(" ");
+  let byTables = created.get(pool);
+  if (!byTables) created.set(pool, (byTables = new Map()));
+  let done = byTables.get(id);
   if (!done) {
     done = (async () => {
+      const { rows } = await pool.query("SELECT to_regclass($1) IS NULL AS a, to_regclass($2) IS NULL AS b", names);
+      if (!rows[0].a && !rows[0].b) return;
       // One statement per query: works with pools that only speak the extended protocol.
-      for (const statement of ddl.split(/;\s*(?=CREATE)/)) {
+      for (const statement of postgresSchema(options).split(/;\s*(?=CREATE)/)) {
         for (let attempt = 1; ; attempt++) {
           try {
             await pool.query(statement);
@@ -137,8 +146,8 @@ function ensureTables(pool, ddl) {
         }
       }
     })();
-    byDdl.set(ddl, done);
-    done.catch(() => byDdl.delete(ddl));
+    byTables.set(id, done);
+    done.catch(() => byTables.delete(id));
   }
   return done;
 }
@@ -152,14 +161,13 @@ export function postgresStore(pool, key, options = {}) {
   if (!pool || typeof pool.query !== "function") throw new TypeError("postgresStore: expected a pg Pool");
   if (typeof key !== "string" || key === "") throw new TypeError("postgresStore: key must be a non-empty string");
   const namespace = options.namespace ?? DEFAULTS.namespace;
-  const ddl = postgresSchema(options);
   const sql = statements(ident(options.table ?? DEFAULTS.table), ident(options.locksTable ?? DEFAULTS.locksTable));
   const scope = (name) => (name.startsWith(LANE) ? namespace : key);
 
   /** Runs `fn` after the tables exist, turning any failure into a StoreError for `operation`. */
   async function op(operation, fn) {
     try {
-      if (options.createTable !== false) await ensureTables(pool, ddl);
+      if (options.createTable !== false) await ensureTables(pool, options);
       return await fn();
     } catch (e) {
       throw storeError(operation, e);

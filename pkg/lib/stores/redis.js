@@ -86,7 +86,7 @@ function commandSender(client) {
 }
 
 /** A random lease id: 16 bytes, hex. */
-export function newLease() {
+function newLease() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
