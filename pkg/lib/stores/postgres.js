@@ -221,7 +221,7 @@ export function postgresStore(pool, key, options = {}) {
       const n = lockName(name, "unlock");
       return op("unlock", async () => {
         // Stamp before releasing: whoever takes the lock next must already see this stamp.
-        if (unlockOptions.stamp) await pool.query(sql.stamp, [scope(n), n]);
+        if (unlockOptions?.stamp) await pool.query(sql.stamp, [scope(n), n]);
         return (await pool.query(sql.release, [scope(n), n, String(lease)])).rowCount === 1;
       });
     },

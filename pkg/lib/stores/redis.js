@@ -179,7 +179,7 @@ export function redisStore(client, key, options = {}) {
 
     async unlock(name, lease, unlockOptions = {}) {
       lockName(name, "unlock");
-      const args = [String(lease), unlockOptions.stamp ? "1" : "0", String(STAMP_TTL_MS)];
+      const args = [String(lease), unlockOptions?.stamp ? "1" : "0", String(STAMP_TTL_MS)];
       return op("unlock", async () => Number(await script("unlock", [lockKey(name), stampKey(name)], args)) === 1);
     },
   };
