@@ -31,6 +31,26 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund
 fi
 
+# Real Redis and PostgreSQL servers for the store adapters' tests (tests/js/services.mjs starts private
+# instances on free loopback ports; nothing runs system-wide). Debian's postinst would start the stock
+# services: unless the machine already forbids that (Docker images ship a policy-rc.d), forbid it for the
+# length of the install.
+pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+if ! command -v redis-server >/dev/null || [ -z "$(pg_bin_dir)" ] || [ ! -x "$(pg_bin_dir)/initdb" ]; then
+  step "redis-server and postgresql (Debian; services are not started)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    trap '$SUDO rm -f "$policy"' EXIT
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server postgresql
+  [ -z "$policy" ] || $SUDO rm -f "$policy"
+fi
+
 if [ "${1:-}" = "--browser" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     step "chromium and chromium-driver (Debian)"

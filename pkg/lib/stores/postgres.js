@@ -1,0 +1,229 @@
+/**
+ * A session store on PostgreSQL, for a `pg` Pool (or anything with `query(text, values)` resolving to
+ * `{ rows, rowCount }`) that the caller created. Every compare-and-set is one statement, so it is atomic
+ * without a transaction: records by INSERT ... ON CONFLICT ... WHERE version < new version, leases by the
+ * same upsert with an expiry from the server's clock_timestamp(). The contract (shared with the Redis
+ * store) and the SQL are in ./README.md.
+ *
+ * Locks: one row per (scope, name), where the scope is the store's key for account names (e.g. "refresh")
+ * and the namespace for names starting with "lane:" (shared by every store of the namespace). The row also
+ * keeps the name's stamp, so it outlives its lease.
+ *
+ * No import of any PostgreSQL package: the caller brings the pool.
+ */
+
+const BACKEND = "PostgreSQL";
+const LANE = "lane:";
+const DEFAULTS = { table: "ctct_oauth_sessions", locksTable: "ctct_oauth_locks", namespace: "ctct-oauth" };
+
+/** A table name as SQL: each dot-separated part quoted ("schema.table" stays schema-qualified). */
+function ident(name) {
+  if (typeof name !== "string" || name === "") throw new TypeError("postgresStore: table names must be strings");
+  return name
+    .split(".")
+    .map((part) => `"${part.replaceAll('"', '""')}"`)
+    .join(".");
+}
+
+/** The DDL the store runs on first use (idempotent); run it yourself and pass `createTable: false` if you prefer. */
+export function postgresSchema(options = {}) {
+  const table = ident(options.table ?? DEFAULTS.table);
+  const locks = ident(options.locksTable ?? DEFAULTS.locksTable);
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  key        text PRIMARY KEY,
+  version    bigint NOT NULL,
+  record     jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE TABLE IF NOT EXISTS ${locks} (
+  scope      text NOT NULL,
+  name       text NOT NULL,
+  lease      text,
+  expires_at timestamptz,
+  stamp      bigint,
+  PRIMARY KEY (scope, name)
+);`;
+}
+
+/** The DDL with the default table names. */
+export const POSTGRES_SCHEMA = postgresSchema();
+
+// Milliseconds since 1970 on the server's clock (clock_timestamp(): real time, not the transaction's start).
+const ms = (t) => `floor(extract(epoch FROM ${t}) * 1000)::bigint`;
+
+function statements(table, locks) {
+  const ttl = "$4::float8 * interval '1 millisecond'";
+  return {
+    get: `SELECT record FROM ${table} WHERE key = $1`,
+    set: `INSERT INTO ${table} AS s (key, version, record, updated_at)
+VALUES ($1, $2, $3::jsonb, clock_timestamp())
+ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
+WHERE s.version < EXCLUDED.version`,
+    delete: `DELETE FROM ${table} WHERE key = $1`,
+    // Taken iff no row, or its lease is released or expired; concurrent callers queue on the row and
+    // re-check the WHERE against the winner's row, so exactly one gets a row back.
+    lock: `WITH c AS (SELECT clock_timestamp() AS now)
+INSERT INTO ${locks} AS l (scope, name, lease, expires_at)
+SELECT $1, $2, $3, c.now + ${ttl} FROM c
+ON CONFLICT (scope, name) DO UPDATE SET lease = EXCLUDED.lease, expires_at = EXCLUDED.expires_at
+WHERE l.expires_at IS NULL OR l.expires_at <= (SELECT now FROM c)
+RETURNING (SELECT ${ms("now")} FROM c) AS now, l.stamp`,
+    renew: `UPDATE ${locks} SET expires_at = clock_timestamp() + ${ttl}
+WHERE scope = $1 AND name = $2 AND lease = $3 AND expires_at > clock_timestamp()`,
+    release: `UPDATE ${locks} SET lease = NULL, expires_at = NULL
+WHERE scope = $1 AND name = $2 AND lease = $3 AND expires_at > clock_timestamp()`,
+    stamp: `INSERT INTO ${locks} AS l (scope, name, stamp) VALUES ($1, $2, ${ms("clock_timestamp()")})
+ON CONFLICT (scope, name) DO UPDATE SET stamp = EXCLUDED.stamp`,
+  };
+}
+
+/** The one error a store rejects with: which backend, which operation, and the client's error as cause. */
+function storeError(operation, cause) {
+  const detail = String(cause?.message ?? cause).split("\n")[0].slice(0, 200);
+  const err = new Error(`${BACKEND} store: ${operation} failed: ${detail}`, { cause });
+  err.name = "StoreError";
+  err.backend = BACKEND;
+  err.operation = operation;
+  return err;
+}
+
+/** A random lease id: 16 bytes, hex. */
+function newLease() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function ttl(value, operation) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`postgresStore.${operation}: ttlMs must be a positive number of milliseconds`);
+  }
+  return Math.ceil(value);
+}
+
+function lockName(name, operation) {
+  if (typeof name !== "string" || name === "") throw new TypeError(`postgresStore.${operation}: name must be a string`);
+  return name;
+}
+
+/** JSON.parse, minus its error message: that quotes the text, and the text holds tokens. */
+function parseRecord(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error("the stored record is not valid JSON");
+  }
+}
+
+// Errors of two sessions creating the same table at the same moment (CREATE TABLE IF NOT EXISTS is not
+// safe against that): unique_violation on pg_type, duplicate_table, duplicate_object. A retry then sees it.
+const CREATE_RACE = new Set(["23505", "42P07", "42710"]);
+
+/**
+ * Creates the two tables unless they exist: once per pool and table pair in a process (a failed attempt is
+ * forgotten, so the next call retries). Existence is checked first because CREATE TABLE IF NOT EXISTS
+ * still needs the CREATE privilege on the schema, which an application's role often lacks (PostgreSQL 15
+ * no longer grants it on `public`), even when the tables are there.
+ */
+const created = new WeakMap();
+function ensureTables(pool, options) {
+  const names = [options.table ?? DEFAULTS.table, options.locksTable ?? DEFAULTS.locksTable].map(ident);
+  const id = names.join(" ");
+  let byTables = created.get(pool);
+  if (!byTables) created.set(pool, (byTables = new Map()));
+  let done = byTables.get(id);
+  if (!done) {
+    done = (async () => {
+      const { rows } = await pool.query("SELECT to_regclass($1) IS NULL AS a, to_regclass($2) IS NULL AS b", names);
+      if (!rows[0].a && !rows[0].b) return;
+      // One statement per query: works with pools that only speak the extended protocol.
+      for (const statement of postgresSchema(options).split(/;\s*(?=CREATE)/)) {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await pool.query(statement);
+            break;
+          } catch (e) {
+            if (!CREATE_RACE.has(e?.code) || attempt >= 3) throw e;
+          }
+        }
+      }
+    })();
+    byTables.set(id, done);
+    done.catch(() => byTables.delete(id));
+  }
+  return done;
+}
+
+/**
+ * @param pool a `pg` Pool (anything with `query(text, values)`)
+ * @param {string} key the account's record key, e.g. "ctct:account-42"
+ * @param {{ table?: string, locksTable?: string, namespace?: string, createTable?: boolean }} [options]
+ */
+export function postgresStore(pool, key, options = {}) {
+  if (!pool || typeof pool.query !== "function") throw new TypeError("postgresStore: expected a pg Pool");
+  if (typeof key !== "string" || key === "") throw new TypeError("postgresStore: key must be a non-empty string");
+  const namespace = options.namespace ?? DEFAULTS.namespace;
+  const sql = statements(ident(options.table ?? DEFAULTS.table), ident(options.locksTable ?? DEFAULTS.locksTable));
+  const scope = (name) => (name.startsWith(LANE) ? namespace : key);
+
+  /** Runs `fn` after the tables exist, turning any failure into a StoreError for `operation`. */
+  async function op(operation, fn) {
+    try {
+      if (options.createTable !== false) await ensureTables(pool, options);
+      return await fn();
+    } catch (e) {
+      throw storeError(operation, e);
+    }
+  }
+
+  return {
+    backend: BACKEND,
+    key,
+
+    get: () =>
+      op("get", async () => {
+        const { rows } = await pool.query(sql.get, [key]);
+        if (rows.length === 0) return undefined;
+        const record = rows[0].record;
+        return typeof record === "string" ? parseRecord(record) : record; // a pool without the jsonb parser
+      }),
+
+    async set(record) {
+      if (!record || typeof record !== "object" || !Number.isSafeInteger(record.version)) {
+        throw new TypeError("postgresStore.set: record must be an object with an integer version");
+      }
+      const json = JSON.stringify(record);
+      return op("set", async () => (await pool.query(sql.set, [key, record.version, json])).rowCount === 1);
+    },
+
+    delete: () =>
+      op("delete", async () => {
+        await pool.query(sql.delete, [key]);
+      }),
+
+    async lock(name, ttlMs) {
+      const n = lockName(name, "lock");
+      const t = ttl(ttlMs, "lock");
+      const lease = newLease();
+      return op("lock", async () => {
+        const { rows } = await pool.query(sql.lock, [scope(n), n, lease, t]);
+        if (rows.length === 0) return null;
+        const stamp = rows[0].stamp === null ? null : Number(rows[0].stamp);
+        return { lease, now: Number(rows[0].now), stamp };
+      });
+    },
+
+    async renew(name, lease, ttlMs) {
+      const n = lockName(name, "renew");
+      const t = ttl(ttlMs, "renew");
+      return op("renew", async () => (await pool.query(sql.renew, [scope(n), n, String(lease), t])).rowCount === 1);
+    },
+
+    async unlock(name, lease, unlockOptions = {}) {
+      const n = lockName(name, "unlock");
+      return op("unlock", async () => {
+        // Stamp before releasing: whoever takes the lock next must already see this stamp.
+        if (unlockOptions?.stamp) await pool.query(sql.stamp, [scope(n), n]);
+        return (await pool.query(sql.release, [scope(n), n, String(lease)])).rowCount === 1;
+      });
+    },
+  };
+}
