@@ -50,12 +50,30 @@ const DEFAULT_SWITCHES = {
   // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost).
   fault: null,
 };
-const FAULT_PATHS = { token: "/oauth2/default/v1/token", keys: "/oauth2/default/v1/keys", revoke: "/oauth2/default/v1/revoke", device: "/oauth2/default/v1/device/authorize", api: "/v3/" };
+const FAULT_PATHS = {
+  token: "/oauth2/default/v1/token",
+  keys: "/oauth2/default/v1/keys",
+  revoke: "/oauth2/default/v1/revoke",
+  device: "/oauth2/default/v1/device/authorize",
+  api: "/v3/",
+};
 
 const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const page = (title, body) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title><link rel="icon" href="data:,">
-<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f6fa;color:#1d2433;margin:0}main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:10px;padding:1.5rem;box-shadow:0 1px 3px #0002}h1{font-size:1.3rem;margin-top:0}.brand{color:#1856ed;font-weight:700}label{display:block;margin:.75rem 0;font-weight:600}input[type=text],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;border:1px solid #c9cfdb;border-radius:6px;margin-top:.25rem}button{font:inherit;padding:.55rem 1.1rem;border:0;border-radius:6px;background:#1856ed;color:#fff;cursor:pointer;margin-right:.5rem}button.deny{background:#e6ebf7;color:#1d2433}ul{padding-left:1.2rem}small{color:#5b6477}</style></head>
-<body><main><p class="brand">Constant Contact (local test server)</p>${body}</main></body></html>`;
+const STYLE = [
+  "body{font:16px/1.5 system-ui,sans-serif;background:#f4f6fa;color:#1d2433;margin:0}",
+  "main{max-width:26rem;margin:3rem auto;background:#fff;border-radius:10px;padding:1.5rem;box-shadow:0 1px 3px #0002}",
+  "h1{font-size:1.3rem;margin-top:0}.brand{color:#1856ed;font-weight:700}",
+  "label{display:block;margin:.75rem 0;font-weight:600}",
+  "input[type=text],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;",
+  "border:1px solid #c9cfdb;border-radius:6px;margin-top:.25rem}",
+  "button{font:inherit;padding:.55rem 1.1rem;border:0;border-radius:6px;background:#1856ed;color:#fff;cursor:pointer;",
+  "margin-right:.5rem}button.deny{background:#e6ebf7;color:#1d2433}ul{padding-left:1.2rem}small{color:#5b6477}",
+].join("");
+const page = (title, body) =>
+  '<!doctype html><html lang="en"><head><meta charset="utf-8">' +
+  `<meta name="viewport" content="width=device-width,initial-scale=1"><title>${html(title)}</title>` +
+  `<link rel="icon" href="data:,">\n<style>${STYLE}</style></head>\n` +
+  `<body><main><p class="brand">Constant Contact (local test server)</p>${body}</main></body></html>`;
 
 async function readBody(req) {
   const chunks = [];
@@ -66,7 +84,9 @@ async function readBody(req) {
 /** Stable fake ids for a login name; "unassigned..." logins get platform_user_id UNASSIGNED, as CC sub-users do. */
 function accountIds(login) {
   const h = createHash("sha256").update(login).digest("hex");
-  const platform = login.startsWith("unassigned") ? "UNASSIGNED" : `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const platform = login.startsWith("unassigned")
+    ? "UNASSIGNED"
+    : `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
   return { uid: `00u${h.slice(0, 17)}`, platform };
 }
 
@@ -77,7 +97,18 @@ function accountIds(login) {
  */
 export async function startAuthServer(options = {}) {
   const switches = { ...DEFAULT_SWITCHES, ...pick(options, Object.keys(DEFAULT_SWITCHES)) };
-  const stats = { requests: 0, faults: 0, token: 0, tokenByGrant: {}, deviceAuthorize: 0, revoke: 0, introspect: 0, keys: 0, api: 0, authorize: 0 };
+  const stats = {
+    requests: 0,
+    faults: 0,
+    token: 0,
+    tokenByGrant: {},
+    deviceAuthorize: 0,
+    revoke: 0,
+    introspect: 0,
+    keys: 0,
+    api: 0,
+    authorize: 0,
+  };
   const server = createServer();
   await new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -86,11 +117,25 @@ export async function startAuthServer(options = {}) {
   const port = server.address().port;
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}/oauth2/default`;
-  const redirectUris = [...new Set([`http://127.0.0.1:8080/www/`, `http://localhost:8080/www/`, `${origin}/callback`, ...(options.redirectUris ?? [])])];
+  const redirectUris = [
+    ...new Set([
+      `http://127.0.0.1:8080/www/`,
+      `http://localhost:8080/www/`,
+      `${origin}/callback`,
+      ...(options.redirectUris ?? []),
+    ]),
+  ];
 
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const signingJwk = { ...privateKey.export({ format: "jwk" }), kid: "cc-local-1", alg: "RS256", use: "sig" };
-  const publicJwk = { kty: signingJwk.kty, n: signingJwk.n, e: signingJwk.e, kid: signingJwk.kid, alg: "RS256", use: "sig" };
+  const publicJwk = {
+    kty: signingJwk.kty,
+    n: signingJwk.n,
+    e: signingJwk.e,
+    kid: signingJwk.kid,
+    alg: "RS256",
+    use: "sig",
+  };
   const publicKey = await jose.importJWK(publicJwk, "RS256");
   const revokedJti = new Set();
   const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
@@ -105,15 +150,29 @@ export async function startAuthServer(options = {}) {
   });
   const provider = new Provider(issuer, {
     clients: [
-      redirectClient(CLIENTS.confidential, { client_secret: CLIENTS.confidential.secret, token_endpoint_auth_method: "client_secret_basic" }),
-      redirectClient(CLIENTS.longLived, { client_secret: CLIENTS.longLived.secret, token_endpoint_auth_method: "client_secret_basic", "urn:cc:refresh_token_rotation": "static" }),
+      redirectClient(CLIENTS.confidential, {
+        client_secret: CLIENTS.confidential.secret,
+        token_endpoint_auth_method: "client_secret_basic",
+      }),
+      redirectClient(CLIENTS.longLived, {
+        client_secret: CLIENTS.longLived.secret,
+        token_endpoint_auth_method: "client_secret_basic",
+        "urn:cc:refresh_token_rotation": "static",
+      }),
       redirectClient(CLIENTS.pkce, { token_endpoint_auth_method: "none" }),
-      { client_id: CLIENTS.device.id, token_endpoint_auth_method: "none", grant_types: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"], response_types: [], redirect_uris: [] },
+      {
+        client_id: CLIENTS.device.id,
+        token_endpoint_auth_method: "none",
+        grant_types: ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
     extraClientMetadata: {
       properties: ["urn:cc:refresh_token_rotation"],
       validator(_ctx, key, value) {
-        if (key === "urn:cc:refresh_token_rotation" && value !== undefined && value !== "rotate" && value !== "static") throw new errors.InvalidClientMetadata(`${key} must be rotate or static`);
+        if (key === "urn:cc:refresh_token_rotation" && value !== undefined && value !== "rotate" && value !== "static")
+          throw new errors.InvalidClientMetadata(`${key} must be rotate or static`);
       },
     },
     jwks: { keys: [signingJwk] },
@@ -157,13 +216,25 @@ export async function startAuthServer(options = {}) {
             : err
               ? "<p><strong>That code did not work.</strong> Check it and try again.</p>"
               : "<p>Enter the code shown on your device.</p>";
-          ctx.body = page("Activate a device", `<h1>Activate a device</h1>${msg}${form}<button type="submit" form="op.deviceInputForm">Next</button>`);
+          ctx.body = page(
+            "Activate a device",
+            `<h1>Activate a device</h1>${msg}${form}<button type="submit" form="op.deviceInputForm">Next</button>`,
+          );
         },
         async userCodeConfirmSource(ctx, form, client, _info, userCode) {
-          ctx.body = page("Confirm the device", `<h1>Confirm the device</h1><p><strong>${html(client.clientId)}</strong> shows the code <code>${html(userCode)}</code>.</p>${form}<button type="submit" form="op.deviceConfirmForm">Continue</button><button class="deny" type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Cancel</button>`);
+          ctx.body = page(
+            "Confirm the device",
+            `<h1>Confirm the device</h1><p><strong>${html(client.clientId)}</strong> shows the code ` +
+              `<code>${html(userCode)}</code>.</p>${form}` +
+              '<button type="submit" form="op.deviceConfirmForm">Continue</button>' +
+              '<button class="deny" type="submit" form="op.deviceConfirmForm" name="abort" value="yes">Cancel</button>',
+          );
         },
         async successSource(ctx) {
-          ctx.body = page("Device connected", "<h1>Device connected</h1><p>You can close this page and return to your device.</p>");
+          ctx.body = page(
+            "Device connected",
+            "<h1>Device connected</h1><p>You can close this page and return to your device.</p>",
+          );
         },
       },
       resourceIndicators: {
@@ -186,7 +257,14 @@ export async function startAuthServer(options = {}) {
     extraTokenClaims(_ctx, token) {
       if (token.kind !== "AccessToken") return undefined;
       const ids = accountIds(token.accountId);
-      return { cid: token.clientId, uid: ids.uid, scp: String(token.scope ?? "").split(" ").filter(Boolean), platform_user_id: ids.platform };
+      return {
+        cid: token.clientId,
+        uid: ids.uid,
+        scp: String(token.scope ?? "")
+          .split(" ")
+          .filter(Boolean),
+        platform_user_id: ids.platform,
+      };
     },
     formats: {
       customizers: {
@@ -212,14 +290,20 @@ export async function startAuthServer(options = {}) {
         }
         return false;
       }
-      const allowed = new Set([...client.redirectUris.map((u) => URL.parse(u)?.origin), ...(options.corsOrigins ?? [])]);
+      const allowed = new Set([
+        ...client.redirectUris.map((u) => URL.parse(u)?.origin),
+        ...(options.corsOrigins ?? []),
+      ]);
       // corsOrigins also admit the public device client, which has no redirect URIs.
       return client.clientAuthMethod === "none" && allowed.has(requestOrigin);
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError(ctx, out) {
       ctx.type = "html";
-      ctx.body = page("Error", `<h1>Something went wrong</h1><p><code>${html(out.error)}</code> ${html(out.error_description ?? "")}</p>`);
+      ctx.body = page(
+        "Error",
+        `<h1>Something went wrong</h1><p><code>${html(out.error)}</code> ${html(out.error_description ?? "")}</p>`,
+      );
     },
   });
   provider.proxy = false;
@@ -261,15 +345,26 @@ export async function startAuthServer(options = {}) {
       case "502":
         return send(502, "html", "<html><body><h1>502 Bad Gateway</h1></body></html>");
       case "503":
-        return send(503, "html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", { "Retry-After": "2" });
+        return send(503, "html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", {
+          "Retry-After": "2",
+        });
       case "html200":
         return send(200, "html", page("Maintenance", "<h1>We'll be right back</h1>"));
       case "truncated":
-        return send(200, "json", '{"token_type":"Bearer","expires_in":86400,"access_token":"eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy');
+        return send(
+          200,
+          "json",
+          '{"token_type":"Bearer","expires_in":86400,"access_token":"eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy',
+        );
       case "429":
         return send(429, "json", { error: "rate_limited", error_description: "Too many requests." });
       case "429-retry":
-        return send(429, "json", { error: "rate_limited", error_description: "Too many requests." }, { "Retry-After": "1" });
+        return send(
+          429,
+          "json",
+          { error: "rate_limited", error_description: "Too many requests." },
+          { "Retry-After": "1" },
+        );
       case "reset": {
         ctx.respond = false;
         ctx.res.writeHead(200, { "content-type": "application/json", "content-length": "400" });
@@ -288,7 +383,8 @@ export async function startAuthServer(options = {}) {
   /** Faults applied to the real answer: the request was processed (a refresh rotated). */
   async function faultAfter(ctx, fault, handle) {
     await handle();
-    const text = typeof ctx.body === "string" || Buffer.isBuffer(ctx.body) ? String(ctx.body) : JSON.stringify(ctx.body ?? "");
+    const text =
+      typeof ctx.body === "string" || Buffer.isBuffer(ctx.body) ? String(ctx.body) : JSON.stringify(ctx.body ?? "");
     const status = ctx.status;
     if (fault.kind === "truncated-after") {
       ctx.status = status;
@@ -324,8 +420,16 @@ export async function startAuthServer(options = {}) {
       stats.authorize += 1;
       // oidc-provider drops offline_access unless consent is prompted; CC keeps it. Ask for consent too.
       const q = ctx.query;
-      if (String(q.scope ?? "").split(" ").includes("offline_access")) {
-        const prompts = new Set(String(q.prompt ?? "").split(" ").filter(Boolean));
+      if (
+        String(q.scope ?? "")
+          .split(" ")
+          .includes("offline_access")
+      ) {
+        const prompts = new Set(
+          String(q.prompt ?? "")
+            .split(" ")
+            .filter(Boolean),
+        );
         prompts.add("consent");
         ctx.query = { ...q, prompt: [...prompts].join(" ") };
       }
@@ -344,7 +448,10 @@ export async function startAuthServer(options = {}) {
       if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
         ctx.status = 429;
         ctx.set("Retry-After", "1");
-        ctx.body = { error: "rate_limited", error_description: "Too many requests to the token endpoint: at most 1 per second." };
+        ctx.body = {
+          error: "rate_limited",
+          error_description: "Too many requests to the token endpoint: at most 1 per second.",
+        };
         return;
       }
       lastTokenCall.set(clientId, now);
@@ -355,7 +462,10 @@ export async function startAuthServer(options = {}) {
         // 100 ms of slack for timer jitter: a client that waits `interval` is never told to slow down.
         if (last !== undefined && now - last < switches.deviceInterval * 1000 - 100) {
           ctx.status = 400;
-          ctx.body = { error: "slow_down", error_description: "Polling too fast; wait `interval` seconds (5 more after each slow_down)." };
+          ctx.body = {
+            error: "slow_down",
+            error_description: "Polling too fast; wait `interval` seconds (5 more after each slow_down).",
+          };
           return;
         }
       }
@@ -375,7 +485,16 @@ export async function startAuthServer(options = {}) {
           ctx.status = 200;
           ctx.body = "";
         } else {
-          ctx.body = claims && !revokedJti.has(claims.jti) ? { active: true, ...claims, scope: (claims.scp ?? []).join(" "), client_id: claims.cid, username: claims.sub } : { active: false };
+          ctx.body =
+            claims && !revokedJti.has(claims.jti)
+              ? {
+                  active: true,
+                  ...claims,
+                  scope: (claims.scp ?? []).join(" "),
+                  client_id: claims.cid,
+                  username: claims.sub,
+                }
+              : { active: false };
         }
         return;
       }
@@ -386,7 +505,12 @@ export async function startAuthServer(options = {}) {
     await next();
 
     // ---- after the provider ----
-    if (path === "/oauth2/default/v1/device/authorize" && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
+    if (
+      path === "/oauth2/default/v1/device/authorize" &&
+      ctx.status === 200 &&
+      ctx.body &&
+      typeof ctx.body === "object"
+    ) {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
   }
@@ -432,7 +556,10 @@ export async function startAuthServer(options = {}) {
       return;
     }
     if (ctx.path === "/v3/account/user/privileges" && ctx.method === "GET") {
-      ctx.body = [{ privilege_id: "1", privilege_name: "account:read" }, { privilege_id: "2", privilege_name: "contacts:write" }];
+      ctx.body = [
+        { privilege_id: "1", privilege_name: "account:read" },
+        { privilege_id: "2", privilege_name: "contacts:write" },
+      ];
       return;
     }
     if (ctx.path === "/v3/account/summary" && ctx.method === "GET") {
@@ -441,7 +568,13 @@ export async function startAuthServer(options = {}) {
         ctx.body = [{ error_key: "unauthorized", error_message: "This token lacks the account_read scope." }];
         return;
       }
-      ctx.body = { encoded_account_id: claims.platform_user_id, contact_email: claims.sub, organization_name: "Local Test Co.", country_code: "US", time_zone_id: "US/Eastern" };
+      ctx.body = {
+        encoded_account_id: claims.platform_user_id,
+        contact_email: claims.sub,
+        organization_name: "Local Test Co.",
+        country_code: "US",
+        time_zone_id: "US/Eastern",
+      };
       return;
     }
     ctx.status = 404;
@@ -480,7 +613,8 @@ export async function startAuthServer(options = {}) {
         }
         return finish({ login: { accountId: login } });
       }
-      if (action === "abort") return finish({ error: "access_denied", error_description: "End-User aborted interaction" });
+      if (action === "abort")
+        return finish({ error: "access_denied", error_description: "End-User aborted interaction" });
       ctx.body = loginPage(uid);
       return;
     }
@@ -489,29 +623,41 @@ export async function startAuthServer(options = {}) {
       if (form.get("decision") !== "allow") {
         return finish({ error: "access_denied", error_description: "The user denied access." });
       }
-      const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
       const missing = prompt.details;
       if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(" "));
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {}))
+        grant.addResourceScope(indicator, scopes.join(" "));
       const grantId = await grant.save();
       return finish({ consent: { grantId } });
     }
-    const requested = String(params.scope ?? "").split(" ").filter(Boolean);
+    const requested = String(params.scope ?? "")
+      .split(" ")
+      .filter(Boolean);
     ctx.body = page(
       "Allow access",
-      `<h1>Allow access?</h1><p><strong>${html(params.client_id)}</strong> asks to:</p><ul>${requested.map((s) => `<li><code>${html(s)}</code></li>`).join("")}</ul>
-<form method="post" action="/interaction/${uid}/confirm"><button type="submit" name="decision" value="allow" id="allow">Allow</button><button class="deny" type="submit" name="decision" value="deny" id="deny">Deny</button></form>`,
+      `<h1>Allow access?</h1><p><strong>${html(params.client_id)}</strong> asks to:</p>` +
+        `<ul>${requested.map((s) => `<li><code>${html(s)}</code></li>`).join("")}</ul>\n` +
+        `<form method="post" action="/interaction/${uid}/confirm">` +
+        '<button type="submit" name="decision" value="allow" id="allow">Allow</button>' +
+        '<button class="deny" type="submit" name="decision" value="deny" id="deny">Deny</button></form>',
     );
   }
 
   function loginPage(uid, error) {
     return page(
       "Sign in",
-      `<h1>Sign in</h1>${error ? `<p><strong>${html(error)}</strong></p>` : ""}<form method="post" action="/interaction/${uid}/login" id="login-form">
-<label>User name <input type="text" name="login" id="login" value="owner@example.com" autocomplete="username"></label>
-<label>Password <input type="password" name="password" id="password" value="any password works"></label>
-<button type="submit" id="sign-in">Sign in</button></form><p><small><a href="/interaction/${uid}/abort" id="cancel">Cancel</a> · any user name works on this local server; <code>unassigned@…</code> gets <code>platform_user_id: UNASSIGNED</code>.</small></p>`,
+      `<h1>Sign in</h1>${error ? `<p><strong>${html(error)}</strong></p>` : ""}` +
+        `<form method="post" action="/interaction/${uid}/login" id="login-form">\n` +
+        '<label>User name <input type="text" name="login" id="login" value="owner@example.com" ' +
+        'autocomplete="username"></label>\n' +
+        '<label>Password <input type="password" name="password" id="password" value="any password works"></label>\n' +
+        '<button type="submit" id="sign-in">Sign in</button></form>' +
+        `<p><small><a href="/interaction/${uid}/abort" id="cancel">Cancel</a> · any user name works on this local ` +
+        "server; <code>unassigned@…</code> gets <code>platform_user_id: UNASSIGNED</code>.</small></p>",
     );
   }
 
@@ -569,7 +715,8 @@ export async function startAuthServer(options = {}) {
     stats,
     switches,
     /** Mints an access token signed with the server's key (for verification tests). */
-    signAccessToken: (claims) => new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: signingJwk.kid }).sign(privateKey),
+    signAccessToken: (claims) =>
+      new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: signingJwk.kid }).sign(privateKey),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -588,6 +735,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const port = i > 0 ? Number(process.argv[i + 1]) : Number(process.env.AUTHZ_PORT ?? 4455);
   const s = await startAuthServer({ port });
   console.log(`Local Constant Contact-compatible authorization server: ${s.issuer}`);
-  console.log(`  clients: ${CLIENTS.pkce.id} (public, PKCE), ${CLIENTS.device.id} (device flow), ${CLIENTS.confidential.id} / ${CLIENTS.confidential.secret} (confidential, rotating), ${CLIENTS.longLived.id} / ${CLIENTS.longLived.secret} (long-lived)`);
+  console.log(
+    `  clients: ${CLIENTS.pkce.id} (public, PKCE), ${CLIENTS.device.id} (device flow), ` +
+      `${CLIENTS.confidential.id} / ${CLIENTS.confidential.secret} (confidential, rotating), ` +
+      `${CLIENTS.longLived.id} / ${CLIENTS.longLived.secret} (long-lived)`,
+  );
   console.log(`  any user name signs in; the API stub is at ${s.endpoints.apiBase}`);
 }

@@ -9,7 +9,11 @@ before(async () => {
 });
 after(() => s?.close());
 
-const form = (body, headers = {}) => ({ method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(body) });
+const form = (body, headers = {}) => ({
+  method: "POST",
+  headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+  body: new URLSearchParams(body),
+});
 
 test("API stub: CC's 401 body and CORS headers, 200 with a valid token, both 429 kinds when switched", async () => {
   const summary = `${s.endpoints.apiBase}/account/summary`;
@@ -20,12 +24,39 @@ test("API stub: CC's 401 body and CORS headers, 200 with a valid token, both 429
   assert.equal(res.headers.get("access-control-allow-origin"), "*");
   assert.equal(res.headers.get("access-control-allow-headers"), "Content-Type,X-Amz-Date,Authorization,X-Api-Key");
   const now = Math.floor(Date.now() / 1000);
-  const token = await s.signAccessToken({ iss: s.issuer, aud: "https://api.cc.email/v3", iat: now, exp: now + 60, cid: "c", sub: "me", jti: "t1", scp: ["account_read"], platform_user_id: "p" });
+  const token = await s.signAccessToken({
+    iss: s.issuer,
+    aud: "https://api.cc.email/v3",
+    iat: now,
+    exp: now + 60,
+    cid: "c",
+    sub: "me",
+    jti: "t1",
+    scp: ["account_read"],
+    platform_user_id: "p",
+  });
   assert.equal((await fetch(summary, { headers: { authorization: `Bearer ${token}` } })).status, 200);
-  const noScope = await s.signAccessToken({ iss: s.issuer, aud: "https://api.cc.email/v3", iat: now, exp: now + 60, cid: "c", sub: "me", jti: "t2", scp: [] });
+  const noScope = await s.signAccessToken({
+    iss: s.issuer,
+    aud: "https://api.cc.email/v3",
+    iat: now,
+    exp: now + 60,
+    cid: "c",
+    sub: "me",
+    jti: "t2",
+    scp: [],
+  });
   assert.equal((await fetch(summary, { headers: { authorization: `Bearer ${noScope}` } })).status, 403);
-  assert.equal((await fetch(`${s.endpoints.apiBase}/account/user/privileges`, { headers: { authorization: `Bearer ${noScope}` } })).status, 200, "privileges needs no scope");
-  for (const [kind, body] of [["throttled", [{ error_key: "throttled", error_message: "Too Many Requests" }]], ["quota_exceeded", { error_key: "quota_exceeded", error_message: "Limit Exceeded" }]]) {
+  assert.equal(
+    (await fetch(`${s.endpoints.apiBase}/account/user/privileges`, { headers: { authorization: `Bearer ${noScope}` } }))
+      .status,
+    200,
+    "privileges needs no scope",
+  );
+  for (const [kind, body] of [
+    ["throttled", [{ error_key: "throttled", error_message: "Too Many Requests" }]],
+    ["quota_exceeded", { error_key: "quota_exceeded", error_message: "Limit Exceeded" }],
+  ]) {
     await fetch(`${s.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ api429: kind }) });
     const r = await fetch(summary, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(r.status, 429);
@@ -36,21 +67,46 @@ test("API stub: CC's 401 body and CORS headers, 200 with a valid token, both 429
 
 test("JWT access tokens can be introspected and revoked (by jti); the API then refuses them", async () => {
   const now = Math.floor(Date.now() / 1000);
-  const token = await s.signAccessToken({ iss: s.issuer, aud: "https://api.cc.email/v3", iat: now, exp: now + 60, cid: CLIENTS.pkce.id, sub: "me", jti: "revoke-me", scp: ["account_read"] });
-  const introspect = async () => (await fetch(s.endpoints.revoke.replace("revoke", "introspect"), form({ token, client_id: CLIENTS.pkce.id }))).json();
+  const token = await s.signAccessToken({
+    iss: s.issuer,
+    aud: "https://api.cc.email/v3",
+    iat: now,
+    exp: now + 60,
+    cid: CLIENTS.pkce.id,
+    sub: "me",
+    jti: "revoke-me",
+    scp: ["account_read"],
+  });
+  const introspect = async () =>
+    (
+      await fetch(s.endpoints.revoke.replace("revoke", "introspect"), form({ token, client_id: CLIENTS.pkce.id }))
+    ).json();
   assert.equal((await introspect()).active, true);
   assert.equal((await fetch(s.endpoints.revoke, form({ token, client_id: CLIENTS.pkce.id }))).status, 200);
   assert.equal((await introspect()).active, false);
-  assert.equal((await fetch(`${s.endpoints.apiBase}/account/summary`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+  assert.equal(
+    (await fetch(`${s.endpoints.apiBase}/account/summary`, { headers: { authorization: `Bearer ${token}` } })).status,
+    401,
+  );
 });
 
 test("the device endpoint adds interval; the token limit answers 429 with Retry-After when switched on", async () => {
-  const d = await (await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id, scope: "contact_data" }))).json();
+  const d = await (
+    await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id, scope: "contact_data" }))
+  ).json();
   assert.equal(d.interval, 5);
   assert.equal(d.expires_in, 600);
   await fetch(`${s.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ tokenRateLimit: true }) });
   try {
-    const poll = () => fetch(s.endpoints.token, form({ grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: d.device_code, client_id: CLIENTS.device.id }));
+    const poll = () =>
+      fetch(
+        s.endpoints.token,
+        form({
+          grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+          device_code: d.device_code,
+          client_id: CLIENTS.device.id,
+        }),
+      );
     assert.equal((await poll()).status, 400, "authorization_pending");
     const limited = await poll();
     assert.equal(limited.status, 429);
