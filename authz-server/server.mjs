@@ -6,7 +6,8 @@
 //   import { startAuthServer } from "./authz-server/server.mjs"; const s = await startAuthServer({ port: 0 });
 //
 // What it reproduces (../shared/reference/constant-contact-oauth.md):
-// - /oauth2/default/v1/{authorize,token,device/authorize,revoke,introspect,keys} and /activate
+// - /oauth2/default/v1/{authorize,token,device/authorize,revoke,introspect} and /activate; the key set under the
+//   issuer on another host (below)
 // - CC's scopes; a refresh token only when offline_access was asked for
 // - RS256 JWT access tokens: aud https://api.cc.email/v3, exp = iat + 86400, cid, uid, sub, scp, platform_user_id
 // - clients: confidential (Basic auth, rotating), long-lived (Basic auth, static refresh token), public (PKCE S256
@@ -20,6 +21,17 @@
 //   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
 // - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
 // Test controls live under /__admin (stats, config, reset); they exist only on this local server.
+//
+// Constant Contact's behaviour is the default, so the local server hides no client bug; each switch brings back
+// the lenient behaviour a test may need. Markers as in the reference: [DOC] CC's docs, [CC-SUPPORT] CC's support
+// staff, [3P] third-party code, [OKTA] Okta's behaviour (CC's service is Okta), [INFERRED], [UNCONFIRMED].
+// "option" = a startAuthServer option; "admin" = also POST /__admin/config {"name": value} at run time.
+// - Two hosts [3P]: CC's endpoints are https://authz.constantcontact.com/oauth2/default/v1/..., but tokens say
+//   iss https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8 and the key set is that issuer +
+//   /v1/keys. Here the endpoints (and the API stub, /v3) are on http://127.0.0.1:PORT, the issuer and key set on
+//   http://127.0.0.2:PORT/oauth2/aus1lm3ry9mF7x2Ja0h8; each host answers 404 for the other's paths (a key set
+//   alias on authz. is [UNCONFIRMED]). Option singleOrigin: true (CLI --single-origin) restores one origin:
+//   issuer http://127.0.0.1:PORT/oauth2/default, keys .../oauth2/default/v1/keys. Not admin: fixed at start.
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
@@ -29,6 +41,19 @@ import * as jose from "jose";
 export const AUDIENCE = "https://api.cc.email/v3";
 export const CC_SCOPES = ["account_read", "account_update", "contact_data", "campaign_data"];
 const OKTA_BROWSER_RULE = "Browser requests to the token endpoint must use Proof Key for Code Exchange.";
+/** CC's Okta authorization server id: the issuer's path on the identity host. */
+export const OKTA_SERVER_ID = "aus1lm3ry9mF7x2Ja0h8";
+/** The local stand-in for identity.constantcontact.com (Linux routes all of 127/8 to loopback). */
+export const IDENTITY_ADDRESS = "127.0.0.2";
+/** Where CC's endpoints live on authz.constantcontact.com, and so on the local endpoints host. */
+const V1 = "/oauth2/default/v1";
+const PATHS = {
+  authorize: `${V1}/authorize`,
+  token: `${V1}/token`,
+  device: `${V1}/device/authorize`,
+  revoke: `${V1}/revoke`,
+  introspect: `${V1}/introspect`,
+};
 
 export const CLIENTS = {
   confidential: { id: "cc-confidential", secret: "cc-confidential-secret-0123456789" },
@@ -49,13 +74,6 @@ const DEFAULT_SWITCHES = {
   // "429-retry" (Retry-After: 1) | "slow-body" (the real answer, trickled over `slowMs`, default 1,500 ms) |
   // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost).
   fault: null,
-};
-const FAULT_PATHS = {
-  token: "/oauth2/default/v1/token",
-  keys: "/oauth2/default/v1/keys",
-  revoke: "/oauth2/default/v1/revoke",
-  device: "/oauth2/default/v1/device/authorize",
-  api: "/v3/",
 };
 
 const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -91,9 +109,11 @@ function accountIds(login) {
 }
 
 /**
- * Starts the server on 127.0.0.1. Options: port (0 = a free one), redirectUris (added to the three redirect
- * clients), corsOrigins (extra origins allowed for the public client), deviceCodeTtl and codeTtl (seconds),
- * plus any of DEFAULT_SWITCHES. Resolves to { issuer, origin, port, endpoints, clients, stats, config, close }.
+ * Starts the server on 127.0.0.1 (the endpoints) and 127.0.0.2 (issuer and key set), on one port. Options: port
+ * (0 = a free one), singleOrigin (everything on 127.0.0.1, as before), redirectUris (added to the three redirect
+ * clients), corsOrigins (extra origins allowed for the public client), deviceCodeTtl and codeTtl (seconds), plus
+ * any of DEFAULT_SWITCHES. Resolves to { issuer, origin, identityOrigin, port, endpoints, clients, stats, switches,
+ * close, ... }.
  */
 export async function startAuthServer(options = {}) {
   const switches = { ...DEFAULT_SWITCHES, ...pick(options, Object.keys(DEFAULT_SWITCHES)) };
@@ -109,14 +129,18 @@ export async function startAuthServer(options = {}) {
     api: 0,
     authorize: 0,
   };
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", resolve);
-  });
-  const port = server.address().port;
+  const singleOrigin = options.singleOrigin === true;
+  const { servers, port } = await listenAll(options.port ?? 0, singleOrigin ? [] : [IDENTITY_ADDRESS]);
   const origin = `http://127.0.0.1:${port}`;
-  const issuer = `${origin}/oauth2/default`;
+  // CC: tokens name https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8 as iss and its key set
+  // lives under that name, while every endpoint is on authz.constantcontact.com/oauth2/default.
+  const identityOrigin = singleOrigin ? origin : `http://${IDENTITY_ADDRESS}:${port}`;
+  const issuer = singleOrigin ? `${origin}/oauth2/default` : `${identityOrigin}/oauth2/${OKTA_SERVER_ID}`;
+  const jwksPath = `${new URL(issuer).pathname}/v1/keys`;
+  const FAULT_PATHS = { token: PATHS.token, keys: jwksPath, revoke: PATHS.revoke, device: PATHS.device, api: "/v3/" };
+  /** Whether the host a request came to serves this path: the identity host only the key set, and back. */
+  const hostServes = (ctx, path) =>
+    singleOrigin || (ctx.req.socket.localAddress === IDENTITY_ADDRESS) === (path === jwksPath);
   const redirectUris = [
     ...new Set([
       `http://127.0.0.1:8080/www/`,
@@ -180,12 +204,12 @@ export async function startAuthServer(options = {}) {
     responseTypes: ["code"],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === "none" },
     routes: {
-      authorization: "/oauth2/default/v1/authorize",
-      token: "/oauth2/default/v1/token",
-      device_authorization: "/oauth2/default/v1/device/authorize",
-      revocation: "/oauth2/default/v1/revoke",
-      introspection: "/oauth2/default/v1/introspect",
-      jwks: "/oauth2/default/v1/keys",
+      authorization: PATHS.authorize,
+      token: PATHS.token,
+      device_authorization: PATHS.device,
+      revocation: PATHS.revoke,
+      introspection: PATHS.introspect,
+      jwks: jwksPath,
       userinfo: "/oauth2/default/v1/userinfo",
       end_session: "/oauth2/default/v1/logout",
       code_verification: "/activate",
@@ -314,6 +338,11 @@ export async function startAuthServer(options = {}) {
     const path = ctx.path;
 
     if (path.startsWith("/__admin/")) return admin(ctx);
+    if (!hostServes(ctx, path)) {
+      ctx.status = 404;
+      ctx.body = { error: "not_found", error_description: `${ctx.host} does not serve ${path} (see endpoints)` };
+      return;
+    }
     const fault = takeFault(path);
     if (fault && !["slow-body", "truncated-after"].includes(fault.kind)) return injectFault(ctx, fault);
     if (fault) return faultAfter(ctx, fault, () => (path.startsWith("/v3/") ? api(ctx) : route(ctx, next)));
@@ -416,7 +445,7 @@ export async function startAuthServer(options = {}) {
     const path = ctx.path;
     if (path.startsWith("/interaction/")) return interaction(ctx);
 
-    if (path === "/oauth2/default/v1/authorize") {
+    if (path === PATHS.authorize) {
       stats.authorize += 1;
       // oidc-provider drops offline_access unless consent is prompted; CC keeps it. Ask for consent too.
       const q = ctx.query;
@@ -435,7 +464,7 @@ export async function startAuthServer(options = {}) {
       }
     }
 
-    if (path === "/oauth2/default/v1/token" && ctx.method === "POST") {
+    if (path === PATHS.token && ctx.method === "POST") {
       // Read the form here (oidc-provider falls back to req.body) to apply CC's limits before the provider.
       const raw = await readBody(ctx.req);
       ctx.req.body = raw;
@@ -471,7 +500,7 @@ export async function startAuthServer(options = {}) {
       }
     }
 
-    if ((path === "/oauth2/default/v1/introspect" || path === "/oauth2/default/v1/revoke") && ctx.method === "POST") {
+    if ((path === PATHS.introspect || path === PATHS.revoke) && ctx.method === "POST") {
       const raw = await readBody(ctx.req);
       ctx.req.body = raw;
       const form = new URLSearchParams(raw);
@@ -499,18 +528,13 @@ export async function startAuthServer(options = {}) {
         return;
       }
     }
-    if (path === "/oauth2/default/v1/device/authorize") stats.deviceAuthorize += 1;
-    if (path === "/oauth2/default/v1/keys") stats.keys += 1;
+    if (path === PATHS.device) stats.deviceAuthorize += 1;
+    if (path === jwksPath) stats.keys += 1;
 
     await next();
 
     // ---- after the provider ----
-    if (
-      path === "/oauth2/default/v1/device/authorize" &&
-      ctx.status === 200 &&
-      ctx.body &&
-      typeof ctx.body === "object"
-    ) {
+    if (path === PATHS.device && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
   }
@@ -688,19 +712,21 @@ export async function startAuthServer(options = {}) {
   provider.on("error", (err) => {
     if (err?.code !== "ERR_STREAM_PREMATURE_CLOSE" && err?.status !== 404 && !err?.expose) console.error(err);
   });
-  server.on("request", provider.callback());
   const sockets = new Set();
-  server.on("connection", (s) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
+  for (const server of servers) {
+    server.on("request", provider.callback());
+    server.on("connection", (s) => {
+      sockets.add(s);
+      s.on("close", () => sockets.delete(s));
+    });
+  }
 
   const endpoints = {
-    authorize: `${issuer}/v1/authorize`,
-    token: `${issuer}/v1/token`,
-    deviceAuthorize: `${issuer}/v1/device/authorize`,
-    revoke: `${issuer}/v1/revoke`,
-    jwks: `${issuer}/v1/keys`,
+    authorize: `${origin}${PATHS.authorize}`,
+    token: `${origin}${PATHS.token}`,
+    deviceAuthorize: `${origin}${PATHS.device}`,
+    revoke: `${origin}${PATHS.revoke}`,
+    jwks: `${identityOrigin}${jwksPath}`,
     issuer,
     audience: AUDIENCE,
     apiBase: `${origin}/v3`,
@@ -708,6 +734,8 @@ export async function startAuthServer(options = {}) {
   return {
     issuer,
     origin,
+    identityOrigin,
+    singleOrigin,
     port,
     endpoints,
     clients: CLIENTS,
@@ -720,9 +748,40 @@ export async function startAuthServer(options = {}) {
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(resolve);
+        Promise.all(servers.map((server) => new Promise((r) => server.close(r)))).then(() => resolve());
       }),
   };
+}
+
+/**
+ * One HTTP server per address, all on the same port: 127.0.0.1 first (port 0 picks a free one), then the extra
+ * addresses; a port taken on those is retried with another free one when the port was not given.
+ */
+async function listenAll(wanted, extra) {
+  const listen = (server, port, host) =>
+    new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  for (let attempt = 1; ; attempt++) {
+    const servers = [createServer()];
+    await listen(servers[0], wanted, "127.0.0.1");
+    const port = servers[0].address().port;
+    try {
+      for (const host of extra) {
+        const server = createServer();
+        await listen(server, port, host);
+        servers.push(server);
+      }
+      return { servers, port };
+    } catch (e) {
+      await Promise.all(servers.map((server) => new Promise((r) => server.close(r))));
+      if (e.code !== "EADDRINUSE" || wanted !== 0 || attempt === 5) throw e;
+    }
+  }
 }
 
 function pick(o, keys) {
@@ -733,7 +792,7 @@ function pick(o, keys) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--port");
   const port = i > 0 ? Number(process.argv[i + 1]) : Number(process.env.AUTHZ_PORT ?? 4455);
-  const s = await startAuthServer({ port });
+  const s = await startAuthServer({ port, singleOrigin: process.argv.includes("--single-origin") });
   console.log(`Local Constant Contact-compatible authorization server: ${s.issuer}`);
   console.log(
     `  clients: ${CLIENTS.pkce.id} (public, PKCE), ${CLIENTS.device.id} (device flow), ` +

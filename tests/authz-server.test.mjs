@@ -1,7 +1,11 @@
-// The local Constant Contact-compatible server's own behaviours that the library tests lean on.
+// The local Constant Contact-compatible server's own behaviours that the library tests lean on: its
+// Constant Contact defaults and each switch that restores a lenient behaviour, over real HTTP (Node's fetch).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import * as jose from "jose";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
+import { ScriptedUser } from "./js/user-agent.mjs";
 
 let s;
 before(async () => {
@@ -14,6 +18,68 @@ const form = (body, headers = {}) => ({
   headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
   body: new URLSearchParams(body),
 });
+const admin = (srv, path, body) =>
+  fetch(`${srv.origin}/__admin/${path}`, { method: "POST", body: body && JSON.stringify(body) });
+const basic = (c) => ({ authorization: `Basic ${Buffer.from(`${c.id}:${c.secret}`).toString("base64")}` });
+const AUD = "https://api.cc.email/v3";
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url"));
+
+/** A PKCE pair (S256). */
+function pkce() {
+  const verifier = randomBytes(32).toString("base64url");
+  return { verifier, challenge: createHash("sha256").update(verifier).digest("base64url") };
+}
+
+/** The authorize URL for a client of the server, with PKCE when the client is public. */
+function authorizeUrl(srv, { kind = "pkce", scope = "contact_data offline_access", state = "st-1", extra = {} } = {}) {
+  const { verifier, challenge } = pkce();
+  const q = {
+    client_id: CLIENTS[kind].id,
+    response_type: "code",
+    redirect_uri: `${srv.origin}/callback`,
+    scope,
+    state,
+  };
+  if (!CLIENTS[kind].secret) Object.assign(q, { code_challenge: challenge, code_challenge_method: "S256" });
+  return { url: `${srv.endpoints.authorize}?${new URLSearchParams({ ...q, ...extra })}`, verifier, state };
+}
+
+/** Signs in through the server's pages; the redirect back (a URL) and the verifier for the exchange. */
+async function signIn(srv, opts = {}) {
+  const { url, verifier } = authorizeUrl(srv, opts);
+  const redirect = await new ScriptedUser().authorize(url, {
+    login: opts.login,
+    redirectUri: `${srv.origin}/callback`,
+  });
+  return { redirect: new URL(redirect), verifier };
+}
+
+/** The token endpoint's answer for a code (public clients send the verifier, confidential ones Basic auth). */
+function exchange(srv, code, { kind = "pkce", verifier, redirectUri = `${srv.origin}/callback` } = {}) {
+  const c = CLIENTS[kind];
+  const body = { grant_type: "authorization_code", code, redirect_uri: redirectUri };
+  if (c.secret) return fetch(srv.endpoints.token, form(body, basic(c)));
+  return fetch(srv.endpoints.token, form({ ...body, code_verifier: verifier, client_id: c.id }));
+}
+
+function refresh(srv, refreshToken, kind = "pkce") {
+  const c = CLIENTS[kind];
+  const body = { grant_type: "refresh_token", refresh_token: refreshToken };
+  return fetch(srv.endpoints.token, form(c.secret ? body : { ...body, client_id: c.id }, c.secret ? basic(c) : {}));
+}
+
+/** A token set from a full sign-in (JSON of a 200). */
+async function tokensFor(srv, { kind = "pkce", ...opts } = {}) {
+  const { redirect, verifier } = await signIn(srv, { kind, ...opts });
+  const res = await exchange(srv, redirect.searchParams.get("code"), { kind, verifier });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+
+/** The error answer of a token-endpoint request: status and JSON body. */
+async function failure(res) {
+  return { status: res.status, body: await res.json() };
+}
 
 test("API stub: CC's 401 body and CORS headers, 200 with a valid token, both 429 kinds when switched", async () => {
   const summary = `${s.endpoints.apiBase}/account/summary`;
@@ -113,5 +179,55 @@ test("the device endpoint adds interval; the token limit answers 429 with Retry-
     assert.equal(limited.headers.get("retry-after"), "1");
   } finally {
     await fetch(`${s.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ tokenRateLimit: false }) });
+  }
+});
+
+test("CC layout: endpoints on 127.0.0.1, issuer and key set on 127.0.0.2; neither serves the other's", async () => {
+  const port = new URL(s.origin).port;
+  assert.deepEqual(s.endpoints, {
+    authorize: `http://127.0.0.1:${port}/oauth2/default/v1/authorize`,
+    token: `http://127.0.0.1:${port}/oauth2/default/v1/token`,
+    deviceAuthorize: `http://127.0.0.1:${port}/oauth2/default/v1/device/authorize`,
+    revoke: `http://127.0.0.1:${port}/oauth2/default/v1/revoke`,
+    jwks: `http://127.0.0.2:${port}/oauth2/aus1lm3ry9mF7x2Ja0h8/v1/keys`,
+    issuer: `http://127.0.0.2:${port}/oauth2/aus1lm3ry9mF7x2Ja0h8`,
+    audience: "https://api.cc.email/v3",
+    apiBase: `http://127.0.0.1:${port}/v3`,
+  });
+  assert.equal(s.issuer, s.endpoints.issuer);
+  assert.equal(s.identityOrigin, `http://127.0.0.2:${port}`);
+  const tokens = await tokensFor(s);
+  const keys = jose.createRemoteJWKSet(new URL(s.endpoints.jwks));
+  const { payload } = await jose.jwtVerify(tokens.access_token, keys, { issuer: s.issuer, audience: AUD });
+  assert.equal(payload.iss, `http://127.0.0.2:${port}/oauth2/aus1lm3ry9mF7x2Ja0h8`);
+  for (const wrong of [
+    `${s.origin}/oauth2/aus1lm3ry9mF7x2Ja0h8/v1/keys`, // the key set's path on the endpoints host
+    `${s.origin}/oauth2/default/v1/keys`, // Okta's alias on authz.: not confirmed for CC
+    `${s.identityOrigin}/oauth2/default/v1/authorize`,
+    `${s.identityOrigin}/v3/account/user/privileges`,
+  ]) {
+    assert.equal((await fetch(wrong)).status, 404, wrong);
+  }
+  const onIdentity = await fetch(s.endpoints.token.replace(s.origin, s.identityOrigin), form({ grant_type: "x" }));
+  assert.equal(onIdentity.status, 404, "no token endpoint on the identity host");
+  const res = await fetch(`${s.endpoints.apiBase}/account/user/privileges`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  assert.equal(res.status, 200, "the API stub stays on the endpoints origin");
+});
+
+test("singleOrigin: true restores the one-origin layout (issuer .../oauth2/default, keys under it)", async () => {
+  const one = await startAuthServer({ singleOrigin: true });
+  try {
+    assert.equal(one.issuer, `${one.origin}/oauth2/default`);
+    assert.equal(one.endpoints.jwks, `${one.origin}/oauth2/default/v1/keys`);
+    assert.equal(one.identityOrigin, one.origin);
+    assert.equal(one.endpoints.token, `${one.origin}/oauth2/default/v1/token`);
+    const tokens = await tokensFor(one);
+    assert.equal(claimsOf(tokens.access_token).iss, one.issuer);
+    const keys = jose.createRemoteJWKSet(new URL(one.endpoints.jwks));
+    await jose.jwtVerify(tokens.access_token, keys, { issuer: one.issuer, audience: AUD });
+  } finally {
+    await one.close();
   }
 });
