@@ -32,6 +32,9 @@
 //   http://127.0.0.2:PORT/oauth2/aus1lm3ry9mF7x2Ja0h8; each host answers 404 for the other's paths (a key set
 //   alias on authz. is [UNCONFIRMED]). Option singleOrigin: true (CLI --single-origin) restores one origin:
 //   issuer http://127.0.0.1:PORT/oauth2/default, keys .../oauth2/default/v1/keys. Not admin: fixed at start.
+// - redirectIss (option, admin), default false: the authorization redirect (code or error) carries no iss; no CC
+//   page or client shows one [INFERRED], while oidc-provider always adds it (RFC 9207). true restores
+//   oidc-provider's iss (the token issuer); a string sends that value (a redirect naming another issuer).
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
@@ -65,6 +68,7 @@ export const CLIENTS = {
 /** Settings tests may switch at run time through POST /__admin/config (JSON). */
 const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
+  redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   api429: null, // null | "throttled" | "quota_exceeded"
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
   // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
@@ -284,9 +288,7 @@ export async function startAuthServer(options = {}) {
       return {
         cid: token.clientId,
         uid: ids.uid,
-        scp: String(token.scope ?? "")
-          .split(" ")
-          .filter(Boolean),
+        scp: words(token.scope),
         platform_user_id: ids.platform,
       };
     },
@@ -449,16 +451,8 @@ export async function startAuthServer(options = {}) {
       stats.authorize += 1;
       // oidc-provider drops offline_access unless consent is prompted; CC keeps it. Ask for consent too.
       const q = ctx.query;
-      if (
-        String(q.scope ?? "")
-          .split(" ")
-          .includes("offline_access")
-      ) {
-        const prompts = new Set(
-          String(q.prompt ?? "")
-            .split(" ")
-            .filter(Boolean),
-        );
+      if (words(q.scope).includes("offline_access")) {
+        const prompts = new Set(words(q.prompt));
         prompts.add("consent");
         ctx.query = { ...q, prompt: [...prompts].join(" ") };
       }
@@ -534,9 +528,35 @@ export async function startAuthServer(options = {}) {
     await next();
 
     // ---- after the provider ----
+    if (path.startsWith(PATHS.authorize)) rewriteRedirectIss(ctx); // also the resume path, /authorize/:uid
     if (path === PATHS.device && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
+  }
+
+  /** The authorization redirect's iss (RFC 9207), which oidc-provider always adds, as switches.redirectIss says. */
+  function rewriteRedirectIss(ctx) {
+    const location = ctx.response.get("location");
+    const url = location && switches.redirectIss !== true ? URL.parse(location) : null;
+    if (!url) return;
+    const apply = (params) => {
+      if (!params.has("iss")) return false;
+      if (switches.redirectIss === false) params.delete("iss");
+      else params.set("iss", switches.redirectIss);
+      return true;
+    };
+    // The query (url.href follows searchParams), else the fragment (response_mode=fragment); form_post pages keep
+    // their iss field.
+    let changed = apply(url.searchParams);
+    const fragment = new URLSearchParams(url.hash.slice(1));
+    if (!changed && apply(fragment)) {
+      url.hash = fragment.toString();
+      changed = true;
+    }
+    if (!changed) return;
+    ctx.set("Location", url.href);
+    ctx.type = "text";
+    ctx.body = `Redirecting to ${url.href}.`;
   }
 
   function basicClientId(header) {
@@ -658,9 +678,7 @@ export async function startAuthServer(options = {}) {
       const grantId = await grant.save();
       return finish({ consent: { grantId } });
     }
-    const requested = String(params.scope ?? "")
-      .split(" ")
-      .filter(Boolean);
+    const requested = words(params.scope);
     ctx.body = page(
       "Allow access",
       `<h1>Allow access?</h1><p><strong>${html(params.client_id)}</strong> asks to:</p>` +
@@ -782,6 +800,11 @@ async function listenAll(wanted, extra) {
       if (e.code !== "EADDRINUSE" || wanted !== 0 || attempt === 5) throw e;
     }
   }
+}
+
+function words(s) {
+  const all = String(s ?? "").split(" ");
+  return all.filter(Boolean);
 }
 
 function pick(o, keys) {

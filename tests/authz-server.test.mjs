@@ -231,3 +231,38 @@ test("singleOrigin: true restores the one-origin layout (issuer .../oauth2/defau
     await one.close();
   }
 });
+
+test("no iss on the authorization redirect by default, for a code and for an error", async () => {
+  const { redirect } = await signIn(s);
+  assert.ok(redirect.searchParams.get("code"));
+  assert.equal(redirect.searchParams.get("state"), "st-1");
+  assert.equal(redirect.searchParams.has("iss"), false, redirect.href);
+  const { url } = authorizeUrl(s);
+  const denied = new URL(
+    await new ScriptedUser().authorize(url, { decision: "deny", redirectUri: `${s.origin}/callback` }),
+  );
+  assert.equal(denied.searchParams.get("error"), "access_denied");
+  assert.equal(denied.searchParams.has("iss"), false, denied.href);
+});
+
+test("redirectIss: true sends oidc-provider's iss (the token issuer); a string sends that value", async () => {
+  try {
+    assert.equal((await admin(s, "config", { redirectIss: true })).status, 200);
+    const { redirect, verifier } = await signIn(s);
+    assert.equal(redirect.searchParams.get("iss"), s.issuer);
+    const tokens = await (await exchange(s, redirect.searchParams.get("code"), { verifier })).json();
+    assert.equal(claimsOf(tokens.access_token).iss, s.issuer, "the same issuer as the tokens");
+    await admin(s, "config", { redirectIss: "https://identity.example/oauth2/other" });
+    const other = await signIn(s);
+    assert.equal(other.redirect.searchParams.get("iss"), "https://identity.example/oauth2/other");
+    assert.equal(other.redirect.searchParams.getAll("iss").length, 1);
+  } finally {
+    await admin(s, "config", { redirectIss: false });
+  }
+  const opt = await startAuthServer({ redirectIss: true });
+  try {
+    assert.equal((await signIn(opt)).redirect.searchParams.get("iss"), opt.issuer, "as a startAuthServer option");
+  } finally {
+    await opt.close();
+  }
+});
