@@ -35,6 +35,10 @@
 // - redirectIss (option, admin), default false: the authorization redirect (code or error) carries no iss; no CC
 //   page or client shows one [INFERRED], while oidc-provider always adds it (RFC 9207). true restores
 //   oidc-provider's iss (the token issuer); a string sends that value (a redirect naming another issuer).
+// - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
+//   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
+//   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
+//   oidc-provider's silent drop.
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
@@ -43,6 +47,9 @@ import * as jose from "jose";
 
 export const AUDIENCE = "https://api.cc.email/v3";
 export const CC_SCOPES = ["account_read", "account_update", "contact_data", "campaign_data"];
+/** The scopes CC knows (openid: oidc-provider's own); any other is refused with invalid_scope, as Okta does. */
+export const KNOWN_SCOPES = [...CC_SCOPES, "offline_access", "openid"];
+const OKTA_SCOPE_TEXT = "One or more scopes are not configured for the authorization server resource.";
 const OKTA_BROWSER_RULE = "Browser requests to the token endpoint must use Proof Key for Code Exchange.";
 /** CC's Okta authorization server id: the issuer's path on the identity host. */
 export const OKTA_SERVER_ID = "aus1lm3ry9mF7x2Ja0h8";
@@ -69,6 +76,7 @@ export const CLIENTS = {
 const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
+  unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   api429: null, // null | "throttled" | "quota_exceeded"
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
   // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
@@ -267,7 +275,11 @@ export async function startAuthServer(options = {}) {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => AUDIENCE,
+        // Called once the client and redirect_uri are known, so an error here is redirected with state.
+        defaultResource(ctx) {
+          refuseUnknownScopes(ctx, ctx.oidc.params.scope);
+          return AUDIENCE;
+        },
         useGrantedResource: () => true,
         getResourceServerInfo: () => ({
           scope: CC_SCOPES.join(" "),
@@ -478,6 +490,7 @@ export async function startAuthServer(options = {}) {
         return;
       }
       lastTokenCall.set(clientId, now);
+      if (!refuseUnknownScopes(ctx, form.get("scope"))) return;
       if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
         const code = form.get("device_code") ?? "";
         const last = lastDevicePoll.get(code);
@@ -532,6 +545,23 @@ export async function startAuthServer(options = {}) {
     if (path === PATHS.device && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
+  }
+
+  /**
+   * Okta answers invalid_scope for a scope it does not know; oidc-provider drops it. At /authorize and device
+   * authorization (ctx.oidc set) this throws, for the provider to answer; at the token endpoint it answers 400 and
+   * returns false.
+   */
+  function refuseUnknownScopes(ctx, scope) {
+    const unknown = words(scope).filter((w) => !KNOWN_SCOPES.includes(w));
+    if (switches.unknownScopes !== "refuse" || !unknown.length) return true;
+    if (ctx.oidc) {
+      if (!["authorization", "device_authorization"].includes(ctx.oidc.route)) return true;
+      throw new errors.InvalidScope(OKTA_SCOPE_TEXT); // (without the scope: Okta names none)
+    }
+    ctx.status = 400;
+    ctx.body = { error: "invalid_scope", error_description: OKTA_SCOPE_TEXT };
+    return false;
   }
 
   /** The authorization redirect's iss (RFC 9207), which oidc-provider always adds, as switches.redirectIss says. */

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import * as jose from "jose";
-import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
+import { startAuthServer, CLIENTS, KNOWN_SCOPES } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
 
 let s;
@@ -264,5 +264,54 @@ test("redirectIss: true sends oidc-provider's iss (the token issuer); a string s
     assert.equal((await signIn(opt)).redirect.searchParams.get("iss"), opt.issuer, "as a startAuthServer option");
   } finally {
     await opt.close();
+  }
+});
+
+const SCOPE_TEXT = "One or more scopes are not configured for the authorization server resource.";
+
+test("unknown scopes get invalid_scope: a redirect with state at /authorize, 400 at device and token", async () => {
+  assert.deepEqual([...KNOWN_SCOPES].sort(), [
+    "account_read",
+    "account_update",
+    "campaign_data",
+    "contact_data",
+    "offline_access",
+    "openid",
+  ]);
+  const { url } = authorizeUrl(s, { scope: "contact_data made_up", state: "st-9" });
+  const res = await fetch(url, { redirect: "manual" });
+  assert.equal(res.status, 303);
+  const back = new URL(res.headers.get("location"));
+  assert.equal(`${back.origin}${back.pathname}`, `${s.origin}/callback`);
+  assert.deepEqual(Object.fromEntries(back.searchParams), {
+    error: "invalid_scope",
+    error_description: SCOPE_TEXT,
+    state: "st-9",
+  });
+  const device = await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id, scope: "made_up" }));
+  assert.deepEqual(await failure(device), {
+    status: 400,
+    body: { error: "invalid_scope", error_description: SCOPE_TEXT },
+  });
+  const tokens = await tokensFor(s);
+  const body = { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: CLIENTS.pkce.id };
+  const token = await fetch(s.endpoints.token, form({ ...body, scope: "contact_data made_up" }));
+  assert.deepEqual(await failure(token), {
+    status: 400,
+    body: { error: "invalid_scope", error_description: SCOPE_TEXT },
+  });
+  assert.equal((await fetch(s.endpoints.token, form({ ...body, scope: "contact_data" }))).status, 200, "known: fine");
+});
+
+test('unknownScopes: "ignore" restores oidc-provider\'s silent drop', async () => {
+  try {
+    await admin(s, "config", { unknownScopes: "ignore" });
+    const { redirect, verifier } = await signIn(s, { scope: "contact_data made_up offline_access" });
+    const tokens = await (await exchange(s, redirect.searchParams.get("code"), { verifier })).json();
+    assert.deepEqual(claimsOf(tokens.access_token).scp, ["contact_data"]);
+    const device = await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id, scope: "made_up" }));
+    assert.equal(device.status, 200);
+  } finally {
+    await admin(s, "config", { unknownScopes: "refuse" });
   }
 });
