@@ -87,6 +87,37 @@ const DEFAULT_SWITCHES = {
   // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost).
   fault: null,
 };
+const FAULT_AT = ["token", "keys", "revoke", "device", "api"];
+const FAULT_KINDS = ["500", "502", "503", "html200", "truncated", "reset", "hang", "429", "429-retry", "slow-body"];
+FAULT_KINDS.push("truncated-after");
+function oneOf(...values) {
+  return (v) => values.includes(v);
+}
+const isBool = oneOf(true, false);
+/** What each switch accepts: a misspelt name or a bad value is refused, as it would silently test nothing. */
+const SWITCH_RULES = {
+  tokenRateLimit: isBool,
+  redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
+  unknownScopes: oneOf("refuse", "ignore"),
+  api429: oneOf(null, "throttled", "quota_exceeded"),
+  deviceInterval: (v) => Number.isFinite(v) && v >= 0,
+  fault: (v) => v === null || (FAULT_AT.includes(v?.at) && FAULT_KINDS.includes(v.kind)),
+};
+
+/** The switches in `given` (all of its keys, or only the switch names when `only`), checked; throws a TypeError. */
+function checkSwitches(given, { only = false } = {}) {
+  const out = {};
+  for (const [name, value] of Object.entries(given ?? {})) {
+    if (!Object.hasOwn(SWITCH_RULES, name)) {
+      if (only) continue;
+      throw new TypeError(`unknown switch ${name}; known: ${Object.keys(SWITCH_RULES).join(", ")}`);
+    }
+    if (value === undefined && only) continue;
+    if (!SWITCH_RULES[name](value)) throw new TypeError(`bad value for ${name}: ${JSON.stringify(value)}`);
+    out[name] = value;
+  }
+  return out;
+}
 
 const html = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const STYLE = [
@@ -128,7 +159,10 @@ function accountIds(login) {
  * close, ... }.
  */
 export async function startAuthServer(options = {}) {
-  const switches = { ...DEFAULT_SWITCHES, ...pick(options, Object.keys(DEFAULT_SWITCHES)) };
+  const configured = checkSwitches(options, { only: true });
+  // Copies: a fault's `times` counts down in place, and a reset must start from the configured values again.
+  const initialSwitches = () => structuredClone({ ...DEFAULT_SWITCHES, ...configured });
+  const switches = initialSwitches();
   const stats = {
     requests: 0,
     faults: 0,
@@ -740,14 +774,19 @@ export async function startAuthServer(options = {}) {
       return;
     }
     if (ctx.path === "/__admin/config" && ctx.method === "POST") {
-      const body = JSON.parse((await readBody(ctx.req)) || "{}");
-      Object.assign(switches, pick(body, Object.keys(DEFAULT_SWITCHES)));
+      try {
+        Object.assign(switches, checkSwitches(JSON.parse((await readBody(ctx.req)) || "{}")));
+      } catch (e) {
+        ctx.status = 400;
+        ctx.body = { error: "bad_config", error_description: e.message };
+        return;
+      }
       ctx.body = switches;
       return;
     }
     if (ctx.path === "/__admin/reset" && ctx.method === "POST") {
       for (const k of Object.keys(stats)) stats[k] = typeof stats[k] === "object" ? {} : 0;
-      Object.assign(switches, DEFAULT_SWITCHES, pick(options, Object.keys(DEFAULT_SWITCHES)));
+      Object.assign(switches, initialSwitches());
       lastTokenCall.clear();
       lastDevicePoll.clear();
       ctx.body = { ok: true };
@@ -835,10 +874,6 @@ async function listenAll(wanted, extra) {
 function words(s) {
   const all = String(s ?? "").split(" ");
   return all.filter(Boolean);
-}
-
-function pick(o, keys) {
-  return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }
 
 // `node authz-server/server.mjs --port 4455`

@@ -315,3 +315,13 @@ test('unknownScopes: "ignore" restores oidc-provider\'s silent drop', async () =
     await admin(s, "config", { unknownScopes: "refuse" });
   }
 });
+
+test("admin config refuses an unknown switch or a bad value (400, unchanged); options are checked too", async () => {
+  for (const bad of [{ redirectISS: true }, { unknownScopes: "drop" }, { fault: { at: "nowhere", kind: "500" } }]) {
+    const res = await admin(s, "config", bad);
+    assert.equal(res.status, 400, JSON.stringify(bad));
+    assert.equal((await res.json()).error, "bad_config");
+  }
+  assert.equal(s.switches.unknownScopes, "refuse");
+  await assert.rejects(startAuthServer({ redirectIss: 1 }), /bad value for redirectIss/);
+});
