@@ -35,6 +35,12 @@
 // - redirectIss (option, admin), default false: the authorization redirect (code or error) carries no iss; no CC
 //   page or client shows one [INFERRED], while oidc-provider always adds it (RFC 9207). true restores
 //   oidc-provider's iss (the token issuer); a string sends that value (a redirect naming another issuer).
+// - trustedOrigins (option, admin; CLI --trusted-origin URL, repeatable), default []: CORS on the token, revoke,
+//   introspect and device endpoints only for these origins (Okta's "Trusted Origins" [OKTA]; CC shows no such
+//   setting, and one PKCE demo on localhost:8080 reports CORS working [3P, low]); a preflight from any other
+//   origin gets no Access-Control-* header, and a POST 400 without them. Never for confidential clients. The old
+//   option name corsOrigins still works. corsFromRedirectUris (option, admin): true restores the old rule, CORS
+//   for every origin of a registered redirect URI too. The key set answers every origin, as before [UNCONFIRMED].
 // - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
 //   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
 //   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
@@ -77,6 +83,8 @@ const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
+  trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
+  corsFromRedirectUris: false, // true: also the origins of the registered redirect URIs (the old rule)
   api429: null, // null | "throttled" | "quota_exceeded"
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
   // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
@@ -99,6 +107,8 @@ const SWITCH_RULES = {
   tokenRateLimit: isBool,
   redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
   unknownScopes: oneOf("refuse", "ignore"),
+  trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
+  corsFromRedirectUris: isBool,
   api429: oneOf(null, "throttled", "quota_exceeded"),
   deviceInterval: (v) => Number.isFinite(v) && v >= 0,
   fault: (v) => v === null || (FAULT_AT.includes(v?.at) && FAULT_KINDS.includes(v.kind)),
@@ -114,7 +124,8 @@ function checkSwitches(given, { only = false } = {}) {
     }
     if (value === undefined && only) continue;
     if (!SWITCH_RULES[name](value)) throw new TypeError(`bad value for ${name}: ${JSON.stringify(value)}`);
-    out[name] = value;
+    // An origin is compared with the Origin header, which has no path: "http://127.0.0.1:8080/" counts too.
+    out[name] = name === "trustedOrigins" ? [...new Set(value.map((o) => new URL(o).origin))] : value;
   }
   return out;
 }
@@ -159,7 +170,12 @@ function accountIds(login) {
  * close, ... }.
  */
 export async function startAuthServer(options = {}) {
-  const configured = checkSwitches(options, { only: true });
+  // corsOrigins: the old name of trustedOrigins.
+  const trusted = [...(options.trustedOrigins ?? []), ...(options.corsOrigins ?? [])];
+  const configured = checkSwitches(
+    { ...options, trustedOrigins: trusted.length ? trusted : undefined },
+    { only: true },
+  );
   // Copies: a fault's `times` counts down in place, and a reset must start from the configured values again.
   const initialSwitches = () => structuredClone({ ...DEFAULT_SWITCHES, ...configured });
   const switches = initialSwitches();
@@ -311,7 +327,12 @@ export async function startAuthServer(options = {}) {
         enabled: true,
         // Called once the client and redirect_uri are known, so an error here is redirected with state.
         defaultResource(ctx) {
-          refuseUnknownScopes(ctx, ctx.oidc.params.scope);
+          if (
+            ["authorization", "device_authorization"].includes(ctx.oidc.route) &&
+            refusesScope(ctx.oidc.params.scope)
+          ) {
+            throw new errors.InvalidScope(OKTA_SCOPE_TEXT); // (without the scope: Okta names none)
+          }
           return AUDIENCE;
         },
         useGrantedResource: () => true,
@@ -362,12 +383,7 @@ export async function startAuthServer(options = {}) {
         }
         return false;
       }
-      const allowed = new Set([
-        ...client.redirectUris.map((u) => URL.parse(u)?.origin),
-        ...(options.corsOrigins ?? []),
-      ]);
-      // corsOrigins also admit the public device client, which has no redirect URIs.
-      return client.clientAuthMethod === "none" && allowed.has(requestOrigin);
+      return client.clientAuthMethod === "none" && corsAllowed(requestOrigin, client.redirectUris);
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError(ctx, out) {
@@ -493,6 +509,15 @@ export async function startAuthServer(options = {}) {
     const path = ctx.path;
     if (path.startsWith("/interaction/")) return interaction(ctx);
 
+    // oidc-provider answers every preflight; for an untrusted origin the browser gets none of the CORS headers.
+    const corsRoutes = [PATHS.token, PATHS.revoke, PATHS.introspect, PATHS.device];
+    const requestOrigin = ctx.get("origin");
+    if (ctx.method === "OPTIONS" && corsRoutes.includes(path) && requestOrigin && !corsAllowed(requestOrigin)) {
+      ctx.vary("Origin");
+      ctx.status = 204;
+      return;
+    }
+
     if (path === PATHS.authorize) {
       stats.authorize += 1;
       // oidc-provider drops offline_access unless consent is prompted; CC keeps it. Ask for consent too.
@@ -512,33 +537,8 @@ export async function startAuthServer(options = {}) {
       stats.token += 1;
       const grant = form.get("grant_type") ?? "none";
       stats.tokenByGrant[grant] = (stats.tokenByGrant[grant] ?? 0) + 1;
-      const clientId = basicClientId(ctx.get("authorization")) ?? form.get("client_id") ?? "?";
-      const now = Date.now();
-      if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
-        ctx.status = 429;
-        ctx.set("Retry-After", "1");
-        ctx.body = {
-          error: "rate_limited",
-          error_description: "Too many requests to the token endpoint: at most 1 per second.",
-        };
-        return;
-      }
-      lastTokenCall.set(clientId, now);
-      if (!refuseUnknownScopes(ctx, form.get("scope"))) return;
-      if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
-        const code = form.get("device_code") ?? "";
-        const last = lastDevicePoll.get(code);
-        lastDevicePoll.set(code, now);
-        // 100 ms of slack for timer jitter: a client that waits `interval` is never told to slow down.
-        if (last !== undefined && now - last < switches.deviceInterval * 1000 - 100) {
-          ctx.status = 400;
-          ctx.body = {
-            error: "slow_down",
-            error_description: "Polling too fast; wait `interval` seconds (5 more after each slow_down).",
-          };
-          return;
-        }
-      }
+      const early = tokenPrecheck(ctx, form, grant);
+      if (early) return answer(ctx, early);
     }
 
     if ((path === PATHS.introspect || path === PATHS.revoke) && ctx.method === "POST") {
@@ -552,21 +552,12 @@ export async function startAuthServer(options = {}) {
         const claims = await verifyAccessJwt(token).catch(() => null);
         if (path.endsWith("revoke")) {
           if (claims) revokedJti.add(claims.jti);
-          ctx.status = 200;
-          ctx.body = "";
-        } else {
-          ctx.body =
-            claims && !revokedJti.has(claims.jti)
-              ? {
-                  active: true,
-                  ...claims,
-                  scope: (claims.scp ?? []).join(" "),
-                  client_id: claims.cid,
-                  username: claims.sub,
-                }
-              : { active: false };
+          return answer(ctx, { status: 200, body: "" });
         }
-        return;
+        if (!claims || revokedJti.has(claims.jti)) return answer(ctx, { status: 200, body: { active: false } });
+        const scope = (claims.scp ?? []).join(" ");
+        const body = { active: true, ...claims, scope, client_id: claims.cid, username: claims.sub };
+        return answer(ctx, { status: 200, body });
       }
     }
     if (path === PATHS.device) stats.deviceAuthorize += 1;
@@ -576,26 +567,63 @@ export async function startAuthServer(options = {}) {
 
     // ---- after the provider ----
     if (path.startsWith(PATHS.authorize)) rewriteRedirectIss(ctx); // also the resume path, /authorize/:uid
+    if (corsRoutes.includes(path) && !ctx.response.get("access-control-allow-origin")) {
+      // A refused origin: oidc-provider drops Allow-Origin but leaves Expose-Headers.
+      for (const h of Object.keys(ctx.response.headers)) if (h.startsWith("access-control-")) ctx.remove(h);
+    }
     if (path === PATHS.device && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
   }
 
-  /**
-   * Okta answers invalid_scope for a scope it does not know; oidc-provider drops it. At /authorize and device
-   * authorization (ctx.oidc set) this throws, for the provider to answer; at the token endpoint it answers 400 and
-   * returns false.
-   */
-  function refuseUnknownScopes(ctx, scope) {
-    const unknown = words(scope).filter((w) => !KNOWN_SCOPES.includes(w));
-    if (switches.unknownScopes !== "refuse" || !unknown.length) return true;
-    if (ctx.oidc) {
-      if (!["authorization", "device_authorization"].includes(ctx.oidc.route)) return true;
-      throw new errors.InvalidScope(OKTA_SCOPE_TEXT); // (without the scope: Okta names none)
+  /** Okta answers invalid_scope for a scope it does not know; oidc-provider drops it. */
+  const refusesScope = (scope) =>
+    switches.unknownScopes === "refuse" && words(scope).some((w) => !KNOWN_SCOPES.includes(w));
+
+  /** CC's rules that oidc-provider lacks, checked before it sees a token request: an answer, or null. */
+  function tokenPrecheck(ctx, form, grant) {
+    const clientId = basicClientId(ctx.get("authorization")) ?? form.get("client_id") ?? "?";
+    const now = Date.now();
+    if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
+      const error_description = "Too many requests to the token endpoint: at most 1 per second.";
+      return { status: 429, body: { error: "rate_limited", error_description }, headers: { "Retry-After": "1" } };
     }
-    ctx.status = 400;
-    ctx.body = { error: "invalid_scope", error_description: OKTA_SCOPE_TEXT };
-    return false;
+    lastTokenCall.set(clientId, now);
+    if (refusesScope(form.get("scope"))) {
+      return { status: 400, body: { error: "invalid_scope", error_description: OKTA_SCOPE_TEXT } };
+    }
+    if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
+      const code = form.get("device_code") ?? "";
+      const last = lastDevicePoll.get(code);
+      lastDevicePoll.set(code, now);
+      // 100 ms of slack for timer jitter: a client that waits `interval` is never told to slow down.
+      if (last !== undefined && now - last < switches.deviceInterval * 1000 - 100) {
+        const error_description = "Polling too fast; wait `interval` seconds (5 more after each slow_down).";
+        return { status: 400, body: { error: "slow_down", error_description } };
+      }
+    }
+    return null;
+  }
+
+  /** An answer of this server's own on a CORS route: a trusted page can read it, as it can the provider's. */
+  function answer(ctx, { status, body, headers = {} }) {
+    const requestOrigin = ctx.get("origin");
+    if (requestOrigin && corsAllowed(requestOrigin)) {
+      ctx.vary("Origin");
+      ctx.set("Access-Control-Allow-Origin", requestOrigin);
+    }
+    for (const [k, v] of Object.entries(headers)) ctx.set(k, v);
+    ctx.status = status;
+    ctx.body = body;
+  }
+
+  /**
+   * Okta gives CORS only to its Trusted Origins, an org-wide list (CC shows no setting for it): not to every
+   * origin of a redirect URI, as this server did (corsFromRedirectUris restores that).
+   */
+  function corsAllowed(requestOrigin, uris = redirectUris) {
+    if (switches.trustedOrigins.includes(requestOrigin)) return true;
+    return switches.corsFromRedirectUris && uris.some((u) => URL.parse(u)?.origin === requestOrigin);
   }
 
   /** The authorization redirect's iss (RFC 9207), which oidc-provider always adds, as switches.redirectIss says. */

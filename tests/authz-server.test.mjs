@@ -325,3 +325,81 @@ test("admin config refuses an unknown switch or a bad value (400, unchanged); op
   assert.equal(s.switches.unknownScopes, "refuse");
   await assert.rejects(startAuthServer({ redirectIss: 1 }), /bad value for redirectIss/);
 });
+
+const PAGE = "http://127.0.0.1:8080"; // the origin of a registered redirect URI (http://127.0.0.1:8080/www/)
+const preflight = (srv, url, origin) =>
+  fetch(url, {
+    method: "OPTIONS",
+    headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+  });
+const corsHeaders = (res) => [...res.headers.keys()].filter((k) => k.startsWith("access-control-"));
+
+test("CORS only for trusted origins: none by default, not even for a registered redirect URI's origin", async () => {
+  assert.deepEqual(s.switches.trustedOrigins, []);
+  for (const url of [s.endpoints.token, s.endpoints.revoke, s.endpoints.deviceAuthorize]) {
+    const pre = await preflight(s, url, PAGE);
+    assert.equal(pre.status, 204, url);
+    assert.deepEqual(corsHeaders(pre), [], url);
+  }
+  const tokens = await tokensFor(s);
+  const body = { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: CLIENTS.pkce.id };
+  const post = await fetch(s.endpoints.token, form(body, { origin: PAGE }));
+  assert.equal(post.status, 400);
+  assert.deepEqual(corsHeaders(post), []);
+  assert.equal((await post.json()).error, "invalid_request");
+  assert.equal(
+    (await fetch(s.endpoints.token, form(body))).status,
+    200,
+    "the refresh token still works without Origin",
+  );
+});
+
+test("trustedOrigins: preflight and POST get CORS for a trusted origin only (public clients, device too)", async () => {
+  try {
+    await admin(s, "config", { trustedOrigins: [`${PAGE}/`] });
+    assert.deepEqual(s.switches.trustedOrigins, [PAGE], "kept as an origin");
+    const pre = await preflight(s, s.endpoints.token, PAGE);
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), PAGE);
+    assert.match(pre.headers.get("access-control-allow-methods"), /POST/);
+    assert.deepEqual(corsHeaders(await preflight(s, s.endpoints.token, "http://127.0.0.1:8081")), []);
+    const tokens = await tokensFor(s);
+    const body = { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: CLIENTS.pkce.id };
+    const post = await fetch(s.endpoints.token, form(body, { origin: PAGE }));
+    assert.equal(post.status, 200);
+    assert.equal(post.headers.get("access-control-allow-origin"), PAGE);
+    const device = await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id }, { origin: PAGE }));
+    assert.equal(device.status, 200);
+    assert.equal(device.headers.get("access-control-allow-origin"), PAGE);
+    const own = await fetch(s.endpoints.token, form({ ...body, scope: "made_up" }, { origin: PAGE }));
+    assert.equal(own.status, 400, "an answer of the server's own (invalid_scope) ...");
+    assert.equal(own.headers.get("access-control-allow-origin"), PAGE, "... is readable by a trusted page too");
+    const c = CLIENTS.confidential;
+    const secret = await fetch(
+      s.endpoints.token,
+      form({ grant_type: "refresh_token", refresh_token: "x" }, { ...basic(c), origin: PAGE }),
+    );
+    assert.equal(secret.headers.get("access-control-allow-origin"), null, "never for a confidential client");
+  } finally {
+    await admin(s, "config", { trustedOrigins: [] });
+  }
+  const opt = await startAuthServer({ trustedOrigins: ["http://a.example:1"], corsOrigins: ["http://b.example:2/x"] });
+  await opt.close();
+  assert.deepEqual(opt.switches.trustedOrigins, ["http://a.example:1", "http://b.example:2"], "corsOrigins: old name");
+});
+
+test("corsFromRedirectUris: true restores CORS for the registered redirect URIs' origins", async () => {
+  try {
+    await admin(s, "config", { corsFromRedirectUris: true });
+    const pre = await preflight(s, s.endpoints.token, PAGE);
+    assert.equal(pre.headers.get("access-control-allow-origin"), PAGE);
+    const tokens = await tokensFor(s);
+    const body = { grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: CLIENTS.pkce.id };
+    const post = await fetch(s.endpoints.token, form(body, { origin: PAGE }));
+    assert.equal(post.status, 200);
+    assert.equal(post.headers.get("access-control-allow-origin"), PAGE);
+    assert.deepEqual(corsHeaders(await preflight(s, s.endpoints.token, "http://127.0.0.1:8081")), []);
+  } finally {
+    await admin(s, "config", { corsFromRedirectUris: false });
+  }
+});
