@@ -41,6 +41,17 @@
 //   origin gets no Access-Control-* header, and a POST 400 without them. Never for confidential clients. The old
 //   option name corsOrigins still works. corsFromRedirectUris (option, admin): true restores the old rule, CORS
 //   for every origin of a registered redirect URI too. The key set answers every origin, as before [UNCONFIRMED].
+// - tokenRetryAfter (option, admin), default false: the token endpoint's 429 (the 1 request/s limit
+//   [CC-SUPPORT], switched on by tokenRateLimit) has no Retry-After, as a third-party catalogue of CC's errors shows
+//   none [3P, low]; true restores Retry-After: 1. The fault kinds "429" / "429-retry" are unchanged.
+// - errorTexts (option, admin), default "okta": Okta's error_description texts instead of oidc-provider's
+//   generic "grant request is invalid": invalid_grant "The refresh token is invalid or expired." for a used,
+//   unknown, revoked or expired refresh token [3P]; "The authorization code is invalid or has expired." for a
+//   reused, unknown or expired code, "PKCE verification failed." for a wrong or missing verifier, "The
+//   'redirect_uri' does not match the redirection URI used in the authorization request." [OKTA, UNCONFIRMED for
+//   CC]; invalid_client "Client authentication failed. Either the client or the client credentials are invalid."
+//   [OKTA] (the browser rule keeps its own). "oidc-provider" restores its texts (DEBUG=oidc-provider:error logs
+//   the real reason).
 // - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
 //   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
 //   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
@@ -57,6 +68,14 @@ export const CC_SCOPES = ["account_read", "account_update", "contact_data", "cam
 export const KNOWN_SCOPES = [...CC_SCOPES, "offline_access", "openid"];
 const OKTA_SCOPE_TEXT = "One or more scopes are not configured for the authorization server resource.";
 const OKTA_BROWSER_RULE = "Browser requests to the token endpoint must use Proof Key for Code Exchange.";
+/** Okta's words for the token errors a client meets most; oidc-provider's say "grant request is invalid". */
+export const OKTA_TEXTS = {
+  refreshToken: "The refresh token is invalid or expired.",
+  code: "The authorization code is invalid or has expired.",
+  pkce: "PKCE verification failed.",
+  redirectUri: "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
+  client: "Client authentication failed. Either the client or the client credentials are invalid.",
+};
 /** CC's Okta authorization server id: the issuer's path on the identity host. */
 export const OKTA_SERVER_ID = "aus1lm3ry9mF7x2Ja0h8";
 /** The local stand-in for identity.constantcontact.com (Linux routes all of 127/8 to loopback). */
@@ -81,6 +100,8 @@ export const CLIENTS = {
 /** Settings tests may switch at run time through POST /__admin/config (JSON). */
 const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
+  tokenRetryAfter: false, // true: that 429 carries Retry-After: 1 (the old answer)
+  errorTexts: "okta", // "okta": Okta's error_description texts | "oidc-provider": its own generic ones
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
@@ -105,6 +126,8 @@ const isBool = oneOf(true, false);
 /** What each switch accepts: a misspelt name or a bad value is refused, as it would silently test nothing. */
 const SWITCH_RULES = {
   tokenRateLimit: isBool,
+  tokenRetryAfter: isBool,
+  errorTexts: oneOf("okta", "oidc-provider"),
   redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
   unknownScopes: oneOf("refuse", "ignore"),
   trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
@@ -507,6 +530,7 @@ export async function startAuthServer(options = {}) {
   // ---- the routes (after the admin switches and faults) ----
   async function route(ctx, next) {
     const path = ctx.path;
+    let grant; // of a token request
     if (path.startsWith("/interaction/")) return interaction(ctx);
 
     // oidc-provider answers every preflight; for an untrusted origin the browser gets none of the CORS headers.
@@ -535,7 +559,7 @@ export async function startAuthServer(options = {}) {
       ctx.req.body = raw;
       const form = new URLSearchParams(raw);
       stats.token += 1;
-      const grant = form.get("grant_type") ?? "none";
+      grant = form.get("grant_type") ?? "none";
       stats.tokenByGrant[grant] = (stats.tokenByGrant[grant] ?? 0) + 1;
       const early = tokenPrecheck(ctx, form, grant);
       if (early) return answer(ctx, early);
@@ -566,6 +590,7 @@ export async function startAuthServer(options = {}) {
     await next();
 
     // ---- after the provider ----
+    if (corsRoutes.includes(path)) oktaWords(ctx, grant);
     if (path.startsWith(PATHS.authorize)) rewriteRedirectIss(ctx); // also the resume path, /authorize/:uid
     if (corsRoutes.includes(path) && !ctx.response.get("access-control-allow-origin")) {
       // A refused origin: oidc-provider drops Allow-Origin but leaves Expose-Headers.
@@ -574,6 +599,25 @@ export async function startAuthServer(options = {}) {
     if (path === PATHS.device && ctx.status === 200 && ctx.body && typeof ctx.body === "object") {
       ctx.body = { ...ctx.body, interval: switches.deviceInterval };
     }
+  }
+
+  /**
+   * Okta's error_description for oidc-provider's errors, chosen by the reason oidc-provider logs (error_detail,
+   * kept by the *.error listeners below); other errors keep oidc-provider's words.
+   */
+  function oktaWords(ctx, grant) {
+    const body = ctx.body;
+    if (switches.errorTexts !== "okta" || ctx.status < 400 || typeof body?.error !== "string") return;
+    const detail = String(ctx.state.oidcError?.error_detail ?? "");
+    let text;
+    if (body.error === "invalid_client" && body.error_description !== OKTA_BROWSER_RULE) text = OKTA_TEXTS.client;
+    else if (body.error === "invalid_grant" && grant === "refresh_token") text = OKTA_TEXTS.refreshToken;
+    else if (body.error === "invalid_grant" && grant === "authorization_code") {
+      if (/code_verifier|PKCE/i.test(detail)) text = OKTA_TEXTS.pkce;
+      else if (/redirect_uri/.test(detail)) text = OKTA_TEXTS.redirectUri;
+      else text = OKTA_TEXTS.code; // not found, consumed, expired, another client's
+    }
+    if (text) ctx.body = { ...body, error_description: text };
   }
 
   /** Okta answers invalid_scope for a scope it does not know; oidc-provider drops it. */
@@ -586,7 +630,8 @@ export async function startAuthServer(options = {}) {
     const now = Date.now();
     if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
       const error_description = "Too many requests to the token endpoint: at most 1 per second.";
-      return { status: 429, body: { error: "rate_limited", error_description }, headers: { "Retry-After": "1" } };
+      const headers = switches.tokenRetryAfter ? { "Retry-After": "1" } : {};
+      return { status: 429, body: { error: "rate_limited", error_description }, headers };
     }
     lastTokenCall.set(clientId, now);
     if (refusesScope(form.get("scope"))) {
@@ -823,6 +868,12 @@ export async function startAuthServer(options = {}) {
     ctx.status = 404;
   }
 
+  // The reason behind a generic error (e.g. "refresh token not found"), for oktaWords.
+  for (const event of ["grant.error", "device_authorization.error", "revocation.error", "introspection.error"]) {
+    provider.on(event, (ctx, err) => {
+      ctx.state.oidcError = err;
+    });
+  }
   // Koa's default logger, minus the premature closes that "slow-body" and "hang" faults cause on purpose.
   provider.on("error", (err) => {
     if (err?.code !== "ERR_STREAM_PREMATURE_CLOSE" && err?.status !== 404 && !err?.expose) console.error(err);

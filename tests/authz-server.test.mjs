@@ -156,7 +156,7 @@ test("JWT access tokens can be introspected and revoked (by jti); the API then r
   );
 });
 
-test("the device endpoint adds interval; the token limit answers 429 with Retry-After when switched on", async () => {
+test("device interval; the token limit answers 429 without Retry-After (CC), with it when switched", async () => {
   const d = await (
     await fetch(s.endpoints.deviceAuthorize, form({ client_id: CLIENTS.device.id, scope: "contact_data" }))
   ).json();
@@ -176,9 +176,14 @@ test("the device endpoint adds interval; the token limit answers 429 with Retry-
     assert.equal((await poll()).status, 400, "authorization_pending");
     const limited = await poll();
     assert.equal(limited.status, 429);
-    assert.equal(limited.headers.get("retry-after"), "1");
+    assert.equal(limited.headers.has("retry-after"), false, "CC's 429 names no Retry-After");
+    assert.equal((await limited.json()).error, "rate_limited");
+    await admin(s, "config", { tokenRetryAfter: true });
+    const old = await poll();
+    assert.equal(old.status, 429);
+    assert.equal(old.headers.get("retry-after"), "1", "tokenRetryAfter: true restores it");
   } finally {
-    await fetch(`${s.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ tokenRateLimit: false }) });
+    await admin(s, "config", { tokenRateLimit: false, tokenRetryAfter: false });
   }
 });
 
@@ -401,5 +406,91 @@ test("corsFromRedirectUris: true restores CORS for the registered redirect URIs'
     assert.deepEqual(corsHeaders(await preflight(s, s.endpoints.token, "http://127.0.0.1:8081")), []);
   } finally {
     await admin(s, "config", { corsFromRedirectUris: false });
+  }
+});
+
+test("token errors in Okta's words: refresh token, code, PKCE, redirect_uri, client authentication", async () => {
+  const expectError = async (res, status, error, error_description) =>
+    assert.deepEqual(await failure(res), { status, body: { error, error_description } });
+  // refresh tokens: unknown, used (rotated away), revoked
+  await expectError(
+    await refresh(s, "no-such-token"),
+    400,
+    "invalid_grant",
+    "The refresh token is invalid or expired.",
+  );
+  const first = await tokensFor(s);
+  assert.equal((await refresh(s, first.refresh_token)).status, 200);
+  await expectError(
+    await refresh(s, first.refresh_token),
+    400,
+    "invalid_grant",
+    "The refresh token is invalid or expired.",
+  );
+  const other = await tokensFor(s);
+  const revoke = { token: other.refresh_token, client_id: CLIENTS.pkce.id, token_type_hint: "refresh_token" };
+  assert.equal((await fetch(s.endpoints.revoke, form(revoke))).status, 200);
+  await expectError(
+    await refresh(s, other.refresh_token),
+    400,
+    "invalid_grant",
+    "The refresh token is invalid or expired.",
+  );
+  // codes: reused and unknown; a wrong verifier; another redirect_uri than the authorization's
+  const CODE = "The authorization code is invalid or has expired.";
+  const { redirect, verifier } = await signIn(s);
+  const code = redirect.searchParams.get("code");
+  await expectError(
+    await exchange(s, code, { verifier: "x".repeat(43) }),
+    400,
+    "invalid_grant",
+    "PKCE verification failed.",
+  );
+  const again = await signIn(s);
+  const code2 = again.redirect.searchParams.get("code");
+  assert.equal((await exchange(s, code2, { verifier: again.verifier })).status, 200);
+  await expectError(await exchange(s, code2, { verifier: again.verifier }), 400, "invalid_grant", CODE);
+  await expectError(await exchange(s, "no-such-code", { verifier }), 400, "invalid_grant", CODE);
+  const conf = await signIn(s, { kind: "confidential" });
+  const elsewhere = "http://127.0.0.1:8080/www/"; // registered, but not the one the authorization used
+  await expectError(
+    await exchange(s, conf.redirect.searchParams.get("code"), { kind: "confidential", redirectUri: elsewhere }),
+    400,
+    "invalid_grant",
+    "The 'redirect_uri' does not match the redirection URI used in the authorization request.",
+  );
+  // client authentication
+  const wrongSecret = { ...CLIENTS.confidential, secret: "not-the-secret" };
+  const res = await fetch(
+    s.endpoints.token,
+    form({ grant_type: "refresh_token", refresh_token: "x" }, basic(wrongSecret)),
+  );
+  const CLIENT = "Client authentication failed. Either the client or the client credentials are invalid.";
+  await expectError(res, 401, "invalid_client", CLIENT);
+  const unknown = await fetch(
+    s.endpoints.token,
+    form({ grant_type: "refresh_token", refresh_token: "x", client_id: "nobody" }),
+  );
+  await expectError(unknown, 401, "invalid_client", CLIENT);
+});
+
+test('errorTexts: "oidc-provider" restores its own generic texts', async () => {
+  try {
+    await admin(s, "config", { errorTexts: "oidc-provider" });
+    assert.deepEqual(await failure(await refresh(s, "no-such-token")), {
+      status: 400,
+      body: { error: "invalid_grant", error_description: "grant request is invalid" },
+    });
+    const wrongSecret = { ...CLIENTS.confidential, secret: "not-the-secret" };
+    const res = await fetch(
+      s.endpoints.token,
+      form({ grant_type: "refresh_token", refresh_token: "x" }, basic(wrongSecret)),
+    );
+    assert.deepEqual(await failure(res), {
+      status: 401,
+      body: { error: "invalid_client", error_description: "client authentication failed" },
+    });
+  } finally {
+    await admin(s, "config", { errorTexts: "okta" });
   }
 });
