@@ -52,6 +52,11 @@
 //   CC]; invalid_client "Client authentication failed. Either the client or the client credentials are invalid."
 //   [OKTA] (the browser rule keeps its own). "oidc-provider" restores its texts (DEBUG=oidc-provider:error logs
 //   the real reason).
+// - refreshTokenExpiry (option, admin), default "idle": a refresh token, rotating or long-lived, ends once unused
+//   for 180 days [CC-SUPPORT] (each use restarts the window; a rotated one's successor starts its own), answering
+//   invalid_grant "The refresh token is invalid or expired."; "issue" restores the old rule, 30 days from issue.
+//   clockOffsetSeconds (option, admin), default 0, moves this rule's "now" forward, so a test can cross day 150
+//   and day 180 at once (token lifetimes, codes and the API stub keep the real clock).
 // - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
 //   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
 //   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
@@ -102,6 +107,8 @@ const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
   tokenRetryAfter: false, // true: that 429 carries Retry-After: 1 (the old answer)
   errorTexts: "okta", // "okta": Okta's error_description texts | "oidc-provider": its own generic ones
+  refreshTokenExpiry: "idle", // "idle": 180 days since the token's last use (CC) | "issue": 30 days from issue
+  clockOffsetSeconds: 0, // moves this server's "now" forward for the refresh-token expiry rule
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
@@ -128,6 +135,8 @@ const SWITCH_RULES = {
   tokenRateLimit: isBool,
   tokenRetryAfter: isBool,
   errorTexts: oneOf("okta", "oidc-provider"),
+  refreshTokenExpiry: oneOf("idle", "issue"),
+  clockOffsetSeconds: Number.isFinite,
   redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
   unknownScopes: oneOf("refuse", "ignore"),
   trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
@@ -247,6 +256,7 @@ export async function startAuthServer(options = {}) {
   };
   const publicKey = await jose.importJWK(publicJwk, "RS256");
   const revokedJti = new Set();
+  const refreshTokens = new Map(); // value -> { issuedAt, lastUsed } in ms on ruleNow()'s clock
   const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
   const lastDevicePoll = new Map(); // device_code -> ms, for slow_down
 
@@ -303,8 +313,9 @@ export async function startAuthServer(options = {}) {
       AccessToken: 86400,
       AuthorizationCode: options.codeTtl ?? 300,
       DeviceCode: options.deviceCodeTtl ?? 600,
-      RefreshToken: 30 * 86400,
-      Grant: 365 * 86400,
+      // Refresh-token life is the refreshTokenExpiry rule's (on the shifted clock), not the provider's.
+      RefreshToken: 10 * 365 * 86400,
+      Grant: 10 * 365 * 86400,
       Interaction: 3600,
       Session: 86400,
     },
@@ -530,7 +541,7 @@ export async function startAuthServer(options = {}) {
   // ---- the routes (after the admin switches and faults) ----
   async function route(ctx, next) {
     const path = ctx.path;
-    let grant; // of a token request
+    let grant, presented; // of a token request: its grant_type and refresh_token
     if (path.startsWith("/interaction/")) return interaction(ctx);
 
     // oidc-provider answers every preflight; for an untrusted origin the browser gets none of the CORS headers.
@@ -560,6 +571,7 @@ export async function startAuthServer(options = {}) {
       const form = new URLSearchParams(raw);
       stats.token += 1;
       grant = form.get("grant_type") ?? "none";
+      presented = form.get("refresh_token");
       stats.tokenByGrant[grant] = (stats.tokenByGrant[grant] ?? 0) + 1;
       const early = tokenPrecheck(ctx, form, grant);
       if (early) return answer(ctx, early);
@@ -591,6 +603,9 @@ export async function startAuthServer(options = {}) {
 
     // ---- after the provider ----
     if (corsRoutes.includes(path)) oktaWords(ctx, grant);
+    if (path === PATHS.token && ctx.status === 200 && typeof ctx.body?.access_token === "string") {
+      recordRefreshTokens(grant, presented, ctx.body);
+    }
     if (path.startsWith(PATHS.authorize)) rewriteRedirectIss(ctx); // also the resume path, /authorize/:uid
     if (corsRoutes.includes(path) && !ctx.response.get("access-control-allow-origin")) {
       // A refused origin: oidc-provider drops Allow-Origin but leaves Expose-Headers.
@@ -634,6 +649,10 @@ export async function startAuthServer(options = {}) {
       return { status: 429, body: { error: "rate_limited", error_description }, headers };
     }
     lastTokenCall.set(clientId, now);
+    if (grant === "refresh_token" && refreshTokenEnded(form.get("refresh_token"))) {
+      const error_description = switches.errorTexts === "okta" ? OKTA_TEXTS.refreshToken : "grant request is invalid";
+      return { status: 400, body: { error: "invalid_grant", error_description } };
+    }
     if (refusesScope(form.get("scope"))) {
       return { status: 400, body: { error: "invalid_scope", error_description: OKTA_SCOPE_TEXT } };
     }
@@ -648,6 +667,27 @@ export async function startAuthServer(options = {}) {
       }
     }
     return null;
+  }
+
+  /** "Now" for the refresh-token expiry rule: the clock moved by clockOffsetSeconds. */
+  const ruleNow = () => Date.now() + switches.clockOffsetSeconds * 1000;
+
+  /** Whether a refresh token this server issued has ended by CC's rule (unknown ones are the provider's to judge). */
+  function refreshTokenEnded(value) {
+    const r = refreshTokens.get(value);
+    if (!r) return false;
+    if (switches.refreshTokenExpiry === "issue") return ruleNow() - r.issuedAt > REFRESH_FIXED_MS;
+    return ruleNow() - r.lastUsed > REFRESH_IDLE_MS;
+  }
+
+  /** Issue and last-use times of the refresh tokens in a successful token answer (on the rule's clock). */
+  function recordRefreshTokens(grant, presented, body) {
+    const now = ruleNow();
+    if (grant === "refresh_token" && refreshTokens.has(presented)) refreshTokens.get(presented).lastUsed = now;
+    const issued = body.refresh_token;
+    if (typeof issued === "string" && !refreshTokens.has(issued)) {
+      refreshTokens.set(issued, { issuedAt: now, lastUsed: now });
+    }
   }
 
   /** An answer of this server's own on a CORS route: a trusted page can read it, as it can the provider's. */
@@ -949,6 +989,10 @@ async function listenAll(wanted, extra) {
     }
   }
 }
+
+const DAY_MS = 86400 * 1000;
+const REFRESH_IDLE_MS = 180 * DAY_MS; // CC: unused for 180 days, a refresh token ends (either kind)
+const REFRESH_FIXED_MS = 30 * DAY_MS; // this server's old rule: 30 days from issue
 
 function words(s) {
   const all = String(s ?? "").split(" ");

@@ -494,3 +494,66 @@ test('errorTexts: "oidc-provider" restores its own generic texts', async () => {
     await admin(s, "config", { errorTexts: "okta" });
   }
 });
+
+const DAY = 86400;
+const REFRESH_TEXT = "The refresh token is invalid or expired.";
+
+test("refresh tokens end after 180 days unused, rotating and long-lived; each use restarts the window", async () => {
+  const longLived = (await tokensFor(s, { kind: "longLived" })).refresh_token;
+  let rotating = (await tokensFor(s, { kind: "confidential" })).refresh_token;
+  const idle = (await tokensFor(s)).refresh_token; // never used
+  const at = (days) => admin(s, "config", { clockOffsetSeconds: days * DAY });
+  try {
+    await at(150);
+    const l1 = await refresh(s, longLived, "longLived");
+    assert.equal(l1.status, 200);
+    assert.equal((await l1.json()).refresh_token, longLived, "long-lived: the same token back");
+    const r1 = await refresh(s, rotating, "confidential");
+    assert.equal(r1.status, 200);
+    rotating = (await r1.json()).refresh_token;
+
+    await at(181);
+    assert.deepEqual(await failure(await refresh(s, idle)), {
+      status: 400,
+      body: { error: "invalid_grant", error_description: REFRESH_TEXT },
+    });
+    assert.equal((await refresh(s, longLived, "longLived")).status, 200, "used on day 150: 31 days idle");
+    const r2 = await refresh(s, rotating, "confidential");
+    assert.equal(r2.status, 200, "issued on day 150");
+    rotating = (await r2.json()).refresh_token;
+    const fresh = await tokensFor(s);
+    assert.ok(Math.abs(claimsOf(fresh.access_token).iat - Date.now() / 1000) < 60, "tokens keep the real clock");
+
+    await at(181 + 181);
+    for (const [token, kind] of [
+      [longLived, "longLived"],
+      [rotating, "confidential"],
+    ]) {
+      assert.deepEqual(await failure(await refresh(s, token, kind)), {
+        status: 400,
+        body: { error: "invalid_grant", error_description: REFRESH_TEXT },
+      });
+    }
+  } finally {
+    await at(0);
+  }
+});
+
+test('refreshTokenExpiry: "issue" restores the old 30 days from issue, however recently used', async () => {
+  const longLived = (await tokensFor(s, { kind: "longLived" })).refresh_token;
+  const at = (days) => admin(s, "config", { clockOffsetSeconds: days * DAY });
+  try {
+    await admin(s, "config", { refreshTokenExpiry: "issue" });
+    await at(29);
+    assert.equal((await refresh(s, longLived, "longLived")).status, 200);
+    await at(31);
+    assert.deepEqual(await failure(await refresh(s, longLived, "longLived")), {
+      status: 400,
+      body: { error: "invalid_grant", error_description: REFRESH_TEXT },
+    });
+    await admin(s, "config", { refreshTokenExpiry: "idle" });
+    assert.equal((await refresh(s, longLived, "longLived")).status, 200, "2 days idle by the CC rule");
+  } finally {
+    await admin(s, "config", { refreshTokenExpiry: "idle", clockOffsetSeconds: 0 });
+  }
+});
