@@ -57,6 +57,9 @@
 //   invalid_grant "The refresh token is invalid or expired."; "issue" restores the old rule, 30 days from issue.
 //   clockOffsetSeconds (option, admin), default 0, moves this rule's "now" forward, so a test can cross day 150
 //   and day 180 at once (token lifetimes, codes and the API stub keep the real clock).
+// - discovery (option, admin), default false: /.well-known/* and /oauth2/*/.well-known/* answer 404 on both hosts
+//   (a third-party catalogue reports CC's discovery documents missing [3P]); true serves openid-configuration and
+//   oauth-authorization-server there, naming the endpoints above.
 // - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
 //   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
 //   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
@@ -109,6 +112,7 @@ const DEFAULT_SWITCHES = {
   errorTexts: "okta", // "okta": Okta's error_description texts | "oidc-provider": its own generic ones
   refreshTokenExpiry: "idle", // "idle": 180 days since the token's last use (CC) | "issue": 30 days from issue
   clockOffsetSeconds: 0, // moves this server's "now" forward for the refresh-token expiry rule
+  discovery: false, // true: serve the discovery documents (CC's answer 404)
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
@@ -137,6 +141,7 @@ const SWITCH_RULES = {
   errorTexts: oneOf("okta", "oidc-provider"),
   refreshTokenExpiry: oneOf("idle", "issue"),
   clockOffsetSeconds: Number.isFinite,
+  discovery: isBool,
   redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
   unknownScopes: oneOf("refuse", "ignore"),
   trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
@@ -436,6 +441,7 @@ export async function startAuthServer(options = {}) {
     const path = ctx.path;
 
     if (path.startsWith("/__admin/")) return admin(ctx);
+    if (/^(\/oauth2\/[^/]+)?\/\.well-known\//.test(path)) return discovery(ctx, next);
     if (!hostServes(ctx, path)) {
       ctx.status = 404;
       ctx.body = { error: "not_found", error_description: `${ctx.host} does not serve ${path} (see endpoints)` };
@@ -447,6 +453,35 @@ export async function startAuthServer(options = {}) {
     if (path.startsWith("/v3/")) return api(ctx);
     return route(ctx, next);
   });
+
+  /**
+   * CC: "/.well-known/openid-configuration" and "oauth-authorization-server" answer 404 on authz. (a third-party
+   * catalogue), so a client must not depend on them. With the switch on, both documents are served at the root
+   * and under any /oauth2/<id>/ on either host, naming the real endpoints.
+   */
+  async function discovery(ctx, next) {
+    const doc = /\/\.well-known\/(openid-configuration|oauth-authorization-server)$/.test(ctx.path);
+    if (!switches.discovery || !doc) {
+      ctx.status = 404;
+      ctx.body = { error: "not_found", error_description: "Constant Contact serves no discovery document." };
+      return;
+    }
+    ctx.path = "/.well-known/openid-configuration";
+    await next();
+    if (ctx.status !== 200 || typeof ctx.body !== "object") return;
+    ctx.body = {
+      ...ctx.body,
+      authorization_endpoint: endpoints.authorize,
+      token_endpoint: endpoints.token,
+      device_authorization_endpoint: endpoints.deviceAuthorize,
+      revocation_endpoint: endpoints.revoke,
+      introspection_endpoint: `${origin}${PATHS.introspect}`,
+      userinfo_endpoint: `${origin}${V1}/userinfo`,
+      end_session_endpoint: `${origin}${V1}/logout`,
+      jwks_uri: endpoints.jwks,
+      authorization_response_iss_parameter_supported: switches.redirectIss !== false,
+    };
+  }
 
   /** The next fault for this path, counted down; null when none applies. */
   function takeFault(path) {

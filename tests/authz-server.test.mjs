@@ -557,3 +557,40 @@ test('refreshTokenExpiry: "issue" restores the old 30 days from issue, however r
     await admin(s, "config", { refreshTokenExpiry: "idle", clockOffsetSeconds: 0 });
   }
 });
+
+const discoveryUrls = (srv) => [
+  `${srv.origin}/.well-known/openid-configuration`,
+  `${srv.origin}/.well-known/oauth-authorization-server`,
+  `${srv.origin}/oauth2/default/.well-known/openid-configuration`,
+  `${srv.origin}/oauth2/default/.well-known/oauth-authorization-server`,
+  `${srv.issuer}/.well-known/openid-configuration`,
+  `${srv.issuer}/.well-known/oauth-authorization-server`,
+];
+
+test("no discovery document: /.well-known/* and /oauth2/*/.well-known/* answer 404 on both hosts", async () => {
+  for (const url of [...discoveryUrls(s), `${s.identityOrigin}/.well-known/openid-configuration`]) {
+    const res = await fetch(url);
+    assert.equal(res.status, 404, url);
+    assert.equal((await res.json()).error, "not_found");
+  }
+});
+
+test("discovery: true serves the documents, naming the real endpoints and key set", async () => {
+  try {
+    await admin(s, "config", { discovery: true });
+    for (const url of discoveryUrls(s)) {
+      const res = await fetch(url);
+      assert.equal(res.status, 200, url);
+      const doc = await res.json();
+      assert.equal(doc.issuer, s.issuer, url);
+      assert.equal(doc.authorization_endpoint, s.endpoints.authorize);
+      assert.equal(doc.token_endpoint, s.endpoints.token);
+      assert.equal(doc.device_authorization_endpoint, s.endpoints.deviceAuthorize);
+      assert.equal(doc.revocation_endpoint, s.endpoints.revoke);
+      assert.equal(doc.jwks_uri, s.endpoints.jwks);
+      assert.equal(doc.authorization_response_iss_parameter_supported, false, "as redirectIss says");
+    }
+  } finally {
+    await admin(s, "config", { discovery: false });
+  }
+});
