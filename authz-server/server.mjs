@@ -57,6 +57,11 @@
 //   invalid_grant "The refresh token is invalid or expired."; "issue" restores the old rule, 30 days from issue.
 //   clockOffsetSeconds (option, admin), default 0, moves this rule's "now" forward, so a test can cross day 150
 //   and day 180 at once (token lifetimes, codes and the API stub keep the real clock).
+// - newSignInEndsRefreshTokens (option, admin), default false: when true, a code exchange or a device-flow
+//   completion that issues tokens for a (client, user) ends every earlier refresh token of that client and user
+//   (invalid_grant "The refresh token is invalid or expired."). A CC support answer says a new token set expires
+//   all previous refresh tokens [CC-SUPPORT, from the old service; UNCONFIRMED for the new one, wording
+//   ambiguous], hence off by default; tests of what a client does when that happens switch it on.
 // - discovery (option, admin), default false: /.well-known/* and /oauth2/*/.well-known/* answer 404 on both hosts
 //   (a third-party catalogue reports CC's discovery documents missing [3P]); true serves openid-configuration and
 //   oauth-authorization-server there, naming the endpoints above.
@@ -113,6 +118,7 @@ const DEFAULT_SWITCHES = {
   refreshTokenExpiry: "idle", // "idle": 180 days since the token's last use (CC) | "issue": 30 days from issue
   clockOffsetSeconds: 0, // moves this server's "now" forward for the refresh-token expiry rule
   discovery: false, // true: serve the discovery documents (CC's answer 404)
+  newSignInEndsRefreshTokens: false, // true: a sign-in ends the earlier refresh tokens of that client and user
   redirectIss: false, // false: no iss on the authorization redirect | true: the issuer (oidc-provider) | a string
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
@@ -142,6 +148,7 @@ const SWITCH_RULES = {
   refreshTokenExpiry: oneOf("idle", "issue"),
   clockOffsetSeconds: Number.isFinite,
   discovery: isBool,
+  newSignInEndsRefreshTokens: isBool,
   redirectIss: (v) => isBool(v) || (typeof v === "string" && v !== ""),
   unknownScopes: oneOf("refuse", "ignore"),
   trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
@@ -261,7 +268,7 @@ export async function startAuthServer(options = {}) {
   };
   const publicKey = await jose.importJWK(publicJwk, "RS256");
   const revokedJti = new Set();
-  const refreshTokens = new Map(); // value -> { issuedAt, lastUsed } in ms on ruleNow()'s clock
+  const refreshTokens = new Map(); // value -> { issuedAt, lastUsed (ms on ruleNow()'s clock), cid, sub, ... }
   const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
   const lastDevicePoll = new Map(); // device_code -> ms, for slow_down
 
@@ -639,7 +646,7 @@ export async function startAuthServer(options = {}) {
     // ---- after the provider ----
     if (corsRoutes.includes(path)) oktaWords(ctx, grant);
     if (path === PATHS.token && ctx.status === 200 && typeof ctx.body?.access_token === "string") {
-      recordRefreshTokens(grant, presented, ctx.body);
+      await recordRefreshTokens(grant, presented, ctx.body);
     }
     if (path.startsWith(PATHS.authorize)) rewriteRedirectIss(ctx); // also the resume path, /authorize/:uid
     if (corsRoutes.includes(path) && !ctx.response.get("access-control-allow-origin")) {
@@ -691,7 +698,7 @@ export async function startAuthServer(options = {}) {
     if (refusesScope(form.get("scope"))) {
       return { status: 400, body: { error: "invalid_scope", error_description: OKTA_SCOPE_TEXT } };
     }
-    if (grant === "urn:ietf:params:oauth:grant-type:device_code") {
+    if (grant === DEVICE_GRANT) {
       const code = form.get("device_code") ?? "";
       const last = lastDevicePoll.get(code);
       lastDevicePoll.set(code, now);
@@ -711,17 +718,32 @@ export async function startAuthServer(options = {}) {
   function refreshTokenEnded(value) {
     const r = refreshTokens.get(value);
     if (!r) return false;
+    if (r.endedBySignIn) return true;
     if (switches.refreshTokenExpiry === "issue") return ruleNow() - r.issuedAt > REFRESH_FIXED_MS;
     return ruleNow() - r.lastUsed > REFRESH_IDLE_MS;
   }
 
-  /** Issue and last-use times of the refresh tokens in a successful token answer (on the rule's clock). */
-  function recordRefreshTokens(grant, presented, body) {
+  /**
+   * Issue and last-use times of the refresh tokens in a successful token answer (on the rule's clock), and who
+   * they are for; with newSignInEndsRefreshTokens, a sign-in (code or device grant) ends the earlier ones of the
+   * same client and user.
+   */
+  async function recordRefreshTokens(grant, presented, body) {
     const now = ruleNow();
     if (grant === "refresh_token" && refreshTokens.has(presented)) refreshTokens.get(presented).lastUsed = now;
     const issued = body.refresh_token;
+    const { cid, sub } = claimsOf(body.access_token);
+    const signIn = grant === "authorization_code" || grant === DEVICE_GRANT;
+    if (signIn && switches.newSignInEndsRefreshTokens) {
+      for (const [value, r] of refreshTokens) {
+        if (r.cid !== cid || r.sub !== sub || value === issued || r.endedBySignIn) continue;
+        r.endedBySignIn = true;
+        // The provider forgets it too, so introspection agrees.
+        await (await provider.RefreshToken.find(value, { ignoreExpiration: true }))?.destroy();
+      }
+    }
     if (typeof issued === "string" && !refreshTokens.has(issued)) {
-      refreshTokens.set(issued, { issuedAt: now, lastUsed: now });
+      refreshTokens.set(issued, { issuedAt: now, lastUsed: now, cid, sub });
     }
   }
 
@@ -1025,9 +1047,19 @@ async function listenAll(wanted, extra) {
   }
 }
 
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 const DAY_MS = 86400 * 1000;
 const REFRESH_IDLE_MS = 180 * DAY_MS; // CC: unused for 180 days, a refresh token ends (either kind)
 const REFRESH_FIXED_MS = 30 * DAY_MS; // this server's old rule: 30 days from issue
+
+/** A JWT's claims, unverified ({} for anything else). */
+function claimsOf(jwt) {
+  try {
+    return jose.decodeJwt(jwt);
+  } catch {
+    return {};
+  }
+}
 
 function words(s) {
   const all = String(s ?? "").split(" ");

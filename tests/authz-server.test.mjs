@@ -594,3 +594,55 @@ test("discovery: true serves the documents, naming the real endpoints and key se
     await admin(s, "config", { discovery: false });
   }
 });
+
+/** A device-flow token set: authorization, the user's approval through the pages, one poll. */
+async function deviceTokens(srv, login = "owner@example.com") {
+  const d = await (
+    await fetch(
+      srv.endpoints.deviceAuthorize,
+      form({ client_id: CLIENTS.device.id, scope: "contact_data offline_access" }),
+    )
+  ).json();
+  await new ScriptedUser().approveDevice(d.verification_uri, d.user_code, { login });
+  const grant = { grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: d.device_code };
+  const res = await fetch(srv.endpoints.token, form({ ...grant, client_id: CLIENTS.device.id }));
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+test("by default a new sign-in leaves the earlier refresh tokens of that client and user working", async () => {
+  const first = await tokensFor(s);
+  await tokensFor(s);
+  assert.equal((await refresh(s, first.refresh_token)).status, 200);
+});
+
+test("newSignInEndsRefreshTokens: a code or device sign-in ends the client+user's earlier refresh tokens", async () => {
+  const ended = { status: 400, body: { error: "invalid_grant", error_description: REFRESH_TEXT } };
+  try {
+    await admin(s, "config", { newSignInEndsRefreshTokens: true });
+    const mine = await tokensFor(s); // owner@example.com, cc-pkce
+    const rotated = await (await refresh(s, mine.refresh_token)).json();
+    const otherUser = await tokensFor(s, { login: "someone@example.com" });
+    const otherClient = await tokensFor(s, { kind: "longLived" });
+    const confidential = await tokensFor(s, { kind: "confidential" });
+    const again = await tokensFor(s); // the new sign-in
+    assert.deepEqual(await failure(await refresh(s, rotated.refresh_token)), ended, "the earlier token (rotated)");
+    assert.equal((await refresh(s, again.refresh_token)).status, 200, "the new one works");
+    assert.equal((await refresh(s, otherUser.refresh_token)).status, 200, "another user's");
+    assert.equal((await refresh(s, otherClient.refresh_token, "longLived")).status, 200, "another client's");
+    assert.equal((await refresh(s, confidential.refresh_token, "confidential")).status, 200);
+    const intro = { token: rotated.refresh_token, client_id: CLIENTS.pkce.id };
+    assert.equal(
+      (await (await fetch(s.endpoints.revoke.replace("revoke", "introspect"), form(intro))).json()).active,
+      false,
+    );
+
+    await admin(s, "config", { deviceInterval: 0 });
+    const device = await deviceTokens(s);
+    const device2 = await deviceTokens(s);
+    assert.deepEqual(await failure(await refresh(s, device.refresh_token, "device")), ended, "device flow too");
+    assert.equal((await refresh(s, device2.refresh_token, "device")).status, 200);
+  } finally {
+    await admin(s, "config", { newSignInEndsRefreshTokens: false, deviceInterval: 5 });
+  }
+});
