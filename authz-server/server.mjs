@@ -20,7 +20,8 @@
 // - an API stub (/v3/account/summary, /v3/account/user/privileges) checking the Bearer JWT against the key set,
 //   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
 // - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
-// Test controls live under /__admin (stats, config, reset); they exist only on this local server.
+// Test controls live under /__admin (stats, config, reset); they exist only on this local server, and refuse a
+// request with a foreign Origin (a web page) or a non-loopback Host (DNS rebinding). Node's fetch sends no Origin.
 //
 // Constant Contact's behaviour is the default, so the local server hides no client bug; each switch brings back
 // the lenient behaviour a test may need. Markers as in the reference: [DOC] CC's docs, [CC-SUPPORT] CC's support
@@ -937,8 +938,33 @@ export async function startAuthServer(options = {}) {
     );
   }
 
+  /**
+   * The admin routes reconfigure a running server (the demo's too): refuse a web page's request (an Origin that is
+   * not this server's own) and a Host that is not a loopback name with this port (DNS rebinding).
+   */
+  function adminRefusal(ctx) {
+    const loopback = (authority) => {
+      const u = URL.parse(`http://${authority}`);
+      const hostOk = u && /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/.test(u.hostname);
+      return Boolean(hostOk && u.port === String(port) && u.host === authority.toLowerCase());
+    };
+    if (!loopback(ctx.get("host"))) return "Host is not this server's loopback address and port";
+    const requestOrigin = ctx.get("origin");
+    const own = URL.parse(requestOrigin);
+    if (requestOrigin && !(own?.protocol === "http:" && own.origin === requestOrigin && loopback(own.host))) {
+      return "a request from a web page (foreign Origin)";
+    }
+    return null;
+  }
+
   async function admin(ctx) {
     ctx.set("cache-control", "no-store");
+    const refusal = adminRefusal(ctx);
+    if (refusal) {
+      ctx.status = 403;
+      ctx.body = { error: "forbidden", error_description: `${refusal}: /__admin refused` };
+      return;
+    }
     if (ctx.path === "/__admin/stats") {
       ctx.body = stats;
       return;

@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { request } from "node:http";
 import * as jose from "jose";
 import { startAuthServer, CLIENTS, KNOWN_SCOPES } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
@@ -645,4 +646,47 @@ test("newSignInEndsRefreshTokens: a code or device sign-in ends the client+user'
   } finally {
     await admin(s, "config", { newSignInEndsRefreshTokens: false, deviceInterval: 5 });
   }
+});
+
+/** A raw request with any Host header (fetch would set its own): the status. */
+const rawStatus = (srv, path, headers, method = "GET") =>
+  new Promise((resolve, reject) => {
+    const req = request(`${srv.origin}${path}`, { method, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on("error", reject);
+    req.end(method === "POST" ? JSON.stringify({ tokenRateLimit: true }) : undefined);
+  });
+
+test("/__admin refuses a foreign Origin and a non-loopback Host; this server's own names pass", async () => {
+  const port = new URL(s.origin).port;
+  for (const origin of ["http://127.0.0.1:8080", "https://evil.example", "null", `http://127.0.0.1:${port}/x`]) {
+    const res = await fetch(`${s.origin}/__admin/stats`, { headers: { origin } });
+    assert.equal(res.status, 403, origin);
+    assert.equal((await res.json()).error, "forbidden");
+    const post = await fetch(`${s.origin}/__admin/config`, {
+      method: "POST",
+      headers: { origin },
+      body: JSON.stringify({ tokenRateLimit: true }),
+    });
+    assert.equal(post.status, 403, origin);
+  }
+  assert.equal(s.switches.tokenRateLimit, false, "nothing was changed");
+  for (const host of [
+    `evil.example:${port}`,
+    `127.0.0.1:${Number(port) + 1}`,
+    "127.0.0.1",
+    `127.0.0.1.evil.example:${port}`,
+  ]) {
+    assert.equal(await rawStatus(s, "/__admin/stats", { host }), 403, host);
+    assert.equal(await rawStatus(s, "/__admin/config", { host }, "POST"), 403, host);
+  }
+  assert.equal(s.switches.tokenRateLimit, false);
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `127.0.0.2:${port}`]) {
+    assert.equal(await rawStatus(s, "/__admin/stats", { host }), 200, host);
+  }
+  const own = await fetch(`${s.origin}/__admin/stats`, { headers: { origin: s.origin } });
+  assert.equal(own.status, 200, "this server's own origin");
+  assert.equal((await fetch(`${s.origin}/__admin/stats`)).status, 200, "Node's fetch: no Origin");
 });
