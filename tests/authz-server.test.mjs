@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { request } from "node:http";
+import { spawn } from "node:child_process";
 import * as jose from "jose";
 import { startAuthServer, CLIENTS, KNOWN_SCOPES } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
@@ -689,4 +690,75 @@ test("/__admin refuses a foreign Origin and a non-loopback Host; this server's o
   const own = await fetch(`${s.origin}/__admin/stats`, { headers: { origin: s.origin } });
   assert.equal(own.status, 200, "this server's own origin");
   assert.equal((await fetch(`${s.origin}/__admin/stats`)).status, 200, "Node's fetch: no Origin");
+});
+
+/** Runs the command line until its stdout satisfies `done`, then `use(out)` while it runs; stopped either way. */
+async function cli(args, done, use = () => {}) {
+  const child = spawn(process.execPath, ["authz-server/server.mjs", ...args], {
+    cwd: new URL("..", import.meta.url),
+    env: { ...process.env, AUTHZ_PORT: "" },
+  });
+  let out = "";
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no output in time: ${out}`)), 15_000);
+      child.stdout.on("data", (d) => {
+        out += d;
+        if (done(out)) {
+          clearTimeout(timer);
+          Promise.resolve(use(out)).then(() => resolve(out), reject);
+        }
+      });
+      child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+  } finally {
+    child.kill();
+  }
+}
+
+test("command line: --json prints one line of JSON; the endpoints work and --trusted-origin is applied", async () => {
+  let allowed;
+  const out = await cli(
+    ["--port", "0", "--json", "--trusted-origin", PAGE, "--trusted-origin", "http://x.example"],
+    (o) => o.includes("\n"),
+    async (o) => {
+      const pre = await preflight(null, JSON.parse(o).endpoints.token, PAGE);
+      allowed = pre.headers.get("access-control-allow-origin");
+    },
+  );
+  assert.equal(allowed, PAGE, "the token endpoint answers, with CORS for the trusted origin");
+  const lines = out.trim().split("\n");
+  assert.equal(lines.length, 1, out);
+  const info = JSON.parse(lines[0]);
+  assert.deepEqual(Object.keys(info), ["origin", "issuer", "endpoints", "clients", "trustedOrigins"]);
+  assert.deepEqual(Object.keys(info.endpoints), [
+    "authorize",
+    "token",
+    "deviceAuthorize",
+    "revoke",
+    "jwks",
+    "issuer",
+    "audience",
+    "apiBase",
+  ]);
+  assert.match(info.endpoints.token, /^http:\/\/127\.0\.0\.1:\d+\/oauth2\/default\/v1\/token$/);
+  assert.match(info.endpoints.jwks, /^http:\/\/127\.0\.0\.2:\d+\/oauth2\/aus1lm3ry9mF7x2Ja0h8\/v1\/keys$/);
+  assert.deepEqual(info.clients.pkce, { id: CLIENTS.pkce.id });
+  assert.deepEqual(info.trustedOrigins, [PAGE, "http://x.example"]);
+});
+
+test("command line: line 1 names the endpoints origin alone (scripts/test.sh), then the endpoints JSON", async () => {
+  const out = await cli(["--port", "0"], (o) => /\n}\n/.test(o));
+  const lines = out.split("\n");
+  // As scripts/test.sh: the first line containing http://127.0.0.1: has exactly that origin once.
+  const first = lines.find((l) => l.includes("http://127.0.0.1:"));
+  assert.equal(first, lines[0]);
+  assert.equal(first.match(/http:\/\/127\.0\.0\.1:[0-9]*/g).length, 1);
+  const origin = first.match(/http:\/\/127\.0\.0\.1:[0-9]*/)[0];
+  const endpoints = JSON.parse(out.slice(out.indexOf("endpoints:\n") + "endpoints:\n".length));
+  assert.equal(endpoints.token, `${origin}/oauth2/default/v1/token`);
+  assert.ok(endpoints.issuer.startsWith(origin.replace("127.0.0.1", "127.0.0.2")));
+  const single = await cli(["--port", "0", "--single-origin"], (o) => /\n}\n/.test(o));
+  const singleOrigin = single.match(/http:\/\/127\.0\.0\.1:[0-9]*/)[0];
+  assert.match(single, new RegExp(`"jwks": "${singleOrigin}/oauth2/default/v1/keys"`), "--single-origin");
 });
