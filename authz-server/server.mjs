@@ -20,7 +20,7 @@
 // - 5-minute single-use codes; rotating refresh tokens (the old one then fails with invalid_grant)
 // - the device flow with interval, slow_down, expiry and denial
 // - Okta's browser rule: a token request carrying Origin from a confidential client without PKCE gets 401
-//   invalid_client with Okta's text; CORS for the public clients' origins
+//   invalid_client with Okta's text; CORS for public clients from trusted origins (below)
 // - a switchable 1 request/s token-endpoint limit answering 429
 // - an API stub (/v3/account/summary, /v3/account/user/privileges) checking the Bearer JWT against the key set,
 //   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
@@ -41,12 +41,21 @@
 // - redirectIss (option, admin), default false: the authorization redirect (code or error) carries no iss; no CC
 //   page or client shows one [INFERRED], while oidc-provider always adds it (RFC 9207). true restores
 //   oidc-provider's iss (the token issuer); a string sends that value (a redirect naming another issuer).
+// - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
+//   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
+//   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
+//   oidc-provider's silent drop.
 // - trustedOrigins (option, admin; CLI --trusted-origin URL, repeatable), default []: CORS on the token, revoke,
 //   introspect and device endpoints only for these origins (Okta's "Trusted Origins" [OKTA]; CC shows no such
 //   setting, and one PKCE demo on localhost:8080 reports CORS working [3P, low]); a preflight from any other
 //   origin gets no Access-Control-* header, and a POST 400 without them. Never for confidential clients. The old
 //   option name corsOrigins still works. corsFromRedirectUris (option, admin): true restores the old rule, CORS
 //   for every origin of a registered redirect URI too. The key set answers every origin, as before [UNCONFIRMED].
+// - refreshTokenExpiry (option, admin), default "idle": a refresh token, rotating or long-lived, ends once unused
+//   for 180 days [CC-SUPPORT] (each use restarts the window; a rotated one's successor starts its own), answering
+//   invalid_grant "The refresh token is invalid or expired."; "issue" restores the old rule, 30 days from issue.
+//   clockOffsetSeconds (option, admin), default 0, moves this rule's "now" forward, so a test can cross day 150
+//   and day 180 at once (token lifetimes, codes and the API stub keep the real clock).
 // - tokenRetryAfter (option, admin), default false: the token endpoint's 429 (the 1 request/s limit
 //   [CC-SUPPORT], switched on by tokenRateLimit) has no Retry-After, as a third-party catalogue of CC's errors shows
 //   none [3P, low]; true restores Retry-After: 1. The fault kinds "429" / "429-retry" are unchanged.
@@ -58,23 +67,14 @@
 //   CC]; invalid_client "Client authentication failed. Either the client or the client credentials are invalid."
 //   [OKTA] (the browser rule keeps its own). "oidc-provider" restores its texts (DEBUG=oidc-provider:error logs
 //   the real reason).
-// - refreshTokenExpiry (option, admin), default "idle": a refresh token, rotating or long-lived, ends once unused
-//   for 180 days [CC-SUPPORT] (each use restarts the window; a rotated one's successor starts its own), answering
-//   invalid_grant "The refresh token is invalid or expired."; "issue" restores the old rule, 30 days from issue.
-//   clockOffsetSeconds (option, admin), default 0, moves this rule's "now" forward, so a test can cross day 150
-//   and day 180 at once (token lifetimes, codes and the API stub keep the real clock).
+// - discovery (option, admin), default false: /.well-known/* and /oauth2/*/.well-known/* answer 404 on both hosts
+//   (a third-party catalogue reports CC's discovery documents missing [3P]); true serves openid-configuration and
+//   oauth-authorization-server there, naming the endpoints above.
 // - newSignInEndsRefreshTokens (option, admin), default false: when true, a code exchange or a device-flow
 //   completion that issues tokens for a (client, user) ends every earlier refresh token of that client and user
 //   (invalid_grant "The refresh token is invalid or expired."). A CC support answer says a new token set expires
 //   all previous refresh tokens [CC-SUPPORT, from the old service; UNCONFIRMED for the new one, wording
 //   ambiguous], hence off by default; tests of what a client does when that happens switch it on.
-// - discovery (option, admin), default false: /.well-known/* and /oauth2/*/.well-known/* answer 404 on both hosts
-//   (a third-party catalogue reports CC's discovery documents missing [3P]); true serves openid-configuration and
-//   oauth-authorization-server there, naming the endpoints above.
-// - unknownScopes (option, admin), default "refuse": a scope CC does not know (KNOWN_SCOPES) gets invalid_scope
-//   "One or more scopes are not configured for the authorization server resource." [OKTA] - at /authorize as a
-//   redirect with state, at device authorization and the token endpoint as 400 JSON. "ignore" restores
-//   oidc-provider's silent drop.
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
@@ -215,9 +215,9 @@ function accountIds(login) {
 /**
  * Starts the server on 127.0.0.1 (the endpoints) and 127.0.0.2 (issuer and key set), on one port. Options: port
  * (0 = a free one), singleOrigin (everything on 127.0.0.1, as before), redirectUris (added to the three redirect
- * clients), corsOrigins (extra origins allowed for the public client), deviceCodeTtl and codeTtl (seconds), plus
- * any of DEFAULT_SWITCHES. Resolves to { issuer, origin, identityOrigin, port, endpoints, clients, stats, switches,
- * close, ... }.
+ * clients), corsOrigins (the old name of trustedOrigins, added to it), deviceCodeTtl and codeTtl (seconds), plus
+ * any of DEFAULT_SWITCHES (trustedOrigins among them). Resolves to { issuer, origin, identityOrigin, port,
+ * endpoints, clients, stats, switches, close, ... }.
  */
 export async function startAuthServer(options = {}) {
   // corsOrigins: the old name of trustedOrigins.
