@@ -77,7 +77,8 @@
 //   ambiguous], hence off by default; tests of what a client does when that happens switch it on.
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
-import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPair, randomBytes } from "node:crypto";
+import { promisify } from "node:util";
 import Provider, { errors } from "oidc-provider";
 import * as jose from "jose";
 
@@ -262,7 +263,9 @@ export async function startAuthServer(options = {}) {
     ]),
   ];
 
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  // Not generateKeyPairSync: on Node 20 its job is freed by the GC, which can then run inside the export below
+  // (same thread, the key's mutex held) and deadlock: now and then a start never finished (seen with gdb).
+  const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
   const signingJwk = { ...privateKey.export({ format: "jwk" }), kid: "cc-local-1", alg: "RS256", use: "sig" };
   const publicJwk = {
     kty: signingJwk.kty,
