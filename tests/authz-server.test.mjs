@@ -699,9 +699,11 @@ async function cli(args, done, use = () => {}) {
     env: { ...process.env, AUTHZ_PORT: "" },
   });
   let out = "";
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
   try {
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no output in time: ${out}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`${args}: no output in time: ${out} (stderr: ${err})`)), 15_000);
       child.stdout.on("data", (d) => {
         out += d;
         if (done(out)) {
