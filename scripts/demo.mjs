@@ -15,8 +15,8 @@ export async function startDemo({ port = 8080, authzPort = 4455, clientId } = {}
   if (clientId) return { url: `${web.url}/www/`, authz: null, close: () => web.close() };
   const webPort = new URL(web.url).port;
   const origins = [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
-  // corsOrigins: the page also runs the device flow (for the tour), so the device client allows its origin.
-  authz = await startAuthServer({ port: authzPort, redirectUris: origins.map((o) => `${o}/www/`), corsOrigins: origins });
+  // trustedOrigins: CORS for the page (as Okta's Trusted Origins), for its PKCE and device flows alike.
+  authz = await startAuthServer({ port: authzPort, redirectUris: origins.map((o) => `${o}/www/`), trustedOrigins: origins });
   return {
     url: `${web.url}/www/`,
     authz,

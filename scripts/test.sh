@@ -32,9 +32,10 @@ scripts/build.sh
 step "shipped size (a ratchet: fails if it grows; the 20 KB budget is not met yet, see README)"
 node scripts/size.mjs --check
 
-# The wasm suite talks to a local authorization server (its URL is compiled in); stop it on exit.
+# The wasm suite talks to a local authorization server (its URL is compiled in); stop it on exit. One origin:
+# tests/wasm.rs reads the key set at $CTCT_AUTHZ_URL/oauth2/default/v1/keys.
 authz_log=$(mktemp)
-node authz-server/server.mjs --port 0 > "$authz_log" 2>&1 &
+node authz-server/server.mjs --port 0 --single-origin > "$authz_log" 2>&1 &
 authz_pid=$!
 trap 'kill $authz_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q "http://127.0.0.1:" "$authz_log" && break; sleep 0.2; done

@@ -11,7 +11,7 @@ let app, stranger, authz, browser;
 before(async () => {
   app = await serveStatic(root);
   stranger = await serveStatic(root); // another origin, never registered with the client
-  authz = await startAuthServer({ redirectUris: [`${app.url}/tests/js/pkce.html`] });
+  authz = await startAuthServer({ redirectUris: [`${app.url}/tests/js/pkce.html`], trustedOrigins: [app.url] });
   browser = await launchChromium();
 });
 after(async () => {

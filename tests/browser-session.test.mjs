@@ -14,7 +14,7 @@ let app, authz, browser;
 
 before(async () => {
   app = await serveStatic(root);
-  authz = await startAuthServer({ redirectUris: [`${app.url}/tests/js/session.html`] });
+  authz = await startAuthServer({ redirectUris: [`${app.url}/tests/js/session.html`], trustedOrigins: [app.url] });
   browser = await launchChromium();
 });
 after(async () => {

@@ -14,7 +14,7 @@ let app, authz, firefox;
 
 before(async () => {
   app = await serveStatic(root);
-  authz = await startAuthServer({ corsOrigins: [app.url] });
+  authz = await startAuthServer({ trustedOrigins: [app.url] });
   firefox = await launchFirefox();
 });
 after(async () => {
