@@ -253,7 +253,16 @@ pub fn url_diff(data: &[u8]) {
     let u = url::Url::parse(s).unwrap_or_else(|e| panic!("we accept what WHATWG refuses ({e}): {s:?}"));
     assert_eq!(u.scheme(), parts.scheme.to_ascii_lowercase(), "scheme of {s:?}");
     let ours = parts.host.to_ascii_lowercase();
-    assert_eq!(u.host_str(), Some(ours.as_str()), "host of {s:?}");
+    match u.host() {
+        // WHATWG writes an IPv6 address in its canonical form ([0:0::1] is [::1]); the same address is the
+        // same host. Nothing here reads an IPv6 host's text but the loopback test, which knows only the
+        // canonical [::1]: a non-canonical loopback is refused plain http, stricter.
+        Some(url::Host::Ipv6(a)) => {
+            let inner = ours.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+            assert_eq!(inner.and_then(|h| h.parse::<std::net::Ipv6Addr>().ok()), Some(a), "host of {s:?}");
+        }
+        _ => assert_eq!(u.host_str(), Some(ours.as_str()), "host of {s:?}"),
+    }
     assert!(u.username().is_empty() && u.password().is_none(), "credentials in {s:?}");
     assert!(u.fragment().is_none(), "fragment in {s:?}");
     if u.scheme() == "http" {
