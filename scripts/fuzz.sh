@@ -4,6 +4,7 @@
 #   scripts/fuzz.sh                 60 s per target
 #   scripts/fuzz.sh 300             300 s per target
 #   RUNS=10000000 scripts/fuzz.sh   a number of executions per target instead
+#   TARGETS="json_diff url_diff" scripts/fuzz.sh   only those targets
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -12,10 +13,13 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 seconds="${1:-60}"
 limit="-max_total_time=$seconds"
 [ -n "${RUNS:-}" ] && limit="-runs=$RUNS"
-for target in $(cargo +nightly fuzz list --fuzz-dir fuzz); do
-  echo "== fuzz: $target ($limit)"
-  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- "$limit" -max_len=4096 -print_final_stats=1 2>&1 |
+for target in ${TARGETS:-$(cargo +nightly fuzz list --fuzz-dir fuzz)}; do
+  echo "== fuzz: $target ($limit) $(date -u +%FT%TZ)"
+  start=$(date +%s)
+  cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
+    "$limit" -max_len=4096 -print_final_stats=1 2>&1 |
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+== ERROR|SUMMARY|Done)" || true
+  echo "   $(( $(date +%s) - start )) s"
   cargo +nightly fuzz cmin --fuzz-dir fuzz "$target" "fuzz/corpus/$target" >/dev/null 2>&1
   echo "   corpus: $(ls "fuzz/corpus/$target" | wc -l) inputs"
 done

@@ -118,7 +118,7 @@ impl Endpoints {
 /// last label only in a canonical dotted quad (WHATWG reads `0x7f.1` or `2130706433` as 127.0.0.1).
 fn host_is_plain(host: &str) -> bool {
     if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':');
+        return ipv6_is_valid(inner);
     }
     if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
         return false;
@@ -138,6 +138,32 @@ fn host_is_plain(host: &str) -> bool {
         }
     }
     labels == 4
+}
+
+/// An IPv6 address WHATWG parses (url_diff found `[1]`, `[:::]` and nine groups accepted): groups of one
+/// to four hex digits, eight of them, or at most seven with one `::`. No embedded IPv4 (`::ffff:1.2.3.4`):
+/// refused, as the form `fetch` would connect to is then not the one written.
+fn ipv6_is_valid(s: &str) -> bool {
+    let compressions = s.as_bytes().windows(2).filter(|w| *w == b"::").count();
+    let mut groups = 0;
+    for g in s.split(':').filter(|g| !g.is_empty()) {
+        if g.len() > 4 || !g.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        groups += 1;
+    }
+    // A lone colon at either end is not part of a `::`; inside, an empty group can only be one.
+    let ends_ok = (!s.starts_with(':') || s.starts_with("::")) && (!s.ends_with(':') || s.ends_with("::"));
+    ends_ok && if compressions == 1 { groups <= 7 } else { compressions == 0 && groups == 8 }
+}
+
+/// No port, an empty one (`host:`), or a decimal number up to 65535 (leading zeros allowed, as WHATWG
+/// does). url_diff found `:+1`, `:65536` and `:1:2` accepted, which `fetch` refuses.
+fn port_is_valid(port: &str) -> bool {
+    match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(p) => p.bytes().all(|b| b.is_ascii_digit()) && (p.is_empty() || p.parse::<u16>().is_ok()),
+    }
 }
 
 /// An `endpoints` key that is not one of [`NAMES`], named (when printable) with the likely one.
@@ -176,6 +202,9 @@ pub fn check_fetchable(field: &'static str, url: &str, allow_insecure_loopback: 
             "must name its host plainly: letters, digits, dots and hyphens (or an [IPv6] address), an IPv4 ",
             "address only as four decimal numbers."
         )));
+    }
+    if !port_is_valid(parts.port) {
+        return Err(bad("has an invalid port: after the host, only `:` and a number up to 65535."));
     }
     if parts.has_userinfo {
         return Err(bad("must not contain credentials (user:password@)."));
@@ -243,6 +272,21 @@ mod tests {
         assert!(err.message.contains("use `token`"), "{}", err.message);
         for bad in ["", "not a url", "https://u:p@host/t", "https://host/t#f", "/relative", "https:///nohost"] {
             assert_eq!(e.set("jwks", bad.into(), true).unwrap_err().code, codes::INVALID_CONFIG, "{bad}");
+        }
+        // url_diff: ports and IPv6 literals that WHATWG (and so `fetch`) refuses.
+        for bad in ["https://h:+1/", "https://h:65536/", "https://h:1:2/", "https://h:x/", "https://[::1]:-1/"] {
+            assert!(e.set("jwks", bad.into(), true).is_err(), "{bad}");
+        }
+        for bad in ["[1]", "[:::]", "[::1::]", "[1:2:3:4:5:6:7:8:9]", "[1:2:3:4:5:6:7::8]", "[:1::]", "[1::2:]"] {
+            assert!(e.set("jwks", format!("https://{bad}/t"), true).is_err(), "{bad}");
+            assert!(!ipv6_is_valid(bad.trim_matches(['[', ']'])), "{bad}");
+        }
+        assert!(e.set("jwks", "https://[::1]x/t".into(), true).is_err());
+        for good in ["https://h:/t", "https://h:0/t", "https://h:65535/t", "https://h:00443/t", "https://[::]/t"] {
+            e.set("jwks", good.into(), true).unwrap();
+        }
+        for good in ["::1", "1::", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "fe80::1:ABCD"] {
+            assert!(ipv6_is_valid(good), "{good}");
         }
         // identifiers may be any non-empty string, http included (the local server's issuer is http).
         e.set("issuer", "http://127.0.0.1:4455/oauth2/default".into(), false).unwrap();

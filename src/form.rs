@@ -83,6 +83,8 @@ pub struct UrlParts<'a> {
     pub scheme: &'a str,
     /// Empty for URLs without an authority (`urn:...`, `com.example.app:/callback`).
     pub host: &'a str,
+    /// What follows the host in the authority, unchecked: empty, or `:` and a port (`x` in `[::1]x`).
+    pub port: &'a str,
     pub has_userinfo: bool,
     pub query: Option<&'a str>,
     pub fragment: Option<&'a str>,
@@ -109,7 +111,7 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
         Some((a, q)) => (a, Some(q)),
         None => (before_frag, None),
     };
-    let (host, has_userinfo) = match hier.strip_prefix("//") {
+    let (host, port, has_userinfo) = match hier.strip_prefix("//") {
         Some(after) => {
             let authority = after.split('/').next().unwrap_or("");
             let (userinfo, hostport) = match authority.rsplit_once('@') {
@@ -121,11 +123,11 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
             } else {
                 hostport.split(':').next().unwrap_or("")
             };
-            (host, userinfo.is_some())
+            (host, hostport.get(host.len()..).unwrap_or(""), userinfo.is_some())
         }
-        None => ("", false),
+        None => ("", "", false),
     };
-    Some(UrlParts { scheme, host, has_userinfo, query, fragment })
+    Some(UrlParts { scheme, host, port, has_userinfo, query, fragment })
 }
 
 /// Substring test without `str::contains`, whose two-way searcher (and its panic path) costs about
@@ -186,8 +188,11 @@ mod tests {
         let p = split_url("https://user@Authz.Example.com:8443/p/a?x=1&y#frag").unwrap();
         assert_eq!((p.scheme, p.host, p.has_userinfo), ("https", "Authz.Example.com", true));
         assert_eq!((p.query, p.fragment), (Some("x=1&y"), Some("frag")));
+        assert_eq!(p.port, ":8443");
         let p = split_url("http://[::1]:9000/cb").unwrap();
-        assert_eq!(p.host, "[::1]");
+        assert_eq!((p.host, p.port), ("[::1]", ":9000"));
+        assert_eq!(split_url("https://[::1]x:1/").unwrap().port, "x:1");
+        assert_eq!(split_url("https://h/p:1").unwrap().port, "");
         let p = split_url("com.example.app:/callback").unwrap();
         assert_eq!((p.scheme, p.host), ("com.example.app", ""));
         assert!(split_url("/relative/path").is_none());
