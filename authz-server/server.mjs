@@ -120,6 +120,7 @@ export const CLIENTS = {
 /** Settings tests may switch at run time through POST /__admin/config (JSON). */
 const DEFAULT_SWITCHES = {
   tokenRateLimit: false, // 1 request/s per client at the token endpoint, 429 beyond
+  tokenRateLimitMs: 1000, // that limit's window (tests that run time faster shrink it along with their clocks)
   tokenRetryAfter: false, // true: that 429 carries Retry-After: 1 (the old answer)
   errorTexts: "okta", // "okta": Okta's error_description texts | "oidc-provider": its own generic ones
   refreshTokenExpiry: "idle", // "idle": 180 days since the token's last use (CC) | "issue": 30 days from issue
@@ -130,19 +131,20 @@ const DEFAULT_SWITCHES = {
   unknownScopes: "refuse", // "refuse": invalid_scope (Okta) | "ignore": dropped silently (oidc-provider)
   trustedOrigins: [], // origins given CORS by the token, revoke, introspect and device endpoints (public clients)
   corsFromRedirectUris: false, // true: also the origins of the registered redirect URIs (the old rule)
-  api429: null, // null | "throttled" | "quota_exceeded"
+  api429: null, // null | "throttled" | "quota_exceeded" | "queued" (no error_key: the bulk-activity queue)
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
   // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
   // next `times` requests to that endpoint get the fault. Kinds: "500" | "502" | "503" (Retry-After: 2) |
   // "html200" | "truncated" (200 with JSON cut short; the request is not processed) | "reset" (headers and
   // part of a body, then the connection is destroyed) | "hang" (never answers) | "429" (no Retry-After) |
   // "429-retry" (Retry-After: 1) | "slow-body" (the real answer, trickled over `slowMs`, default 1,500 ms) |
-  // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost).
+  // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost) |
+  // "hang-after" (the request IS processed, and no answer ever comes: a holder that dies after rotating).
   fault: null,
 };
 const FAULT_AT = ["token", "keys", "revoke", "device", "api"];
 const FAULT_KINDS = ["500", "502", "503", "html200", "truncated", "reset", "hang", "429", "429-retry", "slow-body"];
-FAULT_KINDS.push("truncated-after");
+FAULT_KINDS.push("truncated-after", "hang-after");
 function oneOf(...values) {
   return (v) => values.includes(v);
 }
@@ -150,6 +152,7 @@ const isBool = oneOf(true, false);
 /** What each switch accepts: a misspelt name or a bad value is refused, as it would silently test nothing. */
 const SWITCH_RULES = {
   tokenRateLimit: isBool,
+  tokenRateLimitMs: (v) => Number.isFinite(v) && v > 0,
   tokenRetryAfter: isBool,
   errorTexts: oneOf("okta", "oidc-provider"),
   refreshTokenExpiry: oneOf("idle", "issue"),
@@ -160,7 +163,7 @@ const SWITCH_RULES = {
   unknownScopes: oneOf("refuse", "ignore"),
   trustedOrigins: (v) => Array.isArray(v) && v.every((o) => URL.parse(o)?.origin?.startsWith("http")),
   corsFromRedirectUris: isBool,
-  api429: oneOf(null, "throttled", "quota_exceeded"),
+  api429: oneOf(null, "throttled", "quota_exceeded", "queued"),
   deviceInterval: (v) => Number.isFinite(v) && v >= 0,
   fault: (v) => v === null || (FAULT_AT.includes(v?.at) && FAULT_KINDS.includes(v.kind)),
 };
@@ -241,6 +244,7 @@ export async function startAuthServer(options = {}) {
     keys: 0,
     api: 0,
     authorize: 0,
+    tokenTimes: [], // when each refresh request arrived (ms): pacing tests read the gaps
   };
   const singleOrigin = options.singleOrigin === true;
   const { servers, port } = await listenAll(options.port ?? 0, singleOrigin ? [] : [IDENTITY_ADDRESS]);
@@ -331,7 +335,7 @@ export async function startAuthServer(options = {}) {
       code_verification: "/activate",
     },
     ttl: {
-      AccessToken: 86400,
+      AccessToken: options.accessTokenTtl ?? 86400,
       AuthorizationCode: options.codeTtl ?? 300,
       DeviceCode: options.deviceCodeTtl ?? 600,
       // Refresh-token life is the refreshTokenExpiry rule's (on the shifted clock), not the provider's.
@@ -394,7 +398,7 @@ export async function startAuthServer(options = {}) {
         getResourceServerInfo: () => ({
           scope: CC_SCOPES.join(" "),
           audience: AUDIENCE,
-          accessTokenTTL: 86400,
+          accessTokenTTL: options.accessTokenTtl ?? 86400,
           accessTokenFormat: "jwt",
           jwt: { sign: { alg: "RS256" } },
         }),
@@ -464,7 +468,7 @@ export async function startAuthServer(options = {}) {
       return;
     }
     const fault = takeFault(path);
-    if (fault && !["slow-body", "truncated-after"].includes(fault.kind)) return injectFault(ctx, fault);
+    if (fault && !["slow-body", "truncated-after", "hang-after"].includes(fault.kind)) return injectFault(ctx, fault);
     if (fault) return faultAfter(ctx, fault, () => (path.startsWith("/v3/") ? api(ctx) : route(ctx, next)));
     if (path.startsWith("/v3/")) return api(ctx);
     return route(ctx, next);
@@ -561,6 +565,10 @@ export async function startAuthServer(options = {}) {
   /** Faults applied to the real answer: the request was processed (a refresh rotated). */
   async function faultAfter(ctx, fault, handle) {
     await handle();
+    if (fault.kind === "hang-after") {
+      ctx.respond = false; // processed, never answered: the socket stays open until the client goes
+      return;
+    }
     const text =
       typeof ctx.body === "string" || Buffer.isBuffer(ctx.body) ? String(ctx.body) : JSON.stringify(ctx.body ?? "");
     const status = ctx.status;
@@ -624,6 +632,7 @@ export async function startAuthServer(options = {}) {
       grant = form.get("grant_type") ?? "none";
       presented = form.get("refresh_token");
       stats.tokenByGrant[grant] = (stats.tokenByGrant[grant] ?? 0) + 1;
+      stats.tokenTimes.push(Date.now());
       const early = tokenPrecheck(ctx, form, grant);
       if (early) return answer(ctx, early);
     }
@@ -694,7 +703,7 @@ export async function startAuthServer(options = {}) {
   function tokenPrecheck(ctx, form, grant) {
     const clientId = basicClientId(ctx.get("authorization")) ?? form.get("client_id") ?? "?";
     const now = Date.now();
-    if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < 1000) {
+    if (switches.tokenRateLimit && now - (lastTokenCall.get(clientId) ?? 0) < switches.tokenRateLimitMs) {
       const error_description = "Too many requests to the token endpoint: at most 1 per second.";
       const headers = switches.tokenRetryAfter ? { "Retry-After": "1" } : {};
       return { status: 429, body: { error: "rate_limited", error_description }, headers };
@@ -831,6 +840,12 @@ export async function startAuthServer(options = {}) {
     if (switches.api429 === "quota_exceeded") {
       ctx.status = 429;
       ctx.body = { error_key: "quota_exceeded", error_message: "Limit Exceeded" };
+      return;
+    }
+    if (switches.api429 === "queued") {
+      // As a third-party catalogue of CC's errors shows the bulk-activity limit: no error_key.
+      ctx.status = 429;
+      ctx.body = [{ error_key: null, error_message: "You exceeded 1,000 queued activities" }];
       return;
     }
     const m = /^Bearer\s+(\S+)$/.exec(ctx.get("authorization"));
@@ -989,7 +1004,7 @@ export async function startAuthServer(options = {}) {
       return;
     }
     if (ctx.path === "/__admin/reset" && ctx.method === "POST") {
-      for (const k of Object.keys(stats)) stats[k] = typeof stats[k] === "object" ? {} : 0;
+      for (const k of Object.keys(stats)) stats[k] = Array.isArray(stats[k]) ? [] : typeof stats[k] === "object" ? {} : 0;
       Object.assign(switches, initialSwitches());
       lastTokenCall.clear();
       lastDevicePoll.clear();
