@@ -370,6 +370,28 @@ export declare function webStorageStore(
 ): TokenStore;
 /** IndexedDB, consistent across the tabs of an origin: the store for sessions shared by several tabs. */
 export declare function indexedDbStore(key?: string, options?: { database?: string }): TokenStore;
+/** A connected node-redis (v4+) or ioredis client; records at `key`, leases beside it, lanes under `namespace`. */
+export declare function redisStore(
+  client: unknown,
+  key: string,
+  options?: { namespace?: string },
+): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore;
+export interface PostgresStoreOptions {
+  table?: string;
+  locksTable?: string;
+  namespace?: string;
+  /** Create the two tables on first use (default true); false: run POSTGRES_SCHEMA yourself. */
+  createTable?: boolean;
+}
+/** A `pg` Pool (anything with `query(text, values)`); tables created on first use unless `createTable: false`. */
+export declare function postgresStore(
+  pool: { query(text: string, values?: unknown[]): Promise<unknown> },
+  key: string,
+  options?: PostgresStoreOptions,
+): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore;
+/** The `CREATE TABLE` statements postgresStore needs, for the default or the given table names. */
+export declare function postgresSchema(options?: { table?: string; locksTable?: string }): string;
+export declare const POSTGRES_SCHEMA: string;
 /** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
 export declare function kvStore(
   namespace: {
@@ -395,6 +417,8 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + 5000. */
   lockTtlMs?: number;
+  /** The application's token requests a second, across every process sharing the store. Default 1 (Constant Contact's limit). */
+  tokenRequestsPerSecond?: number;
 }
 
 export interface SessionStatus {
@@ -439,6 +463,40 @@ export declare class TokenSession {
   status(): Promise<SessionStatus>;
   /** Forgets the tokens, here and in the store; reports revocation without throwing. */
   signOut(options?: SignOutOptions): Promise<SignOutResult>;
+}
+
+export interface FleetOptions {
+  /** The store of one account, e.g. `(id) => redisStore(redis, "ctct:" + id)`. */
+  store: (account: string) => TokenStore;
+  /** Options of every account's session. */
+  session?: Omit<SessionOptions, "store">;
+}
+
+export interface FleetPass {
+  refreshed: string[];
+  /** Already refreshed by another process: adopted from the store. */
+  fresh: string[];
+  /** Being refreshed by another process right now. */
+  busy: string[];
+  /** No token set stored. */
+  empty: string[];
+  failed: { account: string; error: CtctOAuthError }[];
+}
+
+/** Many accounts under one application key, refreshed ahead of expiry at one token request a second. */
+export declare class TokenFleet {
+  private constructor();
+  /** The session of one account, for API calls. */
+  session(account: string): TokenSession;
+  /** One pass: refreshes the accounts that are due, in the order the module plans. */
+  refreshDue(accounts: Iterable<string>, options?: { signal?: AbortSignal }): Promise<FleetPass>;
+  /** Passes every `intervalMs` (default 60000) until `signal` aborts. */
+  run(options: {
+    accounts: Iterable<string> | (() => Iterable<string> | Promise<Iterable<string>>);
+    intervalMs?: number;
+    signal?: AbortSignal;
+    onPass?: (pass: FleetPass) => void;
+  }): Promise<void>;
 }
 
 /**
@@ -512,6 +570,8 @@ export declare class ConstantContactOAuth {
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** A session that keeps this client authorized. */
   session(options?: SessionOptions): TokenSession;
+  /** Many accounts under this application, refreshed ahead of expiry. */
+  fleet(options: FleetOptions): TokenFleet;
   /** The configuration with the secret redacted. */
   toJSON(): ConstantContactOAuthDescription;
   free(): void;

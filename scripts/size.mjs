@@ -12,10 +12,11 @@ import { brotliCompressSync, constants } from "node:zlib";
 const BUDGET_GZIP = 20 * 1024;
 /**
  * Today's web total plus 0.5 % for toolchain noise. Raised from 57,100 by the contract redesign (issue 12:
- * request/response contexts, option suggestions, fromEnv, verification in one pass, the hardening),
- * +12.4 KB gzip; the module split of issue 16 is where it comes down.
+ * request/response contexts, option suggestions, fromEnv, verification in one pass, the hardening,
+ * +12.4 KB gzip), then by the cluster stores and the fleet (issue 13, +7 KB: every entry carries them
+ * until the JS is split); the module split of issues 15 and 16 is where it comes down.
  */
-const CEILING_GZIP = 69_800;
+const CEILING_GZIP = 77_200;
 const pkg = new URL("../pkg/", import.meta.url);
 // Each entry is one minified file holding the bindings and pkg/lib (scripts/entries.mjs).
 const targets = {

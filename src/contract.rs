@@ -104,13 +104,24 @@ pub(crate) const VERIFY: Op = Op {
 };
 pub(crate) const SESSION: Op = Op {
     call: "auth.session(options)",
-    options: &["store", "refreshMarginSeconds", "strategy", "clock", "lockName", "timeoutMs", "lockTtlMs"],
+    options: &[
+        "store",
+        "refreshMarginSeconds",
+        "strategy",
+        "clock",
+        "lockName",
+        "timeoutMs",
+        "lockTtlMs",
+        "tokenRequestsPerSecond",
+    ],
     options_type: "SessionOptions",
 };
+pub(crate) const FLEET: Op =
+    Op { call: "auth.fleet(options)", options: &["store", "session"], options_type: "FleetOptions" };
 pub(crate) const SIGN_OUT: Op =
     Op { call: "session.signOut(options)", options: &["revoke"], options_type: "SignOutOptions" };
 
-pub(crate) const OPERATIONS: [Op; 16] = [
+pub(crate) const OPERATIONS: [Op; 17] = [
     CONFIG,
     FROM_ENV,
     CREATE_PKCE,
@@ -126,6 +137,7 @@ pub(crate) const OPERATIONS: [Op; 16] = [
     REVOKE,
     VERIFY,
     SESSION,
+    FLEET,
     SIGN_OUT,
 ];
 

@@ -85,6 +85,17 @@ pub(crate) fn check_options(options_type: &str, options: &str) -> Result<String,
     Ok(if json::parse(options).is_ok_and(|v| v != Value::Null) { String::from(options) } else { String::from("{}") })
 }
 
+/// `auth.fleet(options)`: `store` must be a function of the account (its sessions' options are checked
+/// by each session).
+pub(crate) fn check_fleet(options: &str) -> Result<(), Error> {
+    let o = Opts::parse(options, &contract::FLEET)?;
+    if !o.function("store", "a function of the account returning its store, e.g. (id) => redisStore(redis, id)")? {
+        return Err(Error::config("store", "auth.fleet({ store }) needs `store`: (account) => the account's store."));
+    }
+    o.object("session", "an object of session options")?;
+    Ok(())
+}
+
 pub(crate) fn create_pkce(options: &str) -> Result<String, Error> {
     let o = Opts::parse(options, &contract::CREATE_PKCE)?;
     let p = match o.string("codeVerifier")? {
@@ -143,6 +154,30 @@ pub(crate) fn session_status(tokens: &str, refresh_used_at: u64, now: u64) -> Re
     let f = session::facts(tokens, refresh_used_at, 0)?;
     let has_rt = json::parse_object(tokens).is_ok_and(|v| v.get("refreshToken").and_then(Value::as_str).is_some());
     Ok(session::status(&f, refresh_used_at, has_rt, now))
+}
+
+/// A fleet's pass: `expires_at` (a JSON array of each account's expiry, this machine's clock) -> a JSON
+/// array of the indexes to refresh now, in order (see [`session::plan`]).
+pub(crate) fn plan_refreshes(expires_at: &str, now: u64, turn_ms: u64, margin: u64) -> Result<String, Error> {
+    let Ok(Value::Arr(items)) = json::parse(expires_at) else {
+        return Err(Error::config("accounts", "Expected the accounts' expiry times as an array of numbers."));
+    };
+    let times: Vec<u64> = items
+        .iter()
+        .map(|v| match v {
+            Value::Num(n) if (0.0..=1e12).contains(n) => *n as u64,
+            _ => 0, // unknown: due now
+        })
+        .collect();
+    let mut out = String::from("[");
+    for (k, i) in session::plan(&times, now, turn_ms, margin).into_iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str(&crate::error::decimal(i as u64));
+    }
+    out.push(']');
+    Ok(out)
 }
 
 pub(crate) fn api_error(status: u16, retry_after_header: Option<&str>, body: &str) -> Error {

@@ -19,12 +19,15 @@ pub const IDLE_WARN_SECS: u64 = 150 * 86_400;
 pub const DEFAULT_MARGIN_SECS: u64 = 300;
 /// A token request gives up after this long (the JS layer aborts it).
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
-/// The lease a refreshing process holds: a little over the request's own timeout, so a live holder never
-/// loses its lease mid-request, and a dead one delays the others by at most this.
+/// The lease a refreshing process holds (on its account, and on the lane while its request is out): a
+/// little over the request's own timeout and the lane's gap, so a live holder never loses a lease
+/// mid-request, and a dead one delays the others by at most this.
 pub const LOCK_SLACK_MS: u64 = 5_000;
 /// Constant Contact allows one token request per second per application, counted when requests arrive.
 /// A request starts this long after the previous one *finished*: its arrival was no later than that.
 pub const LANE_GAP_MS: u64 = 1_000;
+/// A fleet refreshes an account this much earlier than its session would, at the least.
+pub const FLEET_MIN_LEAD_SECS: u64 = 60;
 
 /// A session's settings, checked once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub struct Settings {
     pub lane: String,
     /// The store can coordinate processes (it has lock/renew/unlock).
     pub coordinated: bool,
+    /// Milliseconds between the end of one token request of this application and the start of the next.
+    pub lane_gap_ms: u64,
 }
 
 /// `options` as the JS layer describes them: the store as `{ get: "function", ... }` (the `typeof` of
@@ -68,18 +73,29 @@ pub fn settings(cfg: &Config, options: &str) -> Result<Settings, Error> {
         Some(_) => return Err(type_error("strategy", "\"check-before-call\" or \"timer\"")),
     };
     o.function("clock", "a function returning seconds since 1970 (or a Date)")?;
+    let lane = concat(&["ctct-oauth ", &cfg.endpoints.token, " ", &cfg.client_id]);
+    // Constant Contact's limit is 1/s; another server (or a partner key) may allow more.
+    let lane_gap_ms = match o.get("tokenRequestsPerSecond") {
+        None => LANE_GAP_MS,
+        Some(Value::Num(n)) if *n > 0.0 && *n <= 1000.0 => (1000.0 / n) as u64,
+        Some(_) => {
+            return Err(type_error(
+                "tokenRequestsPerSecond",
+                "a number of requests per second (1 for Constant Contact)",
+            ))
+        }
+    };
     let timeout_ms = o.millis("timeoutMs")?.unwrap_or(DEFAULT_TIMEOUT_MS);
-    let lock_ttl_ms = o.millis("lockTtlMs")?.unwrap_or(timeout_ms.saturating_add(LOCK_SLACK_MS));
-    if lock_ttl_ms <= timeout_ms {
+    let lock_ttl_ms = o.millis("lockTtlMs")?.unwrap_or(timeout_ms.saturating_add(lane_gap_ms + LOCK_SLACK_MS));
+    if lock_ttl_ms <= timeout_ms.saturating_add(lane_gap_ms) {
         return Err(Error::config(
             "lockTtlMs",
             concat!(
-                "`lockTtlMs` must be longer than `timeoutMs`: a refresh that outlives its lease could be ",
-                "repeated by another process with the same refresh token."
+                "`lockTtlMs` must be longer than `timeoutMs` plus the token lane's gap (a second): a refresh ",
+                "that outlives its lease could be repeated by another process with the same refresh token."
             ),
         ));
     }
-    let lane = concat(&["ctct-oauth ", &cfg.endpoints.token, " ", &cfg.client_id]);
     Ok(Settings {
         margin_secs: o.seconds("refreshMarginSeconds")?.unwrap_or(DEFAULT_MARGIN_SECS),
         timer,
@@ -88,6 +104,7 @@ pub fn settings(cfg: &Config, options: &str) -> Result<Settings, Error> {
         lock_name: o.string("lockName")?.unwrap_or_else(|| lane.clone()),
         lane,
         coordinated,
+        lane_gap_ms,
     })
 }
 
@@ -98,7 +115,7 @@ pub fn settings_json(s: &Settings) -> String {
         .bool("timer", s.timer)
         .num("timeoutMs", s.timeout_ms)
         .num("lockTtlMs", s.lock_ttl_ms)
-        .num("laneGapMs", LANE_GAP_MS)
+        .num("laneGapMs", s.lane_gap_ms)
         .str("lockName", &s.lock_name)
         .str("lane", &s.lane)
         .bool("coordinated", s.coordinated)
@@ -181,6 +198,27 @@ pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64
     out
 }
 
+/// Which accounts of a fleet to refresh now, in order: an account is due when its access token expires
+/// within its lead, and its lead grows with the number of accounts that expire before it, each taking one
+/// turn of the application's token lane (`turn_ms`: what one refresh costs, in the clock's milliseconds,
+/// measured by the fleet; at least the lane's gap). So a cluster refreshing thousands of accounts that
+/// expire within the same hour finishes every one before its session would have to (`margin`), at
+/// Constant Contact's one token request a second. `expires_at`: each account's, the clock's time.
+pub fn plan(expires_at: &[u64], now: u64, turn_ms: u64, margin: u64) -> alloc::vec::Vec<usize> {
+    let mut order: alloc::vec::Vec<usize> = (0..expires_at.len()).collect();
+    order.sort_by_key(|i| expires_at.get(*i).copied().unwrap_or(u64::MAX));
+    let mut due = alloc::vec::Vec::new();
+    for (rank, i) in order.into_iter().enumerate() {
+        // Half as much again: the turns of other processes, and a refresh that is slower than the last.
+        let queue_secs = (rank as u64 + 1).saturating_mul(turn_ms).saturating_mul(3) / 2000;
+        let lead = margin.saturating_add(FLEET_MIN_LEAD_SECS).saturating_add(queue_secs);
+        if expires_at.get(i).is_some_and(|e| *e <= now.saturating_add(lead)) {
+            due.push(i);
+        }
+    }
+    due
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,7 +231,7 @@ mod tests {
     #[test]
     fn settings_are_checked_once() {
         let s = settings(&cfg(), "null").unwrap();
-        assert_eq!((s.margin_secs, s.timer, s.timeout_ms, s.lock_ttl_ms), (300, false, 30_000, 35_000));
+        assert_eq!((s.margin_secs, s.timer, s.timeout_ms, s.lock_ttl_ms), (300, false, 30_000, 36_000));
         assert_eq!(s.lane, "ctct-oauth https://authz.constantcontact.com/oauth2/default/v1/token cid");
         let store = r#"{"store":{"get":"function","set":"function","delete":"function"}}"#;
         assert!(!settings(&cfg(), store).unwrap().coordinated);
@@ -204,12 +242,31 @@ mod tests {
             (r#"{"store":{"get":"function"}}"#, "store"),
             (r#"{"strategy":"sometimes"}"#, "strategy"),
             (r#"{"timeoutMs":0}"#, "timeoutMs"),
-            (r#"{"timeoutMs":1000,"lockTtlMs":1000}"#, "lockTtlMs"),
+            (r#"{"timeoutMs":1000,"lockTtlMs":2000}"#, "lockTtlMs"),
             (r#"{"refreshMarginSeconds":-1}"#, "refreshMarginSeconds"),
             (r#"{"refreshMargin":1}"#, "refreshMargin"),
         ] {
             assert_eq!(settings(&cfg(), bad).unwrap_err().field_name(), Some(field), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_fleet_is_refreshed_before_any_session_would_wait() {
+        // 2,000 accounts expiring within one hour, one token request a second: simulate the lane.
+        let (start, n, margin) = (10_000u64, 2_000u64, 300u64);
+        let mut expires: alloc::vec::Vec<u64> = (0..n).map(|k| start + 3_600 + k * 3_600 / n).collect();
+        let mut refreshed_at = alloc::vec![None; n as usize];
+        let mut now = start;
+        while now < start + 2 * 3_600 {
+            if let Some(&i) = plan(&expires, now, 1_000, margin).first() {
+                assert!(now + margin < expires[i], "account {i} refreshed at {now}, due {}", expires[i] - margin);
+                refreshed_at[i].get_or_insert(now);
+                expires[i] = now + 86_400;
+            }
+            now += 1;
+        }
+        assert!(refreshed_at.iter().all(Option::is_some), "every account was refreshed");
+        assert!(plan(&[start + 100_000], start, 1_000, margin).is_empty(), "nothing due a day ahead");
     }
 
     #[test]

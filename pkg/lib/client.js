@@ -9,6 +9,7 @@ import { raise } from "./raise.js";
 import { tokenSet, tokenSetFrom, isTokenSet } from "./token-set.js";
 import { RULES } from "./generated/constants.js";
 import { TokenSession } from "./session.js";
+import { TokenFleet } from "./fleet.js";
 import { internals } from "./internals.js";
 
 const INSPECT = [Symbol.for("nodejs.util.inspect.custom"), Symbol.for("Deno.customInspect")];
@@ -41,7 +42,16 @@ export class ConstantContactOAuth {
     this.#inner = env ? glue.__Client.fromEnv(json(env), json(config), inBrowser()) : new glue.__Client(json(config), inBrowser());
     this.#fetch = isObject ? config.fetch : undefined;
     this.#clock = isObject ? config.clock : undefined;
-    internals.set(this, { inner: this.#inner, fetch: () => this.#fetch ?? globalThis.fetch, now: () => this.#now() });
+    internals.set(this, {
+      inner: this.#inner,
+      fetch: () => this.#fetch ?? globalThis.fetch,
+      now: () => this.#now(),
+      // Fractional seconds, for measuring durations on this clock.
+      clock: () => {
+        const v = this.#clock ? this.#clock() : Date.now() / 1000;
+        return v instanceof Date ? v.getTime() / 1000 : v;
+      },
+    });
   }
 
   /**
@@ -60,6 +70,11 @@ export class ConstantContactOAuth {
   /** A session that keeps this client authorized: see TokenSession. */
   session(options) {
     return new TokenSession(this, options);
+  }
+
+  /** Many accounts under this application: see TokenFleet. */
+  fleet(options) {
+    return new TokenFleet(this, options);
   }
 
   authorizationUrl(options) {

@@ -3,10 +3,13 @@
 export { CtctOAuthError } from "./error.js";
 export { ConstantContactOAuth } from "./client.js";
 export { TokenSession } from "./session.js";
+export { TokenFleet } from "./fleet.js";
 export { TokenBroker, brokerSession } from "./broker.js";
 export { memoryStore } from "./stores/memory.js";
 export { webStorageStore } from "./stores/web-storage.js";
 export { indexedDbStore } from "./stores/indexeddb.js";
 export { kvStore } from "./stores/kv.js";
+export { redisStore } from "./stores/redis.js";
+export { postgresStore, postgresSchema, POSTGRES_SCHEMA } from "./stores/postgres.js";
 export { ENDPOINTS, SCOPES } from "./generated/constants.js";
 export { createPkce, generateState, decodeAccessToken, tokenExpiresAt, isExpired } from "./stateless.js";

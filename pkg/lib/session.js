@@ -22,6 +22,10 @@ const METHODS = ["get", "set", "delete", "lock", "renew", "unlock"];
 const shape = (store) =>
   store !== null && typeof store === "object" ? Object.fromEntries(METHODS.map((m) => [m, typeof store[m]])) : store;
 const newer = (stored, base) => stored && stored.version > (base?.version ?? 0);
+const BUSY = Symbol("busy");
+
+/** What a fleet (./fleet.js) reaches inside a session: its expiry, and a refresh that never waits. */
+export const fleetAccess = new WeakMap();
 
 export class TokenSession {
   #auth;
@@ -39,6 +43,7 @@ export class TokenSession {
   #listeners = new Set();
   #timer;
   #apiBase;
+  #requests = 0; // refresh requests this session sent (a fleet tells its own from adopted ones)
 
   constructor(auth, options) {
     const bind = internals.get(auth);
@@ -52,6 +57,32 @@ export class TokenSession {
     this.#backend = typeof this.#store.backend === "string" ? this.#store.backend : undefined;
     this.#clock = o.clock ?? bind.now;
     this.#apiBase = auth.toJSON().endpoints.apiBase;
+    fleetAccess.set(this, {
+      settings: this.#settings,
+      expiresAt: async () => {
+        if (!this.#loaded) await this.#load();
+        return this.#state?.facts.expiresAt;
+      },
+      refreshUnlessBusy: () => this.#refreshUnlessBusy(),
+    });
+  }
+
+  /** For a fleet's pass: refresh now (the fleet decided it is due), skipping an account another process holds. */
+  async #refreshUnlessBusy() {
+    if (this.#inflight) return (await this.#inflight, "refreshed");
+    const before = this.#state?.record;
+    if (!before) return "empty";
+    const sent = this.#requests;
+    const generation = this.#generation;
+    const run = this.#settings.coordinated
+      ? this.#refreshCoordinated(before.tokens.accessToken, generation, true)
+      : this.#refresh(before.tokens.accessToken);
+    this.#inflight = run.finally(() => {
+      this.#inflight = null;
+    });
+    const record = await this.#inflight;
+    if (record === BUSY) return "busy";
+    return this.#requests > sent ? "refreshed" : "fresh";
   }
 
   #now() {
@@ -184,10 +215,11 @@ export class TokenSession {
    * holder has it, wait and adopt the pair it stores), keep the lease alive while queued in the lane,
    * and release it once the new pair is written.
    */
-  async #refreshCoordinated(refused, generation) {
-    const { lockTtlMs, timeoutMs } = this.#settings;
+  async #refreshCoordinated(refused, generation, skipIfBusy = false) {
+    const { lockTtlMs } = this.#settings;
     let lock;
     while (!(lock = await acquire(this.#store, "refresh", lockTtlMs, 0, this.#backend))) {
+      if (skipIfBusy) return BUSY;
       const stored = await this.#read();
       if (newer(stored, this.#state?.record)) {
         const usable = this.#adoptIfUsable(stored, refused);
@@ -204,7 +236,7 @@ export class TokenSession {
     const keeper = setInterval(renew, lockTtlMs / 3);
     keeper.unref?.(); // the refresh awaited under it holds the process; the keeper need not
     const lane = (name, gapMs, call) =>
-      inClusterLane(this.#store, name, { gapMs, ttlMs: timeoutMs + gapMs + 5000, backend: this.#backend }, () => {
+      inClusterLane(this.#store, name, { gapMs, ttlMs: lockTtlMs, backend: this.#backend }, () => {
         // A holder whose lease ran out must not spend the refresh token: another process may have it now.
         if (lost) throw raise("store_lock", { backend: this.#backend });
         return call();
@@ -223,7 +255,10 @@ export class TokenSession {
     let tokens;
     try {
       const { timeoutMs, lane: name, laneGapMs } = this.#settings;
-      tokens = await lane(name, laneGapMs, () => this.#auth.refresh(rt, { timeoutMs }));
+      tokens = await lane(name, laneGapMs, () => {
+        this.#requests += 1;
+        return this.#auth.refresh(rt, { timeoutMs });
+      });
     } catch (e) {
       if (e?.code !== "invalid_grant") throw e;
       // Rotated elsewhere? Then the store has the newer pair.

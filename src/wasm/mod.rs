@@ -82,6 +82,16 @@ pub fn session_status(tokens: &str, refresh_used_at: f64, now: f64) -> JsResult<
     run(secs(refresh_used_at).and_then(|used| ops::session_status(tokens, used, secs(now)?)))
 }
 
+#[wasm_bindgen(js_name = __checkFleet)]
+pub fn check_fleet(options: &str) -> JsResult<()> {
+    run(ops::check_fleet(options))
+}
+
+#[wasm_bindgen(js_name = __planRefreshes)]
+pub fn plan_refreshes(expires_at: &str, now: f64, turn_ms: f64, margin: f64) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::plan_refreshes(expires_at, now, turn_ms.max(0.0) as u64, margin.max(0.0) as u64)))
+}
+
 /// The error for a failed Constant Contact API response (`api_error` / `rate_limited`), returned.
 #[wasm_bindgen(js_name = __apiError)]
 pub fn api_error(status: u16, retry_after: Option<String>, body: &str) -> JsValue {
