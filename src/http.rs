@@ -166,13 +166,13 @@ pub fn error_response(status: u16, retry_after: Option<u64>, body: &str) -> Erro
                 codes::RATE_LIMITED,
                 concat!(
                     "Too many requests: Constant Contact allows one token request per second per application. ",
-                    "Wait `retryAfter` seconds (or a second) and try again; refresh only when a token is about ",
-                    "to expire."
+                    "Wait `retryAfter` seconds and try again; refresh only when a token is about to expire."
                 ),
             ),
             status,
         );
-        e.retry_after = retry_after;
+        // Constant Contact sends no Retry-After here; its limit is one request a second, so that is the wait.
+        e.retry_after = Some(retry_after.unwrap_or(1));
         return e;
     }
     let plain = |c: &&str| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
@@ -257,7 +257,7 @@ mod tests {
         let e = error_response(429, Some(1), r#"{"error":"rate_limited"}"#);
         assert_eq!((e.code.as_ref(), e.retry_after), ("rate_limited", Some(1)));
         let e = error_response(429, None, "");
-        assert_eq!((e.code.as_ref(), e.retry_after), ("rate_limited", None));
+        assert_eq!((e.code.as_ref(), e.retry_after), ("rate_limited", Some(1)), "CC sends none: its 1/s limit");
         let e = error_response(503, None, "<html>Service Unavailable</html>");
         assert_eq!((e.code.as_ref(), e.status), ("server_error", Some(503)));
         let e = error_response(500, None, r#"{"error":"server_error"}"#);

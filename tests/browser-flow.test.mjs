@@ -43,7 +43,7 @@ test("Chromium: PKCE login through the real pages, cross-origin exchange and ref
   await page.close();
 });
 
-test("Chromium: from an origin the client never registered, CORS blocks the answer: network_error with the CORS hint", async () => {
+test("Chromium: from an origin the server does not trust, CORS blocks the answer: network_error saying why", async () => {
   const page = await browser.newPage();
   await page.goto(`${stranger.url}/tests/js/pkce.html?exchange=1&config=${config()}`);
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
@@ -52,6 +52,7 @@ test("Chromium: from an origin the client never registered, CORS blocks the answ
   assert.equal(result.code, "network_error");
   assert.equal(result.isError, true);
   assert.match(result.hint, /CORS/);
+  assert.match(result.hint, /origin it trusts for the application/, "the hint names Okta's trusted-origin rule");
   await page.close();
 });
 

@@ -48,7 +48,7 @@ const BEFORE = [
   ["truncated", "invalid_response", (e) => assert.ok(!e.description?.includes("eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy"), "the cut token is masked")],
   ["reset", "network_error"],
   ["hang", "timeout"],
-  ["429", "rate_limited", (e) => assert.equal(e.retryAfter, undefined)],
+  ["429", "rate_limited", (e) => assert.equal(e.retryAfter, 1, "no Retry-After: the 1 request/s limit says a second")],
   ["429-retry", "rate_limited", (e) => assert.equal(e.retryAfter, 1)],
 ];
 

@@ -12,7 +12,7 @@ import { prepareSmoke } from "./js/smoke-node.mjs";
 const run = promisify(execFile);
 const root = new URL("..", import.meta.url).pathname;
 const runtimes = [
-  { name: "Deno", bin: "deno", args: ["run", "--no-remote", "--allow-read", "--allow-env=CTCT_SMOKE", "--allow-net=127.0.0.1", "tests/js/runtime-run.mjs"], entry: /\/dist\/web\/deno\.js$/ },
+  { name: "Deno", bin: "deno", args: ["run", "--no-remote", "--allow-read", "--allow-env=CTCT_SMOKE", "--allow-net=127.0.0.1,127.0.0.2", "tests/js/runtime-run.mjs"], entry: /\/dist\/web\/deno\.js$/ },
   { name: "Bun", bin: "bun", args: ["run", "tests/js/runtime-run.mjs"], entry: /\/dist\/node\/index\.mjs$/ },
 ];
 
