@@ -5,7 +5,7 @@
 //! The bindings take strings and options as JSON text and return one JSON text (pkg/lib/api.js wraps
 //! them into the public API); these tests call them exactly so, and read results with the engine's parser.
 use ctct_oauth::wasm::{self as w, Client};
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Reflect, JSON};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -80,6 +80,23 @@ fn create_pkce_is_s256_from_the_platform_csprng() {
     assert_eq!(code(w::create_pkce(r#"{"codeVerifier":"short"}"#)), "invalid_config");
     assert_eq!(code(w::create_pkce(r#"{"verifier":"x"}"#)), "invalid_config");
     assert_eq!(code(w::create_pkce("not json")), "invalid_config");
+}
+
+/// The module's SHA-256 (sha2, synchronous) agrees with the engine's WebCrypto digest, so a server that
+/// checks the challenge with its platform's SHA-256 accepts the verifier.
+#[wasm_bindgen_test]
+async fn pkce_challenge_matches_the_engines_webcrypto_digest() {
+    use base64::Engine as _;
+    let subtle = get(&get(&js_sys::global(), "crypto"), "subtle");
+    let digest: js_sys::Function = get(&subtle, "digest").unchecked_into();
+    for _ in 0..8 {
+        let p: Pkce = serde_wasm_bindgen::from_value(parsed(w::create_pkce("{}"))).unwrap();
+        let bytes = js_sys::Uint8Array::from(p.code_verifier.as_bytes());
+        let promise: js_sys::Promise = digest.call2(&subtle, &"SHA-256".into(), &bytes).unwrap().unchecked_into();
+        let hash = wasm_bindgen_futures::JsFuture::from(promise).await.expect("WebCrypto digests");
+        let hash = js_sys::Uint8Array::new(&hash).to_vec();
+        assert_eq!(p.code_challenge, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash));
+    }
 }
 
 #[wasm_bindgen_test]
@@ -243,15 +260,12 @@ fn authorize_url_and_redirect_round_trip() {
 }
 
 /// `new URL(url)`, the engine's own parser.
-fn web_sys_url(url: &str) -> JsValue {
-    let ctor: js_sys::Function = get(&js_sys::global(), "URL").unchecked_into();
-    js_sys::Reflect::construct(&ctor, &Array::of1(&url.into())).unwrap()
+fn web_sys_url(url: &str) -> web_sys::Url {
+    web_sys::Url::new(url).expect("the engine parses the URL")
 }
 
-fn get_param(url: &JsValue, key: &str) -> Option<String> {
-    let params = get(url, "searchParams");
-    let getter: js_sys::Function = get(&params, "get").unchecked_into();
-    getter.call1(&params, &key.into()).unwrap().as_string()
+fn get_param(url: &web_sys::Url, key: &str) -> Option<String> {
+    url.search_params().get(key)
 }
 
 /// Bad input of every kind gives a typed error and leaves the module working.
