@@ -2,7 +2,9 @@
 # Installs everything the build, the tests and the demo need, and nothing twice.
 # Idempotent: each step checks first. Usage: scripts/setup.sh [--browser]
 #   --browser  also install the browsers the tests drive: Debian's chromium, chromium-driver and
-#              firefox-esr, and geckodriver (built from crates.io: its own downloads are unreachable here).
+#              firefox-esr, and geckodriver (built from crates.io: its own downloads are unreachable here);
+#              WebKitGTK's webkit2gtk-driver (WebKitWebDriver; brings MiniBrowser) and xvfb, as the GTK port
+#              has no headless mode and tests/webkit.test.mjs runs it on a private Xvfb display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -67,5 +69,12 @@ if [ "${1:-}" = "--browser" ]; then
   if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$GECKODRIVER_VERSION" ]; then
     step "geckodriver $GECKODRIVER_VERSION (cargo install; a few minutes once)"
     cargo install geckodriver --version "$GECKODRIVER_VERSION" --locked --force
+  fi
+  if ! command -v WebKitWebDriver >/dev/null || ! command -v Xvfb >/dev/null ||
+    [ ! -x /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser ]; then
+    step "webkit2gtk-driver and xvfb (Debian)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq webkit2gtk-driver xvfb
   fi
 fi
