@@ -210,9 +210,12 @@ test("login --browser: PKCE through the loopback redirect, a forged state refuse
 });
 
 test("login --browser: a denial with the right state fails with access_denied; a timeout fails cleanly", async () => {
-  const env = await envFor("pkce", { CTCT_TOKENS_FILE: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t.json") });
-  const p = start(["login", "--browser", "--no-open", "--port", String(port)], env);
+  const file = join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t.json");
+  // The registered URI in CTCT_REDIRECT_URI is where the command listens, without --port.
+  const env = await envFor("pkce", { CTCT_TOKENS_FILE: file, CTCT_REDIRECT_URI: redirectUri });
+  const p = start(["login", "--browser", "--no-open"], env);
   const [, url] = await p.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m);
+  assert.equal(new URL(url).searchParams.get("redirect_uri"), redirectUri);
   const back = await new ScriptedUser().authorize(url, { redirectUri, decision: "deny" });
   const landed = await fetch(back);
   assert.equal(landed.status, 400);
@@ -319,8 +322,8 @@ test("Ctrl-C during a refresh waits until the rotated pair is saved, then exits 
   p.child.kill("SIGINT");
   const r = await p.done;
   assert.equal(r.code, 130, r.stderr);
-  assert.match(r.stderr, /saving the new token pair first/);
-  assert.match(r.stderr, /^interrupted \(after saving the tokens\)$/m);
+  assert.match(r.stderr, /finishing the token request first, so its answer is saved/);
+  assert.match(r.stderr, /^interrupted \(after finishing the token request and saving its answer\)$/m);
   assert.doesNotMatch(r.stderr, NO_STACK);
   const rotated = await readJson(env.CTCT_TOKENS_FILE);
   assert.notEqual(rotated.tokens.refreshToken, saved.tokens.refreshToken, "the answer was not dropped");

@@ -212,17 +212,20 @@ function onSignal(signal) {
   }
   if (criticalDepth > 0) {
     pendingSignal = signal;
-    say("\nsaving the new token pair first (press Ctrl-C again to quit anyway)...");
+    say("\nfinishing the token request first, so its answer is saved (Ctrl-C again to quit anyway)...");
     return;
   }
   interrupt.abort(interrupted(signal));
 }
 function interrupted(signal, after = "") {
-  return new CliError(signal === "SIGTERM" ? "terminated" : "interrupted", `${signal === "SIGTERM" ? "terminated" :
-    "interrupted"}${after}`, EXIT[signal]);
+  const what = signal === "SIGTERM" ? "terminated" : "interrupted";
+  return new CliError(what, `${what}${after}`, EXIT[signal]);
 }
 
-/** Runs fn with the signals deferred; if one came meanwhile, stops right after fn (its result is saved). */
+/**
+ * Runs fn with the signals deferred; if one came meanwhile, stops right after fn succeeded (its result is
+ * saved by then). If fn failed, its own error is the one reported.
+ */
 async function critical(fn) {
   criticalDepth += 1;
   let result;
@@ -232,19 +235,22 @@ async function critical(fn) {
     criticalDepth -= 1;
   }
   if (criticalDepth === 0 && pendingSignal) {
-    const e = interrupted(pendingSignal, " (after saving the tokens)");
+    const e = interrupted(pendingSignal, " (after finishing the token request and saving its answer)");
     interrupt.abort(e);
     throw e;
   }
   return result;
 }
 
-/** A promise that rejects with the signal's reason when it aborts. */
-const whenAborted = (signal) =>
-  new Promise((_, reject) => {
+/** A promise that rejects with the signal's reason when it aborts (for Promise.race: never "unhandled"). */
+function whenAborted(signal) {
+  const p = new Promise((_, reject) => {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
+  p.catch(() => {});
+  return p;
+}
 
 /** AbortSignal.any, which Node 18 lacks. */
 function anySignal(...signals) {
@@ -666,7 +672,10 @@ async function loginBrowser(ctx, flags, signal) {
           answer(res, 200, "Signed in to Constant Contact", "You can close this tab and return to the terminal.");
           resolveLogin(tokens);
         } catch (e) {
-          if (!res.headersSent) answer(res, 500, "Sign-in failed", e.code ? `${e.code}: ${e.message}` : "see terminal");
+          // A Ctrl-C during the exchange is reported once the pair is saved: the sign-in itself worked.
+          const saved = e instanceof CliError && (e.code === "interrupted" || e.code === "terminated");
+          if (saved) answer(res, 200, "Signed in to Constant Contact", "You can close this tab.");
+          else answer(res, 500, "Sign-in failed", e.code ? `${e.code}: ${e.message}` : "see the terminal");
           rejectLogin(e);
         }
       });
