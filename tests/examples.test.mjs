@@ -1,5 +1,5 @@
-// The examples: the Cloudflare Worker (in workerd, bundled as wrangler would) and the Node CLI, each
-// against the local authorization server.
+// The examples: the Cloudflare Worker (in workerd, bundled as wrangler would) against the local authorization
+// server, and the CLI example, now a pointer to the package's command (tested in tests/cli.test.mjs).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
@@ -66,62 +66,20 @@ test("examples/worker: login, callback (confidential exchange), API through the 
   }
 });
 
-test("examples/cli: device login with scripted approval, a 0600 token file, whoami, refresh, logout", async () => {
-  const { spawn, execFile } = await import("node:child_process");
+// The CLI example became the package's own command, tested end to end in tests/cli.test.mjs; what is left
+// here is a pointer that runs it.
+test("examples/cli: a pointer to the package's command (npx ctct-oauth)", async () => {
+  const { execFile } = await import("node:child_process");
   const { promisify } = await import("node:util");
-  const { mkdtemp, stat, readFile, writeFile } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const cli = new URL("../examples/cli/ctct.mjs", import.meta.url).pathname;
-  const dir = await mkdtemp(join(tmpdir(), "ctct-cli-"));
-  const tokensFile = join(dir, "tokens.json");
-  await fetch(`${authz.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ deviceInterval: 1 }) });
-  const env = { ...process.env, CTCT_CLIENT_ID: CLIENTS.device.id, CTCT_ENDPOINTS: JSON.stringify(authz.endpoints), CTCT_ALLOW_INSECURE_LOOPBACK: "1", CTCT_TOKENS_FILE: tokensFile };
-  const run = (cmd) => promisify(execFile)("node", [cli, cmd], { env }).catch((e) => e);
-
-  const login = spawn("node", [cli, "login"], { env });
-  let stdout = "";
-  let stderr = "";
-  login.stderr.on("data", (d) => (stderr += d));
-  const prompt = await new Promise((resolve, reject) => {
-    login.stdout.on("data", (d) => {
-      stdout += d;
-      const m = /open (\S+)\nand enter the code (\S+)/.exec(stdout);
-      if (m) resolve({ uri: m[1], code: m[2] });
-    });
-    login.on("exit", () => reject(new Error(`exited early: ${stdout}${stderr}`)));
-  });
-  await new ScriptedUser().approveDevice(prompt.uri, prompt.code);
-  const code = await new Promise((resolve) => login.on("exit", resolve));
-  assert.equal(code, 0, stderr);
-  assert.match(stdout, /Signed in as owner@example.com \(client cc-device\)/);
-  assert.match(stderr, /Waiting for approval/, "progress is shown while polling");
-  assert.equal((await stat(tokensFile)).mode & 0o777, 0o600, "the token file is private");
-  const saved = JSON.parse(await readFile(tokensFile, "utf8"));
-
-  const whoami = await run("whoami");
-  assert.match(whoami.stdout, /client id: +cc-device/);
-  // A reader holding the file open keeps the pair it opened; a symlink at the path is replaced, not followed.
-  const { open, lstat, symlink, rename } = await import("node:fs/promises");
-  const victim = join(dir, "elsewhere.json");
-  await rename(tokensFile, victim);
-  await symlink(victim, tokensFile);
-  const reader = await open(victim, "r");
-  const refresh = await run("refresh");
-  assert.match(refresh.stdout, /Refreshed/, refresh.stderr);
-  assert.equal(JSON.parse((await reader.readFile("utf8")) || "{}").refreshToken, saved.refreshToken, "the open file is untouched");
-  await reader.close();
-  assert.ok((await lstat(tokensFile)).isFile(), "the symlink was replaced by a new file");
-  assert.equal(JSON.parse(await readFile(victim, "utf8")).refreshToken, saved.refreshToken, "the link's target is untouched");
-  assert.equal((await stat(tokensFile)).mode & 0o777, 0o600, "the new file is private");
-  assert.notEqual(JSON.parse(await readFile(tokensFile, "utf8")).refreshToken, saved.refreshToken, "the rotated pair was saved");
-  const logout = await run("logout");
-  assert.match(logout.stdout, /Signed out/);
-  const afterwards = await run("whoami");
-  assert.equal(afterwards.code, 1);
-  assert.match(afterwards.stderr, /Run: ctct login/);
-  await writeFile(tokensFile, JSON.stringify({ accessToken: "Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s" }));
-  const mistake = await run("whoami");
-  assert.match(mistake.stderr, /^error authorization_code_not_token: .*exchange it first/im);
-  await fetch(`${authz.origin}/__admin/config`, { method: "POST", body: JSON.stringify({ deviceInterval: 5 }) });
+  const run = (script, args) => promisify(execFile)("node", [script, ...args]).catch((e) => e);
+  const example = new URL("../examples/cli/ctct.mjs", import.meta.url).pathname;
+  const command = new URL("../pkg/bin/ctct-oauth.mjs", import.meta.url).pathname;
+  for (const args of [["--help"], ["login", "--help"]]) {
+    const [viaExample, direct] = [await run(example, args), await run(command, args)];
+    assert.match(viaExample.stdout, /^(ctct-oauth: |Usage: ctct-oauth )/);
+    assert.equal(viaExample.stdout, direct.stdout);
+  }
+  const usage = await run(example, ["frobnicate"]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /^error usage: no command frobnicate$/m);
 });
