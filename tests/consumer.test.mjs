@@ -37,7 +37,7 @@ import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).
 });
 
 test("the tarball holds one entry per runtime, the wasm and the types, and nothing else", () => {
-  assert.deepEqual(files, ["README.md", "dist/node/bundler.mjs", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
+  assert.deepEqual(files, ["README.md", "bin/ctct-oauth.mjs", "dist/node/bundler.mjs", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
 });
 
 test("installed package, ESM", async (t) => {
@@ -52,7 +52,7 @@ test("installed package, CommonJS", async (t) => {
 
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
-  assert.deepEqual(top.sort(), ["README.md", "dist", "index.d.ts", "package.json"]);
+  assert.deepEqual(top.sort(), ["README.md", "bin", "dist", "index.d.ts", "package.json"]);
 });
 
 // Node's `import` loads the CJS entry through createRequire (fast, one instance), which bundlers cannot
