@@ -101,7 +101,7 @@ export declare class CtctOAuthError extends Error {
   /** Seconds to wait (`rate_limited`), from `Retry-After` when the server sent one. */
   readonly retryAfter?: number;
   /** Why (`reauthorization_required`). */
-  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token";
+  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | "no_tokens";
   /** Constant Contact API errors (`api_error`, `rate_limited` from session.json), whatever shape the body had. */
   readonly errors?: { errorKey: string | null; errorMessage: string }[];
   /** The first error's key: `"throttled"` or `"quota_exceeded"` for the API's rate limits. */
@@ -454,6 +454,8 @@ export declare class TokenSession {
    * `{ refused }`: the API refused this token (a 401); refresh unless it was already replaced.
    */
   accessToken(options?: { refused?: string }): Promise<string>;
+  /** Refreshes now (once for concurrent callers; a pair stored elsewhere meanwhile counts) and resolves with it. */
+  refresh(): Promise<TokenSet>;
   /** fetch for the API, as fetch: resolves whatever the status; a 401 refreshes once and retries once. */
   fetch(pathOrUrl: string | URL, init?: ApiInit): Promise<Response>;
   /** The API's JSON answer; a failed call throws `api_error` / `rate_limited` with the API's own errors. */

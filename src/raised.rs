@@ -130,8 +130,11 @@ impl Raised {
                 "The session was signed out (its refresh token revoked). The user must authorize again.",
             ),
             Raised::NoTokens => reauthorize(
-                "no_refresh_token",
-                "The session holds no tokens: call setTokens() with the result of exchangeCode() first.",
+                "no_tokens",
+                concat!(
+                    "No tokens are stored for this session: sign the user in (exchangeCode() or the device flow) ",
+                    "and pass the result to session.setTokens(), or check the store and key the session reads."
+                ),
             ),
             Raised::StoreRead => Error::new(
                 codes::STORE_ERROR,

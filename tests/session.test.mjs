@@ -261,3 +261,42 @@ test("signOut on a session that has not loaded yet still revokes what the store 
   assert.equal((await stats()).revoke, 1);
   await rejects(auth.refresh(tokens), "invalid_grant");
 });
+
+test("session.refresh(): refreshes now, once for concurrent callers, and adopts a pair stored meanwhile", async () => {
+  await admin("reset");
+  const auth = client();
+  const tokens = await tokensFor(auth);
+  const store = memoryStore();
+  const session = auth.session({ store });
+  await session.setTokens(tokens);
+  const [a, b] = await Promise.all([session.refresh(), session.refresh()]);
+  assert.equal(await refreshes(), 1, "two concurrent refresh() calls: one token request");
+  assert.equal(a.accessToken, b.accessToken);
+  assert.notEqual(a.refreshToken, tokens.refreshToken, "a rotated pair");
+  assert.equal(await session.accessToken(), a.accessToken, "and it is the session's pair now");
+  assert.ok(Number.isFinite(a.expiresAt) && a.refreshToken);
+
+  // Another process rotated the pair through the same store: refresh() adopts it, no request of its own.
+  await wait(1000);
+  const other = auth.session({ store });
+  const theirs = await other.refresh();
+  const refreshesBefore = await refreshes();
+  const ours = auth.session({ store });
+  await ours.accessToken(); // loaded: holds their pair
+  const third = await auth.session({ store }).refresh();
+  assert.equal(await refreshes(), refreshesBefore + 1);
+  assert.equal((await ours.refresh()).accessToken, third.accessToken, "the newer stored pair, adopted");
+  assert.equal(await refreshes(), refreshesBefore + 1, "no second request");
+  assert.notEqual(theirs.accessToken, third.accessToken);
+});
+
+test("an empty store: reauthorization_required with reason no_tokens and advice that fits", async () => {
+  const session = client().session({ store: memoryStore() });
+  for (const call of [() => session.tokens(), () => session.accessToken(), () => session.refresh()]) {
+    await rejects(call(), "reauthorization_required", (e) => {
+      assert.equal(e.reason, "no_tokens");
+      assert.match(e.message, /No tokens are stored/);
+    });
+  }
+  await rejects(session.setTokens(null), "invalid_config");
+});

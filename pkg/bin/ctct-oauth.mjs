@@ -787,12 +787,8 @@ async function token(ctx) {
 
 async function refresh(ctx, flags) {
   const session = await savedSession(ctx, ctx.client());
-  const before = await session.tokens();
-  // `refused`: refresh even though the token is not due (unless another process already replaced it).
-  const next = await critical(async () => {
-    await session.accessToken({ refused: before.accessToken });
-    return session.tokens();
-  });
+  // Refreshes even though the token is not due (unless another process already replaced it).
+  const next = await critical(() => session.refresh());
   if (flags.json) out(JSON.stringify({ refreshed: true, expiresAt: next.expiresAt, store: ctx.label }));
   else out(`Refreshed; the access token is valid until ${iso(next.expiresAt)}; saved to ${ctx.label}`);
 }

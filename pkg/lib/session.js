@@ -163,6 +163,18 @@ export class TokenSession {
     return (await this.#refreshOnce(refused)).tokens.accessToken;
   }
 
+  /**
+   * Refreshes now, once for all concurrent callers, and resolves with the new token set. A pair another
+   * tab or process stored since this session last read counts as the refresh (no second request).
+   */
+  async refresh() {
+    if (this.#pendingWrite) await this.#retryWrite();
+    if (!this.#loaded) await this.#load();
+    const s = this.#state;
+    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
+    return tokenSet((await this.#refreshOnce(s.record.tokens.accessToken)).tokens);
+  }
+
   /** A pair whose write failed is kept in memory and written as soon as the store takes it again. */
   async #retryWrite() {
     const record = this.#pendingWrite;
@@ -312,7 +324,7 @@ export class TokenSession {
 
   /** Stores a token set (from exchangeCode or the device flow) as the session's current pair. */
   async setTokens(tokens) {
-    if (typeof tokens !== "object" || tokens === null) throw raise("no_tokens");
+    if (typeof tokens !== "object" || tokens === null) throw raise("not_json");
     const plain = { ...tokens };
     const now = this.#now();
     // Checked before anything moves (a token set needs an access token and a readable expiry).
