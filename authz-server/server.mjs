@@ -1004,7 +1004,8 @@ export async function startAuthServer(options = {}) {
       return;
     }
     if (ctx.path === "/__admin/reset" && ctx.method === "POST") {
-      for (const k of Object.keys(stats)) stats[k] = Array.isArray(stats[k]) ? [] : typeof stats[k] === "object" ? {} : 0;
+      for (const k of Object.keys(stats))
+        stats[k] = Array.isArray(stats[k]) ? [] : typeof stats[k] === "object" ? {} : 0;
       Object.assign(switches, initialSwitches());
       lastTokenCall.clear();
       lastDevicePoll.clear();

@@ -28,7 +28,13 @@ export declare const ENDPOINTS: Readonly<Endpoints>;
 
 /** Constant Contact's scopes. `offline_access` is what gets you a refresh token. */
 export type Scope = "account_read" | "account_update" | "contact_data" | "campaign_data" | "offline_access";
-export declare const SCOPES: readonly ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"];
+export declare const SCOPES: readonly [
+  "account_read",
+  "account_update",
+  "contact_data",
+  "campaign_data",
+  "offline_access",
+];
 
 /**
  * Stable error codes (the README says what to do about each). A server's registered OAuth error is its
@@ -189,7 +195,10 @@ export interface IsExpiredOptions {
   now?: number | Date;
 }
 
-/** True from `expiry - leewaySeconds` on. A token set: `expiresAt`, else its token's `exp`, else `receivedAt + expiresIn`. */
+/**
+ * True from `expiry - leewaySeconds` on. A token set: `expiresAt`, else its token's `exp`, else
+ * `receivedAt + expiresIn`.
+ */
 export declare function isExpired(accessTokenOrTokenSet: string | TokenSet, options?: IsExpiredOptions): boolean;
 
 /** Seconds since 1970 (or a Date): an injectable clock. */
@@ -265,7 +274,8 @@ export interface ImplicitRedirect {
   tokens: TokenSet;
 }
 
-export type ParseRedirectOptions = { state: string; skipStateCheck?: false } | { state?: undefined; skipStateCheck: true };
+export type ParseRedirectOptions =
+  { state: string; skipStateCheck?: false } | { state?: undefined; skipStateCheck: true };
 
 /** Options of every call that goes over the network. */
 export interface RequestOptions {
@@ -314,7 +324,12 @@ export interface DevicePollStep {
 }
 
 export interface DevicePollOptions extends RequestOptions {
-  onPending?: (progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void;
+  onPending?: (progress: {
+    status: "pending" | "slow_down";
+    interval: number;
+    attempts: number;
+    expiresAt: number;
+  }) => void;
 }
 
 export interface RevokeOptions extends RequestOptions {
@@ -417,7 +432,7 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + 5000. */
   lockTtlMs?: number;
-  /** The application's token requests a second, across every process sharing the store. Default 1 (Constant Contact's limit). */
+  /** The application's token requests a second, across every process sharing the store (default 1, CC's limit). */
   tokenRequestsPerSecond?: number;
 }
 
@@ -567,7 +582,11 @@ export declare class ConstantContactOAuth {
   /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
   pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
   /** Revokes a token (a refresh token by default). */
-  revoke(token: string | undefined, tokenTypeHint?: "refresh_token" | "access_token", options?: RevokeOptions): Promise<void>;
+  revoke(
+    token: string | undefined,
+    tokenTypeHint?: "refresh_token" | "access_token",
+    options?: RevokeOptions,
+  ): Promise<void>;
   /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** A session that keeps this client authorized. */

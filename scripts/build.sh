@@ -19,7 +19,8 @@ rm -rf "$out"
 mkdir -p "$out"
 # Features the Rust wasm32 target enables by default; wasm-opt must be told, as the section that
 # would say so is not kept.
-features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue"
+features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
+features="$features --enable-reference-types --enable-multivalue"
 for target in web nodejs; do
   dir="$out/${target%js}"
   wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"

@@ -10,13 +10,20 @@ export async function startDemo({ port = 8080, authzPort = 4455, clientId } = {}
   const root = new URL("..", import.meta.url).pathname;
   let authz;
   const web = await serveStatic(root, port, {
-    "/www/local-config.json": () => (clientId ? { clientId } : { clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id }),
+    "/www/local-config.json": () =>
+      clientId
+        ? { clientId }
+        : { clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, deviceClientId: CLIENTS.device.id },
   });
   if (clientId) return { url: `${web.url}/www/`, authz: null, close: () => web.close() };
   const webPort = new URL(web.url).port;
   const origins = [`http://127.0.0.1:${webPort}`, `http://localhost:${webPort}`];
   // trustedOrigins: CORS for the page (as Okta's Trusted Origins), for its PKCE and device flows alike.
-  authz = await startAuthServer({ port: authzPort, redirectUris: origins.map((o) => `${o}/www/`), trustedOrigins: origins });
+  authz = await startAuthServer({
+    port: authzPort,
+    redirectUris: origins.map((o) => `${o}/www/`),
+    trustedOrigins: origins,
+  });
   return {
     url: `${web.url}/www/`,
     authz,
@@ -28,7 +35,11 @@ export async function startDemo({ port = 8080, authzPort = 4455, clientId } = {}
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const demo = await startDemo({ port: Number(process.env.PORT ?? 8080), authzPort: Number(process.env.AUTHZ_PORT ?? 4455), clientId: process.env.CTCT_CLIENT_ID });
+  const demo = await startDemo({
+    port: Number(process.env.PORT ?? 8080),
+    authzPort: Number(process.env.AUTHZ_PORT ?? 4455),
+    clientId: process.env.CTCT_CLIENT_ID,
+  });
   console.log(
     demo.authz
       ? `

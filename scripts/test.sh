@@ -9,9 +9,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh --browser
 step() { printf '\n== test: %s\n' "$*"; }
 
-step "formatting: rustfmt"
+step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals included)"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 cargo fmt --check
+(cd fuzz && cargo fmt --check)
+npx --no-install prettier --check .
+node scripts/line-length.mjs
 
 step "native unit tests (the pure protocol core, and the contract the JS layer is checked against)"
 cargo test --quiet --lib
@@ -39,7 +42,9 @@ node authz-server/server.mjs --port 0 --json > "$authz_log" 2>&1 &
 authz_pid=$!
 trap 'kill $authz_pid 2>/dev/null || true' EXIT
 for _ in $(seq 50); do grep -q '"endpoints"' "$authz_log" && break; sleep 0.2; done
-CTCT_JWKS_URL=$(node -e 'const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n").find((x) => x.includes("\"endpoints\"")); console.log(JSON.parse(l).endpoints.jwks)' "$authz_log") ||
+jwks='const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n").find((x) => x.includes("endpoints"));
+console.log(JSON.parse(l).endpoints.jwks)'
+CTCT_JWKS_URL=$(node -e "$jwks" "$authz_log") ||
   { cat "$authz_log"; exit 1; }
 export CTCT_JWKS_URL
 
@@ -51,8 +56,8 @@ step "wasm-bindgen-test suite in headless Chromium"
 CTCT_TEST_RUNTIME=browser CTCT_TEST_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_BROWSER=1 \
   cargo test --target wasm32-unknown-unknown --test wasm
 step "wasm-bindgen-test suite in a dedicated worker (Chromium)"
-CTCT_TEST_RUNTIME=worker CTCT_TEST_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_USE_DEDICATED_WORKER=1 \
-  cargo test --target wasm32-unknown-unknown --test wasm
+CTCT_TEST_RUNTIME=worker CTCT_TEST_BROWSER=chromium CHROMEDRIVER=/usr/bin/chromedriver \
+  WASM_BINDGEN_USE_DEDICATED_WORKER=1 cargo test --target wasm32-unknown-unknown --test wasm
 step "wasm-bindgen-test suite in headless Firefox ESR"
 CTCT_TEST_RUNTIME=browser CTCT_TEST_BROWSER=firefox GECKODRIVER="$(command -v geckodriver)" WASM_BINDGEN_USE_BROWSER=1 \
   cargo test --target wasm32-unknown-unknown --test wasm

@@ -21,7 +21,15 @@ after(async () => {
   await stranger?.close();
 });
 
-const config = () => encodeURIComponent(JSON.stringify({ clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, allowInsecureLoopback: true, scopes: ["account_read"] }));
+const config = () =>
+  encodeURIComponent(
+    JSON.stringify({
+      clientId: CLIENTS.pkce.id,
+      endpoints: authz.endpoints,
+      allowInsecureLoopback: true,
+      scopes: ["account_read"],
+    }),
+  );
 
 test("Chromium: PKCE login through the real pages, cross-origin exchange and refresh", async () => {
   await fetch(`${authz.origin}/__admin/reset`, { method: "POST" });
@@ -36,14 +44,20 @@ test("Chromium: PKCE login through the real pages, cross-origin exchange and ref
   await page.click("#allow");
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
   const result = await page.evaluate(() => window.__result);
-  assert.deepEqual(result, { ok: true, rotated: true, clientId: CLIENTS.pkce.id, scopes: ["account_read"], hasRefresh: true });
+  assert.deepEqual(result, {
+    ok: true,
+    rotated: true,
+    clientId: CLIENTS.pkce.id,
+    scopes: ["account_read"],
+    hasRefresh: true,
+  });
   const stats = await (await fetch(`${authz.origin}/__admin/stats`)).json();
   assert.equal(stats.token, 2, "exchange + refresh, nothing more");
   assert.deepEqual(errors, []);
   await page.close();
 });
 
-test("Chromium: from an origin the server does not trust, CORS blocks the answer: network_error saying why", async () => {
+test("Chromium: an origin the server does not trust: CORS blocks the answer, network_error says why", async () => {
   const page = await browser.newPage();
   await page.goto(`${stranger.url}/tests/js/pkce.html?exchange=1&config=${config()}`);
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
@@ -56,11 +70,13 @@ test("Chromium: from an origin the server does not trust, CORS blocks the answer
   await page.close();
 });
 
-test("Chromium: a confidential client's id in a browser gets no answer it can read: network_error pointing server-side", async () => {
+test("Chromium: a confidential id in a browser reads no answer: network_error points server-side", async () => {
   // The library refuses the secret itself in a browser (secret_in_browser, in the shared suite), so the
   // browser never sends Basic credentials; the server refuses CORS to a confidential client, and the
   // error says to exchange on a server.
-  const confidential = encodeURIComponent(JSON.stringify({ clientId: CLIENTS.confidential.id, endpoints: authz.endpoints, allowInsecureLoopback: true }));
+  const confidential = encodeURIComponent(
+    JSON.stringify({ clientId: CLIENTS.confidential.id, endpoints: authz.endpoints, allowInsecureLoopback: true }),
+  );
   const page = await browser.newPage();
   await page.goto(`${app.url}/tests/js/pkce.html?exchange=1&config=${confidential}`);
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });

@@ -24,13 +24,20 @@ after(async () => {
 });
 
 test("Chromium: two tabs needing a refresh at once make exactly one token request", async () => {
-  const config = { clientId: CLIENTS.pkce.id, endpoints: authz.endpoints, allowInsecureLoopback: true, scopes: ["account_read"] };
+  const config = {
+    clientId: CLIENTS.pkce.id,
+    endpoints: authz.endpoints,
+    allowInsecureLoopback: true,
+    scopes: ["account_read"],
+  };
   const page = `${app.url}/tests/js/session.html?config=${encodeURIComponent(JSON.stringify(config))}`;
   // A real pair for the public client, obtained as the app would (from Node here, for brevity).
   const auth = new ConstantContactOAuth({ ...config, redirectUri: `${app.url}/tests/js/session.html` });
   const req = auth.authorizationUrl();
   const back = await new ScriptedUser().authorize(req.url, { redirectUri: `${app.url}/tests/js/session.html` });
-  const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: req.state }).code, { codeVerifier: req.codeVerifier });
+  const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: req.state }).code, {
+    codeVerifier: req.codeVerifier,
+  });
   const expired = expiredPair(tokens);
 
   const context = await browser.newContext(); // one origin's storage and locks, shared by its tabs
@@ -41,7 +48,10 @@ test("Chromium: two tabs needing a refresh at once make exactly one token reques
   }
   await tab1.evaluate((t) => window.setTokens(t), JSON.parse(JSON.stringify(expired)));
   await fetch(`${authz.origin}/__admin/reset`, { method: "POST" });
-  const [a, b] = await Promise.all([tab1.evaluate(() => window.accessToken()), tab2.evaluate(() => window.accessToken())]);
+  const [a, b] = await Promise.all([
+    tab1.evaluate(() => window.accessToken()),
+    tab2.evaluate(() => window.accessToken()),
+  ]);
   assert.equal(a.ok, true, a.message);
   assert.equal(b.ok, true, b.message);
   assert.equal(a.token, b.token, "both tabs hold the same new token");

@@ -15,8 +15,18 @@ before(async () => {
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
   // esbuild resolves "ctct-oauth" through the package's `browser` condition, as in a user's app.
-  await build({ entryPoints: [`${root}tests/js/bundle-entry.mjs`], bundle: true, format: "esm", platform: "browser", outfile: `${out}app.js`, logLevel: "warning" });
-  await writeFile(`${out}index.html`, '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="app.js"></script>');
+  await build({
+    entryPoints: [`${root}tests/js/bundle-entry.mjs`],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: `${out}app.js`,
+    logLevel: "warning",
+  });
+  await writeFile(
+    `${out}index.html`,
+    '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="app.js"></script>',
+  );
   // The same bundle without the wasm copied beside it, to check the failure says what to do.
   await mkdir(`${out}no-wasm`, { recursive: true });
   await cp(`${out}app.js`, `${out}no-wasm/app.js`);
@@ -47,5 +57,8 @@ test("an esbuild bundle without the .wasm beside it fails with instructions", as
   await page.goto(`${server.url}/test-output/bundle/no-wasm/index.html`);
   await page.waitForTimeout(500);
   await page.close();
-  assert.ok(errors.some((m) => m.includes("copy node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm")), errors.join("\n"));
+  assert.ok(
+    errors.some((m) => m.includes("copy node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm")),
+    errors.join("\n"),
+  );
 });

@@ -25,24 +25,35 @@ async function signIn(auth, { login, codeVerifier } = {}) {
   const req = auth.authorizationUrl();
   const back = await new ScriptedUser().authorize(req.url, { login, redirectUri: callback() });
   const redirect = auth.parseRedirect(back, { state: req.state });
-  const tokens = await auth.exchangeCode(redirect.code, { codeVerifier: codeVerifier ?? req.codeVerifier, scopes: req.scopes });
+  const tokens = await auth.exchangeCode(redirect.code, {
+    codeVerifier: codeVerifier ?? req.codeVerifier,
+    scopes: req.scopes,
+  });
   return { tokens, redirect };
 }
 
 const unassigned = (warnings) => warnings.some((w) => w.startsWith("platform_user_unassigned"));
 
-test("platform_user_id UNASSIGNED is warned on every token set received: exchange, refresh, device, implicit", async () => {
+test("platform_user_id UNASSIGNED is warned on every token set: exchange, refresh, device, implicit", async () => {
   await admin("reset");
   const auth = client();
   const { tokens } = await signIn(auth, { login: "unassigned@example.com" });
   assert.ok(unassigned(tokens.warnings), tokens.warnings.join("\n"));
-  assert.match(tokens.warnings.find((w) => w.startsWith("platform_user")), /prompt: "login"/, "says what to do");
+  assert.match(
+    tokens.warnings.find((w) => w.startsWith("platform_user")),
+    /prompt: "login"/,
+    "says what to do",
+  );
   const next = await auth.refresh(tokens);
   assert.ok(unassigned(next.warnings), "refresh");
   const ordinary = await signIn(auth, { login: "owner@example.com" });
   assert.ok(!unassigned(ordinary.tokens.warnings), "only when it is so");
 
-  const device = new ConstantContactOAuth({ clientId: CLIENTS.device.id, endpoints: s.endpoints, allowInsecureLoopback: true });
+  const device = new ConstantContactOAuth({
+    clientId: CLIENTS.device.id,
+    endpoints: s.endpoints,
+    allowInsecureLoopback: true,
+  });
   const start = await device.startDeviceAuthorization({ scopes: ["account_read"] });
   await new ScriptedUser().approveDevice(start.verificationUri, start.userCode, { login: "unassigned@example.com" });
   const polled = await device.pollDeviceAuthorization(start);
@@ -92,7 +103,8 @@ test("the redirect's iss and the token's iss are two settings: absent, equal, an
 });
 
 for (const offset of [2 * 3600, -2 * 3600, 25 * 3600, -25 * 3600]) {
-  test(`a local clock ${offset > 0 ? "ahead" : "behind"} by ${Math.abs(offset) / 3600} h: expiry on this clock, no extra refresh`, async () => {
+  const skew = `${offset > 0 ? "ahead" : "behind"} by ${Math.abs(offset) / 3600} h`;
+  test(`a local clock ${skew}: expiry on this clock, no extra refresh`, async () => {
     await admin("reset");
     const clock = () => Date.now() / 1000 + offset;
     const auth = new ConstantContactOAuth({
@@ -107,7 +119,10 @@ for (const offset of [2 * 3600, -2 * 3600, 25 * 3600, -25 * 3600]) {
     const { tokens } = await signIn(auth);
     assert.ok(Math.abs(tokens.clockSkew + offset) < 5, `clockSkew ${tokens.clockSkew} for an offset of ${offset}`);
     assert.ok(Math.abs(tokens.expiresAt - clock() - DAY) < 5, "expires in a day, on this machine's clock");
-    assert.ok(tokens.warnings.some((w) => w.startsWith("clock_skew")), tokens.warnings.join("\n"));
+    assert.ok(
+      tokens.warnings.some((w) => w.startsWith("clock_skew")),
+      tokens.warnings.join("\n"),
+    );
     const exp = decodeAccessToken(tokens.accessToken).exp;
     assert.ok(Math.abs(exp - tokens.expiresAt + offset) <= 2, "exp itself stays the server's time");
     const session = auth.session();
@@ -140,7 +155,10 @@ test("API 429 without an error_key (the bulk-activity queue) reports the API's w
 
 test("tokens of the retired services are recognised: a V2 token, an idfed-issued JWT", async () => {
   const auth = client();
-  assert.throws(() => decodeAccessToken("3fa85f64-5717-4562-b3fc-2c963f66afa6"), (e) => /retired V2/.test(e.message));
+  assert.throws(
+    () => decodeAccessToken("3fa85f64-5717-4562-b3fc-2c963f66afa6"),
+    (e) => /retired V2/.test(e.message),
+  );
   const idfed = await s.signAccessToken({
     iss: "https://idfed.constantcontact.com",
     aud: "https://api.cc.email/v3",
@@ -166,7 +184,7 @@ test("an out-of-range expires_in: the token's exp is used and the field warned a
   }
 });
 
-test("refresh tokens end after 180 days unused: a warning from day 150, reauthorization_required/expired after 180", async () => {
+test("refresh tokens end after 180 idle days: a warning from day 150, reauthorization_required/expired", async () => {
   await admin("reset");
   const auth = client();
   const { tokens } = await signIn(auth);
@@ -187,7 +205,7 @@ test("refresh tokens end after 180 days unused: a warning from day 150, reauthor
   await admin("config", { clockOffsetSeconds: 0 });
 });
 
-test("a new sign-in that ends the earlier refresh tokens (switch on): the error says a newer sign-in may be why", async () => {
+test("a new sign-in ends earlier refresh tokens (switch on): the error says a newer sign-in may be why", async () => {
   await admin("reset");
   await admin("config", { newSignInEndsRefreshTokens: true });
   try {

@@ -58,7 +58,7 @@ function start(args, env) {
   const check = () => {
     for (const w of [...waiters]) {
       const m = w.re.exec(stderr);
-      if (m) waiters.splice(waiters.indexOf(w), 1), w.resolve(m);
+      if (m) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
     }
   };
   child.stdout.on("data", (d) => (stdout += d));
@@ -108,8 +108,10 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
   assert.match(whoami.stdout, /subject: +owner@example.com/);
   assert.match(whoami.stdout, /scopes: +account_read contact_data$/m);
   const verified = JSON.parse((await run(["whoami", "--verify", "--json"], env)).stdout);
-  assert.deepEqual([verified.clientId, verified.subject, verified.verified, verified.expired], ["cc-device",
-    "owner@example.com", true, false]);
+  assert.deepEqual(
+    [verified.clientId, verified.subject, verified.verified, verified.expired],
+    ["cc-device", "owner@example.com", true, false],
+  );
 
   const token = await run(["token"], env);
   assert.equal(token.code, 0, token.stderr);
@@ -126,8 +128,11 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
   assert.equal(refresh.code, 0, refresh.stderr);
   assert.match(refresh.stdout, /^Refreshed; the access token is valid until \d{4}-/);
   assert.equal((await stats()).tokenByGrant.refresh_token, before + 1);
-  assert.equal(JSON.parse(await reader.readFile("utf8")).tokens.refreshToken, saved.tokens.refreshToken,
-    "the open file is untouched");
+  assert.equal(
+    JSON.parse(await reader.readFile("utf8")).tokens.refreshToken,
+    saved.tokens.refreshToken,
+    "the open file is untouched",
+  );
   await reader.close();
   assert.ok((await lstat(file)).isFile(), "the symlink was replaced by a new file");
   assert.equal((await readJson(victim)).tokens.refreshToken, saved.tokens.refreshToken, "the link's target too");
@@ -150,8 +155,11 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
   assert.equal(logout.code, 0, logout.stderr);
   assert.match(logout.stdout, /^Signed out; the refresh token was revoked/);
   assert.equal((await stats()).revoke, revokes + 1);
-  const auth = new ConstantContactOAuth({ clientId: CLIENTS.device.id, endpoints: authz.endpoints,
-    allowInsecureLoopback: true });
+  const auth = new ConstantContactOAuth({
+    clientId: CLIENTS.device.id,
+    endpoints: authz.endpoints,
+    allowInsecureLoopback: true,
+  });
   await assert.rejects(auth.refresh(afterDue.tokens.refreshToken), { code: "invalid_grant" }, "revoked for real");
   const record = await readJson(file);
   assert.equal(record.signedOut, true);
@@ -341,7 +349,11 @@ test("--help for the command and each subcommand; usage errors exit 2", async ()
     assert.match(r.stdout, /CTCT_CLIENT_ID/);
   }
   for (const cmd of COMMANDS) {
-    for (const args of [[cmd, "--help"], [cmd, "-h"], ["help", cmd]]) {
+    for (const args of [
+      [cmd, "--help"],
+      [cmd, "-h"],
+      ["help", cmd],
+    ]) {
       const r = await run(args, env);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^Usage: ctct-oauth ${cmd} `));
@@ -392,8 +404,10 @@ test("the packed package installs the command: npx ctct-oauth runs it", async ()
   const r = await exec("npx", ["--no-install", "ctct-oauth", "whoami"], { cwd: project, env }).catch((e) => e);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^error not_signed_in: No saved tokens in file:.*\.ctct-oauth\/tokens\.json/m);
-  const noRedis = await exec("npx", ["--no-install", "ctct-oauth", "token", "--store", "redis://127.0.0.1:1/k"],
-    { cwd: project, env }).catch((e) => e);
+  const noRedis = await exec("npx", ["--no-install", "ctct-oauth", "token", "--store", "redis://127.0.0.1:1/k"], {
+    cwd: project,
+    env,
+  }).catch((e) => e);
   assert.equal(noRedis.code, 2, noRedis.stderr);
   assert.match(noRedis.stderr, /^error store_unavailable: --store redis:\/\/ uses the `redis` package/m);
   assert.match(noRedis.stderr, /^hint: install it in your project: npm install redis$/m);

@@ -25,19 +25,41 @@ before(async () => {
   await cp(new URL("./js/suite.mjs", import.meta.url), join(project, "suite.mjs"));
   await cp(new URL("./js/bad-inputs.mjs", import.meta.url), join(project, "bad-inputs.mjs"));
   await cp(new URL("./js/b64.mjs", import.meta.url), join(project, "b64.mjs"));
-  await writeFile(join(project, "esm.mjs"), `import * as lib from "ctct-oauth";
+  await writeFile(
+    join(project, "esm.mjs"),
+    `import * as lib from "ctct-oauth";
 import { runSuite } from "./suite.mjs";
-if (!import.meta.resolve("ctct-oauth").endsWith("/dist/node/index.mjs")) throw new Error("wrong entry " + import.meta.resolve("ctct-oauth"));
+const entry = import.meta.resolve("ctct-oauth");
+if (!entry.endsWith("/dist/node/index.mjs")) throw new Error("wrong entry " + entry);
 console.log(JSON.stringify(await runSuite(lib, { browser: false })));
-`);
-  await writeFile(join(project, "cjs.cjs"), `const lib = require("ctct-oauth");
+`,
+  );
+  await writeFile(
+    join(project, "cjs.cjs"),
+    `const lib = require("ctct-oauth");
 if (!require.resolve("ctct-oauth").endsWith("/dist/node/index.cjs")) throw new Error("wrong entry");
-import("./suite.mjs").then(({ runSuite }) => runSuite(lib, { browser: false })).then((r) => console.log(JSON.stringify(r)));
-`);
+import("./suite.mjs")
+  .then(({ runSuite }) => runSuite(lib, { browser: false }))
+  .then((r) => console.log(JSON.stringify(r)));
+`,
+  );
 });
 
 test("the tarball holds one entry per runtime, the wasm and the types, and nothing else", () => {
-  assert.deepEqual(files, ["README.md", "bin/ctct-oauth.mjs", "dist/node/bundler.mjs", "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs", "dist/node/index.mjs", "dist/web/browser.js", "dist/web/ctct_oauth_bg.wasm", "dist/web/deno.js", "dist/web/workerd.js", "index.d.ts", "package.json"]);
+  assert.deepEqual(files, [
+    "README.md",
+    "bin/ctct-oauth.mjs",
+    "dist/node/bundler.mjs",
+    "dist/node/ctct_oauth_bg.wasm",
+    "dist/node/index.cjs",
+    "dist/node/index.mjs",
+    "dist/web/browser.js",
+    "dist/web/ctct_oauth_bg.wasm",
+    "dist/web/deno.js",
+    "dist/web/workerd.js",
+    "index.d.ts",
+    "package.json",
+  ]);
 });
 
 test("installed package, ESM", async (t) => {
@@ -64,15 +86,31 @@ test("a Node server bundled with esbuild uses the bundler entry and works", asyn
     `import { createPkce, tokenExpiresAt, CtctOAuthError } from "ctct-oauth";
 const cjs = require("ctct-oauth");
 let code;
-try { tokenExpiresAt("not a token"); } catch (e) { code = e instanceof CtctOAuthError && e instanceof cjs.CtctOAuthError && e.code; }
+try {
+  tokenExpiresAt("not a token");
+} catch (e) {
+  code = e instanceof CtctOAuthError && e instanceof cjs.CtctOAuthError && e.code;
+}
 console.log(JSON.stringify({ verifier: createPkce().codeVerifier.length, code, same: cjs.createPkce === createPkce }));
 `,
   );
   const out = join(project, "bundle");
   await mkdir(out, { recursive: true });
-  const result = await build({ absWorkingDir: project, entryPoints: ["server.mjs"], bundle: true, platform: "node", format: "cjs", outfile: join(out, "server.cjs"), metafile: true, logLevel: "error" });
+  const result = await build({
+    absWorkingDir: project,
+    entryPoints: ["server.mjs"],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    outfile: join(out, "server.cjs"),
+    metafile: true,
+    logLevel: "error",
+  });
   const inputs = Object.keys(result.metafile.inputs);
-  assert.ok(inputs.some((f) => f.endsWith("dist/node/bundler.mjs")), inputs.join(", "));
+  assert.ok(
+    inputs.some((f) => f.endsWith("dist/node/bundler.mjs")),
+    inputs.join(", "),
+  );
   assert.ok(!inputs.some((f) => f.endsWith("dist/node/index.mjs")), inputs.join(", "));
   // The module is read from beside the bundle, as the README says for bundlers.
   await cp(join(project, "node_modules/ctct-oauth/dist/node/ctct_oauth_bg.wasm"), join(out, "ctct_oauth_bg.wasm"));

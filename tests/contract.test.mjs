@@ -76,7 +76,10 @@ test("every code the module or the JS layer can produce is in the ErrorCode type
   const listed = new Set([...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]));
   const rust = readFileSync(`${root}src/error.rs`, "utf8");
   const codes = [...rust.matchAll(/pub const \w+: &str = "([a-z_]+)";/g)].map((m) => m[1]);
-  const registered = rust.slice(rust.indexOf("REGISTERED_OAUTH_ERRORS"), rust.indexOf("];", rust.indexOf("REGISTERED_OAUTH_ERRORS")));
+  const registered = rust.slice(
+    rust.indexOf("REGISTERED_OAUTH_ERRORS"),
+    rust.indexOf("];", rust.indexOf("REGISTERED_OAUTH_ERRORS")),
+  );
   const oauth = [...registered.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]);
   for (const c of [...codes, ...oauth, ...Object.values(contract.raised)]) {
     assert.ok(listed.has(c), `ErrorCode lacks "${c}"`);

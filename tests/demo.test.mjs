@@ -51,7 +51,11 @@ test("signs in through the local server and shows the claims; a tampered state i
   await page.waitForSelector("#sign-in");
   await page.click("#sign-in");
   await page.click("#allow");
-  await page.waitForFunction(() => /Signed in/.test(document.querySelector("#redirectResult")?.textContent ?? ""), null, { timeout: 15_000 });
+  await page.waitForFunction(
+    () => /Signed in/.test(document.querySelector("#redirectResult")?.textContent ?? ""),
+    null,
+    { timeout: 15_000 },
+  );
   assert.match(await page.textContent("#claims"), /cc-pkce/);
   assert.equal(await page.isHidden("#error"), true);
   await page.waitForSelector("#sessionCard:not([hidden])");
@@ -63,7 +67,10 @@ test("signs in through the local server and shows the claims; a tampered state i
   const refreshes = (await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).tokenByGrant.refresh_token ?? 0;
   await page.click("#refreshNow");
   await page.waitForFunction((t) => document.querySelector("#token").value !== t, before);
-  assert.equal((await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).tokenByGrant.refresh_token, refreshes + 1);
+  assert.equal(
+    (await (await fetch(`${demo.authz.origin}/__admin/stats`)).json()).tokenByGrant.refresh_token,
+    refreshes + 1,
+  );
 
   // Call API: the account summary through session.fetch.
   await page.click("#callApi");
@@ -103,7 +110,8 @@ test("device flow: approved from a second page; the first shows the device conne
   assert.match(userCode, /^[A-Z]{4}-[A-Z]{4}$/);
   await shot("demo-device-waiting");
   const approver = await browser.newPage();
-  await approver.goto(await page.getAttribute("#deviceLink", "href")); // the complete URI: the code is filled in and submitted
+  // The complete URI: the code is filled in and submitted.
+  await approver.goto(await page.getAttribute("#deviceLink", "href"));
   await approver.waitForSelector("button[form='op.deviceConfirmForm']:not([name])");
   assert.match(await approver.textContent("main"), new RegExp(userCode));
   await approver.click("button[form='op.deviceConfirmForm']:not([name])");
@@ -112,7 +120,9 @@ test("device flow: approved from a second page; the first shows the device conne
   await approver.click("#allow");
   await approver.waitForSelector("text=Device connected");
   await approver.close();
-  await page.waitForFunction(() => document.querySelector("#deviceStatus").textContent === "Device connected.", null, { timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector("#deviceStatus").textContent === "Device connected.", null, {
+    timeout: 20_000,
+  });
   assert.match(await page.textContent("#claims"), /cc-device/);
   await shot("demo-device-connected");
 });

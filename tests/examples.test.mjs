@@ -50,7 +50,9 @@ test("examples/worker: login, callback (confidential exchange), API through the 
     assert.equal(login.status, 302);
     const stateCookie = login.headers.get("set-cookie").split(";")[0];
     assert.match(stateCookie, /^ctct_state=[\w-]{43}$/);
-    const back = await new ScriptedUser().authorize(login.headers.get("location"), { redirectUri: "https://worker.example/callback" });
+    const back = await new ScriptedUser().authorize(login.headers.get("location"), {
+      redirectUri: "https://worker.example/callback",
+    });
     const callback = await mf.dispatchFetch(back, { headers: { cookie: stateCookie }, redirect: "manual" });
     assert.equal(callback.status, 302, await callback.clone().text());
     assert.equal(callback.headers.get("location"), "/api/summary");
@@ -58,7 +60,7 @@ test("examples/worker: login, callback (confidential exchange), API through the 
     assert.equal((await summary.json()).contact_email, "owner@example.com");
     const forged = await mf.dispatchFetch(back, { headers: { cookie: "ctct_state=forged" }, redirect: "manual" });
     assert.equal((await forged.json()).error, "state_mismatch");
-    assert.equal((await (await mf.dispatchFetch("https://worker.example/logout")).text()), "Signed out.\n");
+    assert.equal(await (await mf.dispatchFetch("https://worker.example/logout")).text(), "Signed out.\n");
     const after = await mf.dispatchFetch("https://worker.example/api/summary");
     assert.deepEqual([after.status, (await after.json()).error], [401, "reauthorization_required"]);
   } finally {

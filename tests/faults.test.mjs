@@ -44,8 +44,16 @@ const BEFORE = [
   ["500", "server_error", (e) => assert.equal(e.status, 500)],
   ["502", "server_error", (e) => assert.equal(e.status, 502)],
   ["503", "server_error", (e) => assert.equal(e.status, 503)],
-  ["html200", "invalid_response", (e) => (assert.equal(e.status, 200), assert.match(e.description, /^<!doctype html>/))],
-  ["truncated", "invalid_response", (e) => assert.ok(!e.description?.includes("eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy"), "the cut token is masked")],
+  [
+    "html200",
+    "invalid_response",
+    (e) => (assert.equal(e.status, 200), assert.match(e.description, /^<!doctype html>/)),
+  ],
+  [
+    "truncated",
+    "invalid_response",
+    (e) => assert.ok(!e.description?.includes("eyJraWQiOiJjYy1sb2NhbC0xIiwiYWxnIjoiUlMy"), "the cut token is masked"),
+  ],
   ["reset", "network_error"],
   ["hang", "timeout"],
   ["429", "rate_limited", (e) => assert.equal(e.retryAfter, 1, "no Retry-After: the 1 request/s limit says a second")],
@@ -53,7 +61,7 @@ const BEFORE = [
 ];
 
 for (const [kind, code, check] of BEFORE) {
-  test(`token endpoint fault "${kind}": ${code} within the time limit; the stored pair survives and the next call recovers`, async () => {
+  test(`token endpoint fault "${kind}": ${code} in time; the stored pair survives, the next call works`, async () => {
     await admin("reset");
     const { tokens, store, session } = await dueSession("confidential");
     await wait(1000); // the token endpoint's 1 request/s
@@ -65,7 +73,11 @@ for (const [kind, code, check] of BEFORE) {
     await wait(kind === "429-retry" ? err.retryAfter * 1000 : 1000);
     const fresh = await session.accessToken();
     assert.notEqual(fresh, EXPIRED_ACCESS_TOKEN, "recovered: a new access token");
-    assert.notEqual((await store.get()).tokens.refreshToken, tokens.refreshToken, "and the rotated refresh token is stored");
+    assert.notEqual(
+      (await store.get()).tokens.refreshToken,
+      tokens.refreshToken,
+      "and the rotated refresh token is stored",
+    );
   });
 }
 
@@ -81,7 +93,7 @@ test('token endpoint fault "slow-body" within the time limit: the real answer ar
   assert.notEqual((await store.get()).tokens.refreshToken, tokens.refreshToken);
 });
 
-test('"slow-body" past the time limit with a long-lived (static) refresh token: timeout, then the same pair recovers', async () => {
+test('"slow-body" past the limit, static refresh token: timeout, then the same pair recovers', async () => {
   await admin("reset");
   const { tokens, store, session } = await dueSession("longLived", { timeoutMs: 500 });
   await wait(1000);
@@ -104,7 +116,7 @@ test('"truncated-after" with a long-lived refresh token: invalid_response, then 
   assert.ok((await session.accessToken()).split(".").length === 3);
 });
 
-test('"truncated-after" with a rotating refresh token: the server rotated and its answer is lost, so the session says reauthorize', async () => {
+test('"truncated-after", rotating refresh token: the rotated answer is lost, so reauthorize', async () => {
   await admin("reset");
   const { session } = await dueSession("confidential");
   await wait(1000);
@@ -122,7 +134,10 @@ test("a store read failure: store_error, nothing refreshed; the next call works"
   const inner = memoryStore();
   await inner.set({ version: 1, tokens: expired(tokens), refreshUsedAt: Math.floor(Date.now() / 1000) });
   let failReads = 1;
-  const store = { ...inner, get: async () => (failReads-- > 0 ? Promise.reject(new Error("IndexedDB blocked")) : inner.get()) };
+  const store = {
+    ...inner,
+    get: async () => (failReads-- > 0 ? Promise.reject(new Error("IndexedDB blocked")) : inner.get()),
+  };
   const session = auth.session({ store });
   const before = (await stats()).tokenByGrant.refresh_token ?? 0;
   await timed(() => session.accessToken(), "store_error", 1000);
@@ -135,9 +150,18 @@ test("a store read failure: store_error, nothing refreshed; the next call works"
 test("key set faults: verifyAccessToken reports them typed, then verifies once the key set is back", async () => {
   await admin("reset");
   const { accessToken } = await tokensFor(client("confidential"));
-  for (const [kind, code] of [["503", "server_error"], ["html200", "invalid_response"], ["reset", "network_error"], ["hang", "timeout"]]) {
+  for (const [kind, code] of [
+    ["503", "server_error"],
+    ["html200", "invalid_response"],
+    ["reset", "network_error"],
+    ["hang", "timeout"],
+  ]) {
     // A fresh client each time: the key set cache is per URL, so use a URL variant the cache has not seen.
-    const fresh = new ConstantContactOAuth({ clientId: CLIENTS.confidential.id, endpoints: { ...s.endpoints, jwks: `${s.endpoints.jwks}?k=${kind}` }, allowInsecureLoopback: true });
+    const fresh = new ConstantContactOAuth({
+      clientId: CLIENTS.confidential.id,
+      endpoints: { ...s.endpoints, jwks: `${s.endpoints.jwks}?k=${kind}` },
+      allowInsecureLoopback: true,
+    });
     await admin("config", { fault: { at: "keys", kind } });
     await timed(() => fresh.verifyAccessToken(accessToken, { timeoutMs: 500 }), code, 2000);
     const claims = await fresh.verifyAccessToken(accessToken, { timeoutMs: 2000 });
@@ -150,7 +174,11 @@ test("API faults through session.json: 500 and 502 as api_error, 429 without Ret
   const auth = client("confidential");
   const session = auth.session();
   await session.setTokens(await tokensFor(auth));
-  for (const [kind, code, status] of [["500", "api_error", 500], ["502", "api_error", 502], ["429", "rate_limited", 429]]) {
+  for (const [kind, code, status] of [
+    ["500", "api_error", 500],
+    ["502", "api_error", 502],
+    ["429", "rate_limited", 429],
+  ]) {
     await admin("config", { fault: { at: "api", kind } });
     await rejects(session.json("/account/summary"), code, (e) => assert.equal(e.status, status));
     assert.equal((await session.fetch("/account/summary")).status, 200, `recovered after "${kind}"`);
@@ -164,7 +192,11 @@ test("revocation and device authorization faults are typed too", async () => {
   const auth = client("confidential");
   await admin("config", { fault: { at: "revoke", kind: "503" } });
   await timed(() => auth.revoke("some-refresh-token"), "server_error", 2000);
-  const device = new ConstantContactOAuth({ clientId: CLIENTS.device.id, endpoints: s.endpoints, allowInsecureLoopback: true });
+  const device = new ConstantContactOAuth({
+    clientId: CLIENTS.device.id,
+    endpoints: s.endpoints,
+    allowInsecureLoopback: true,
+  });
   await admin("config", { fault: { at: "device", kind: "truncated" } });
   await timed(() => device.startDeviceAuthorization(), "invalid_response", 2000);
   assert.match((await device.startDeviceAuthorization()).userCode, /\w/, "recovered");

@@ -31,7 +31,11 @@ test("import and require share one module instance and one error class", () => {
 
 test("console.log / util.inspect of a client show the redacted view", () => {
   const secret = "Q1w2E3r4T5y6U7i8";
-  const auth = new esm.ConstantContactOAuth({ clientId: "c", clientSecret: secret, redirectUri: "https://a.example/cb" });
+  const auth = new esm.ConstantContactOAuth({
+    clientId: "c",
+    clientSecret: secret,
+    redirectUri: "https://a.example/cb",
+  });
   const shown = inspect(auth, { depth: 5 });
   assert.ok(!shown.includes(secret), shown);
   assert.match(shown, /\[redacted\]/);

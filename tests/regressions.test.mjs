@@ -25,10 +25,14 @@ const jwtLike = (payload) =>
     "base64url",
   )}.c2ln`;
 
-test("1: a Node process waiting in the 1 request/s lane stays alive until its refresh is done (ESM and CJS)", async () => {
+test("1: a Node process waiting in the 1 request/s lane stays alive until its refresh is done (ESM, CJS)", async () => {
   await admin("reset");
   const auth = client();
-  const config = { clientId: CLIENTS.confidential.id, clientSecret: CLIENTS.confidential.secret, endpoints: s.endpoints };
+  const config = {
+    clientId: CLIENTS.confidential.id,
+    clientSecret: CLIENTS.confidential.secret,
+    endpoints: s.endpoints,
+  };
   const body = (load) => `${load}
 const { config, pairs } = JSON.parse(process.env.INPUT);
 const auth = new ConstantContactOAuth({ ...config, allowInsecureLoopback: true });
@@ -207,7 +211,10 @@ test("15: a huge redirect string is cut before it crosses into the module, like 
   const auth = client();
   const huge = `${s.origin}/callback?code=${"x".repeat(32 * 1024 * 1024)}&state=s`;
   const before = process.memoryUsage().external; // wasm memory counts as external
-  assert.throws(() => auth.parseRedirect(huge, { state: "st-15-abcdefgh" }), (e) => e.code === "invalid_redirect");
+  assert.throws(
+    () => auth.parseRedirect(huge, { state: "st-15-abcdefgh" }),
+    (e) => e.code === "invalid_redirect",
+  );
   const grown = process.memoryUsage().external - before;
   assert.ok(grown < 8 * 1024 * 1024, `the module's memory grew by ${grown} bytes`);
 });
@@ -236,24 +243,30 @@ test("20: hardening of the looser checks", async () => {
   const auth = client();
   // An implicit-flow token comes only in the fragment.
   assert.throws(
-    () => auth.parseRedirect(`${s.origin}/callback?access_token=abc&token_type=Bearer&state=st-20-abcdefgh`, {
-      state: "st-20-abcdefgh",
-    }),
+    () =>
+      auth.parseRedirect(`${s.origin}/callback?access_token=abc&token_type=Bearer&state=st-20-abcdefgh`, {
+        state: "st-20-abcdefgh",
+      }),
     (e) => e.code === "invalid_redirect",
   );
   // errorUri: https only.
   assert.throws(
     () =>
-      auth.parseRedirect(`${s.origin}/callback?error=access_denied&error_uri=javascript:alert(1)&state=st-20-abcdefgh`, {
-        state: "st-20-abcdefgh",
-      }),
+      auth.parseRedirect(
+        `${s.origin}/callback?error=access_denied&error_uri=javascript:alert(1)&state=st-20-abcdefgh`,
+        {
+          state: "st-20-abcdefgh",
+        },
+      ),
     (e) => e.code === "access_denied" && e.errorUri === undefined,
   );
   // A device verification_uri on http loopback needs allowInsecureLoopback.
   const device = { device_code: "d", user_code: "U", verification_uri: "http://127.0.0.1:9/activate", expires_in: 600 };
   const fakeFetch = async () => Response.json(device);
   const strict = new ConstantContactOAuth({ clientId: "c", fetch: fakeFetch });
-  await rejects(strict.startDeviceAuthorization(), "invalid_response", (e) => assert.equal(e.field, "verification_uri"));
+  await rejects(strict.startDeviceAuthorization(), "invalid_response", (e) =>
+    assert.equal(e.field, "verification_uri"),
+  );
   // session.fetch normalises the path before checking it stays under apiBase.
   const session = auth.session();
   await session.setTokens({ accessToken: "opaque", expiresAt: Math.floor(Date.now() / 1000) + 3600 });
@@ -263,5 +276,8 @@ test("20: hardening of the looser checks", async () => {
   const answer = { access_token: other, token_type: "Bearer", expires_in: 86400, refresh_token: "r".repeat(40) };
   const mixed = new ConstantContactOAuth({ clientId: "c", fetch: async () => Response.json(answer) });
   const t = await mixed.refresh("r".repeat(40));
-  assert.ok(t.warnings.some((w) => w.startsWith("client_mismatch")), t.warnings.join("\n"));
+  assert.ok(
+    t.warnings.some((w) => w.startsWith("client_mismatch")),
+    t.warnings.join("\n"),
+  );
 });

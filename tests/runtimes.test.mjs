@@ -12,7 +12,19 @@ import { prepareSmoke } from "./js/smoke-node.mjs";
 const run = promisify(execFile);
 const root = new URL("..", import.meta.url).pathname;
 const runtimes = [
-  { name: "Deno", bin: "deno", args: ["run", "--no-remote", "--allow-read", "--allow-env=CTCT_SMOKE", "--allow-net=127.0.0.1,127.0.0.2", "tests/js/runtime-run.mjs"], entry: /\/dist\/web\/deno\.js$/ },
+  {
+    name: "Deno",
+    bin: "deno",
+    args: [
+      "run",
+      "--no-remote",
+      "--allow-read",
+      "--allow-env=CTCT_SMOKE",
+      "--allow-net=127.0.0.1,127.0.0.2",
+      "tests/js/runtime-run.mjs",
+    ],
+    entry: /\/dist\/web\/deno\.js$/,
+  },
   { name: "Bun", bin: "bun", args: ["run", "tests/js/runtime-run.mjs"], entry: /\/dist\/node\/index\.mjs$/ },
 ];
 
@@ -25,7 +37,10 @@ after(() => server?.close());
 for (const rt of runtimes) {
   test(`${rt.name}: the package passes the suite and the smoke test against the local server`, async (t) => {
     const smoke = JSON.stringify(await prepareSmoke(server));
-    const { stdout } = await run(`${root}node_modules/.bin/${rt.bin}`, rt.args, { cwd: root, env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", CTCT_SMOKE: smoke } });
+    const { stdout } = await run(`${root}node_modules/.bin/${rt.bin}`, rt.args, {
+      cwd: root,
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", CTCT_SMOKE: smoke },
+    });
     const { resolved, results } = JSON.parse(stdout);
     assert.equal(results.filter((r) => r.name.startsWith("smoke: ")).length, 7, "the smoke test ran");
     assert.match(resolved, rt.entry, "resolved through the expected condition");

@@ -50,7 +50,11 @@ test("1,000 concurrent callers on an expiring token: exactly one token request, 
   await session.setTokens(expired(tokens));
   const got = await Promise.allSettled(Array.from({ length: 1000 }, () => session.accessToken()));
   const failed = got.filter((r) => r.status === "rejected");
-  assert.deepEqual(failed.map((r) => r.reason?.code), [], "0 invalid_grant, 0 errors");
+  assert.deepEqual(
+    failed.map((r) => r.reason?.code),
+    [],
+    "0 invalid_grant, 0 errors",
+  );
   const values = new Set(got.map((r) => r.value));
   assert.equal(values.size, 1, "every caller gets the same new token");
   assert.notEqual([...values][0], tokens.accessToken);
@@ -75,7 +79,10 @@ test("a store write that fails during rotation loses nothing: store_error, then 
   const tokens = await tokensFor(auth);
   const inner = memoryStore();
   let failNext = false;
-  const store = { ...inner, set: async (r) => (failNext ? ((failNext = false), Promise.reject(new Error("disk full"))) : inner.set(r)) };
+  const store = {
+    ...inner,
+    set: async (r) => (failNext ? ((failNext = false), Promise.reject(new Error("disk full"))) : inner.set(r)),
+  };
   const session = auth.session({ store });
   await session.setTokens(expired(tokens));
   failNext = true;
@@ -101,7 +108,7 @@ test("another context rotated the pair: this session adopts it instead of failin
   assert.equal(await refreshes(), 1);
 });
 
-test("invalid_grant: re-read the store and adopt a newer pair; only then reauthorization_required (rotated)", async () => {
+test("invalid_grant: re-read the store, adopt a newer pair; only then reauthorization_required (rotated)", async () => {
   await admin("reset");
   const auth = client();
   const tokens = expired(await tokensFor(auth));
@@ -174,7 +181,11 @@ test("session.fetch: API base prefix, Bearer token, JSON; 401 refreshes once and
   assert.equal(after401.status, 200);
   assert.equal(await refreshes(), 1);
   assert.notEqual((await session.tokens()).accessToken, tokens.accessToken);
-  await assert.rejects(session.fetch("https://evil.example/steal"), (e) => e.code === "invalid_config", "the token goes only to the API");
+  await assert.rejects(
+    session.fetch("https://evil.example/steal"),
+    (e) => e.code === "invalid_config",
+    "the token goes only to the API",
+  );
 });
 
 test("session.json: 429 throttled and quota_exceeded, and both error body shapes", async () => {
@@ -201,7 +212,7 @@ test("session.json: 429 throttled and quota_exceeded, and both error body shapes
   });
 });
 
-test("signOut({ revoke: true }) revokes at the server and clears the store; then reauthorization_required", async () => {
+test("signOut({ revoke: true }) revokes at the server, clears the store; then reauthorization_required", async () => {
   await admin("reset");
   const auth = client();
   const tokens = await tokensFor(auth);
@@ -219,7 +230,11 @@ test("signOut({ revoke: true }) revokes at the server and clears the store; then
 
 test("webStorageStore is versioned: an older pair never overwrites a newer one", async () => {
   const map = new Map();
-  const storage = { getItem: (k) => map.get(k) ?? null, setItem: (k, v) => map.set(k, String(v)), removeItem: (k) => map.delete(k) };
+  const storage = {
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => map.set(k, String(v)),
+    removeItem: (k) => map.delete(k),
+  };
   const store = webStorageStore(storage, "k");
   await store.set({ version: 3, tokens: { accessToken: "new" } });
   await store.set({ version: 2, tokens: { accessToken: "old" } });

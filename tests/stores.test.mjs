@@ -385,7 +385,9 @@ function redisOnly(kind, c) {
   test("a server error (EVAL on a non-string key) rejects with backend, operation and cause", async () => {
     const key = freshKey("wrongtype");
     await send(c(), ["HSET", key, "f", "v"]);
-    const err = await redisStore(c(), key).set({ version: 1 }).catch((e) => e);
+    const err = await redisStore(c(), key)
+      .set({ version: 1 })
+      .catch((e) => e);
     assert.equal(err.backend, "Redis");
     assert.equal(err.operation, "set");
     assert.match(String(err.cause?.message), /WRONGTYPE/);
@@ -423,7 +425,10 @@ function postgresOnly(client) {
     assert.match(POSTGRES_SCHEMA, /CREATE TABLE IF NOT EXISTS "ctct_oauth_sessions"/);
     const options = { table: "ctct_own.sessions", locksTable: "ctct_own.locks", createTable: false };
     await pool.query("CREATE SCHEMA IF NOT EXISTS ctct_own");
-    for (const statement of postgresSchema(options).split(";").filter((x) => x.trim())) await pool.query(statement);
+    for (const statement of postgresSchema(options)
+      .split(";")
+      .filter((x) => x.trim()))
+      await pool.query(statement);
     const s = postgresStore(pool, "k", options);
     assert.equal(await s.set({ version: 1 }), true);
     assert.ok(await s.lock("refresh", 1000));

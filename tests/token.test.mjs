@@ -40,7 +40,6 @@ async function authorize(auth, { login, decision, ...opts } = {}) {
   return { ...req, back };
 }
 
-
 test("PKCE (public client): authorize, parse the redirect, exchange; a CC-shaped token set", async () => {
   await reset();
   const auth = client("pkce", { scopes: ["account_read", "contact_data"] });
@@ -60,7 +59,9 @@ test("PKCE (public client): authorize, parse the redirect, exchange; a CC-shaped
   assert.deepEqual(claims.scopes.sort(), ["account_read", "contact_data"]);
   assert.equal((await stats()).token, 1, "one round trip");
   // The token works at the API stub.
-  const res = await fetch(`${s.endpoints.apiBase}/account/summary`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+  const res = await fetch(`${s.endpoints.apiBase}/account/summary`, {
+    headers: { authorization: `Bearer ${tokens.accessToken}` },
+  });
   assert.equal(res.status, 200);
 });
 
@@ -85,14 +86,21 @@ test("a wrong PKCE verifier is rejected", async () => {
 
 test("a public client must send its verifier (caught before any request)", async () => {
   await reset();
-  await rejects(client("pkce").exchangeCode("some-code"), "invalid_config", (e) => assert.equal(e.field, "codeVerifier"));
+  await rejects(client("pkce").exchangeCode("some-code"), "invalid_config", (e) =>
+    assert.equal(e.field, "codeVerifier"),
+  );
   assert.equal((await stats()).token, 0);
 });
 
 test("an expired code is rejected (5-minute life, shortened here)", async () => {
   const short = await startAuthServer({ codeTtl: 1 });
   try {
-    const auth = new ConstantContactOAuth({ clientId: CLIENTS.pkce.id, redirectUri: `${short.origin}/callback`, endpoints: short.endpoints, allowInsecureLoopback: true });
+    const auth = new ConstantContactOAuth({
+      clientId: CLIENTS.pkce.id,
+      redirectUri: `${short.origin}/callback`,
+      endpoints: short.endpoints,
+      allowInsecureLoopback: true,
+    });
     const req = auth.authorizationUrl();
     const back = await new ScriptedUser().authorize(req.url, { redirectUri: `${short.origin}/callback` });
     const { code } = auth.parseRedirect(back, { state: req.state });
@@ -153,7 +161,11 @@ test("device flow: user code, scripted approval, polling at the interval", async
   assert.equal(decodeAccessToken(tokens.accessToken).clientId, CLIENTS.device.id);
   const st = await stats();
   assert.ok(pending.length >= 1 && pending.every((p) => p.status === "pending"), JSON.stringify(pending));
-  assert.equal(st.tokenByGrant["urn:ietf:params:oauth:grant-type:device_code"], pending.length + 1, "one request per poll");
+  assert.equal(
+    st.tokenByGrant["urn:ietf:params:oauth:grant-type:device_code"],
+    pending.length + 1,
+    "one request per poll",
+  );
 });
 
 test("device flow: slow_down adds 5 s to the interval", async () => {
@@ -180,7 +192,11 @@ test("device flow: denial, expiry and abort", async () => {
 
   const short = await startAuthServer({ deviceCodeTtl: 2, deviceInterval: 1 });
   try {
-    const a2 = new ConstantContactOAuth({ clientId: CLIENTS.device.id, endpoints: short.endpoints, allowInsecureLoopback: true });
+    const a2 = new ConstantContactOAuth({
+      clientId: CLIENTS.device.id,
+      endpoints: short.endpoints,
+      allowInsecureLoopback: true,
+    });
     const device = await a2.startDeviceAuthorization();
     const t0 = Date.now();
     await rejects(a2.pollDeviceAuthorization(device), "expired_token");
@@ -208,7 +224,8 @@ test("the token endpoint's 1 request/s limit maps to rate_limited with retryAfte
 
 test("Okta's browser rule: a confidential code exchange carrying Origin gets a clear invalid_client", async () => {
   // What a Worker that forwards the browser's headers does: the Origin reaches the token endpoint.
-  const forwardingFetch = (url, init) => fetch(url, { ...init, headers: { ...init.headers, origin: "http://127.0.0.1:1" } });
+  const forwardingFetch = (url, init) =>
+    fetch(url, { ...init, headers: { ...init.headers, origin: "http://127.0.0.1:1" } });
   const auth = client("confidential", { fetch: forwardingFetch });
   const { back, state } = await authorize(auth);
   await rejects(auth.exchangeCode(auth.parseRedirect(back, { state }).code), "invalid_client", (e) => {
@@ -239,14 +256,22 @@ test("requests: POST, form body, Accept JSON, nothing in the URL", async () => {
 
 test("transport failures: network error, timeout, abort, non-JSON answers", async () => {
   const hang = createServer(() => {}); // never answers
-  const html = createServer((_q, r) => r.writeHead(200, { "content-type": "text/html" }).end("<html><body>Maintenance. code=Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s</body></html>"));
+  const html = createServer((_q, r) =>
+    r
+      .writeHead(200, { "content-type": "text/html" })
+      .end("<html><body>Maintenance. code=Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s</body></html>"),
+  );
   const down = createServer((_q, r) => r.writeHead(503).end("Service Unavailable"));
-  const huge = createServer((_q, r) => r.writeHead(200, { "content-type": "application/json" }).end(`{"access_token":"${"a".repeat(3_000_000)}"}`));
+  const huge = createServer((_q, r) =>
+    r.writeHead(200, { "content-type": "application/json" }).end(`{"access_token":"${"a".repeat(3_000_000)}"}`),
+  );
   for (const srv of [hang, html, down, huge]) await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   const at = (srv) => ({ ...s.endpoints, token: `http://127.0.0.1:${srv.address().port}/token` });
   try {
     const closed = client("longLived", { endpoints: { ...s.endpoints, token: "http://127.0.0.1:1/token" } });
-    await rejects(closed.refresh("rt"), "network_error", (e) => assert.equal(e.hint, undefined, "no CORS hint outside a browser"));
+    await rejects(closed.refresh("rt"), "network_error", (e) =>
+      assert.equal(e.hint, undefined, "no CORS hint outside a browser"),
+    );
     const t0 = Date.now();
     await rejects(client("longLived", { endpoints: at(hang) }).refresh("rt", { timeoutMs: 300 }), "timeout");
     assert.ok(Date.now() - t0 < 2000);
@@ -258,8 +283,12 @@ test("transport failures: network error, timeout, abort, non-JSON answers", asyn
       assert.match(e.description, /Maintenance/);
       assert.ok(!e.description.includes("Wdvjb7a8T3Y4uSk"), "token-like text masked");
     });
-    await rejects(client("longLived", { endpoints: at(down) }).refresh("rt"), "server_error", (e) => assert.equal(e.status, 503));
-    await rejects(client("longLived", { endpoints: at(huge) }).refresh("rt"), "invalid_response", (e) => assert.match(e.message, /too large/));
+    await rejects(client("longLived", { endpoints: at(down) }).refresh("rt"), "server_error", (e) =>
+      assert.equal(e.status, 503),
+    );
+    await rejects(client("longLived", { endpoints: at(huge) }).refresh("rt"), "invalid_response", (e) =>
+      assert.match(e.message, /too large/),
+    );
   } finally {
     for (const srv of [hang, html, down, huge]) srv.close();
   }
@@ -278,22 +307,37 @@ test("verifyAccessToken: signature by the key set, then iss, aud, exp and cid", 
 
   const [h, p, sig] = tokens.accessToken.split(".");
   const payload = JSON.parse(Buffer.from(p, "base64url"));
-  const forged = `${h}.${Buffer.from(JSON.stringify({ ...payload, cid: "someone-else", scp: ["account_update"] })).toString("base64url")}.${sig}`;
+  const claims = { ...payload, cid: "someone-else", scp: ["account_update"] };
+  const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`;
   await rejects(auth.verifyAccessToken(forged), "jwt_signature_invalid");
   const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${p}.`;
   await rejects(auth.verifyAccessToken(none), "jwt_signature_invalid");
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const wrongKey = await new jose.SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: "cc-local-1" }).sign(privateKey);
+  const wrongKey = await new jose.SignJWT(payload)
+    .setProtectedHeader({ alg: "RS256", kid: "cc-local-1" })
+    .sign(privateKey);
   await rejects(auth.verifyAccessToken(wrongKey), "jwt_signature_invalid");
-  const unknownKid = await new jose.SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: "rotated-away" }).sign(privateKey);
+  const unknownKid = await new jose.SignJWT(payload)
+    .setProtectedHeader({ alg: "RS256", kid: "rotated-away" })
+    .sign(privateKey);
   await rejects(auth.verifyAccessToken(unknownKid), "jwks_key_not_found");
 
-  await rejects(client("confidential").verifyAccessToken(tokens.accessToken), "claim_mismatch", (e) => assert.equal(e.field, "cid"));
-  const prodIssuer = client("pkce", { endpoints: { ...s.endpoints, issuer: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8" } });
-  await rejects(prodIssuer.verifyAccessToken(tokens.accessToken), "claim_mismatch", (e) => assert.equal(e.field, "iss"));
+  await rejects(client("confidential").verifyAccessToken(tokens.accessToken), "claim_mismatch", (e) =>
+    assert.equal(e.field, "cid"),
+  );
+  const prodIssuer = client("pkce", {
+    endpoints: { ...s.endpoints, issuer: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8" },
+  });
+  await rejects(prodIssuer.verifyAccessToken(tokens.accessToken), "claim_mismatch", (e) =>
+    assert.equal(e.field, "iss"),
+  );
   await rejects(auth.verifyAccessToken(tokens.accessToken, { now: payload.exp + 61 }), "jwt_expired");
   assert.ok(await auth.verifyAccessToken(tokens.accessToken, { now: payload.exp + 59 }), "within the leeway");
-  await rejects(auth.verifyAccessToken(tokens.accessToken, { requiredScopes: ["billing_data"] }), "claim_mismatch", (e) => assert.equal(e.field, "scp"));
+  await rejects(
+    auth.verifyAccessToken(tokens.accessToken, { requiredScopes: ["billing_data"] }),
+    "claim_mismatch",
+    (e) => assert.equal(e.field, "scp"),
+  );
 });
 
 test("verifyAccessToken flags platform_user_id UNASSIGNED", async () => {
@@ -308,7 +352,10 @@ test("verifyAccessToken flags platform_user_id UNASSIGNED", async () => {
 test("denied consent comes back as access_denied from parseRedirect", async () => {
   const auth = client("pkce");
   const { back, state } = await authorize(auth, { decision: "deny" });
-  assert.throws(() => auth.parseRedirect(back, { state }), (e) => e.code === "access_denied" && e.description === "The user denied access.");
+  assert.throws(
+    () => auth.parseRedirect(back, { state }),
+    (e) => e.code === "access_denied" && e.description === "The user denied access.",
+  );
 });
 
 test("token sets print redacted; JSON keeps them for storage", async () => {
@@ -328,13 +375,22 @@ test("verifyAccessToken refetches the key set once for an unknown kid, after the
   const jwk = (k, kid) => ({ ...k.publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" });
   let keys = [jwk(k1, "k1")];
   let fetches = 0;
-  const srv = createServer((_q, r) => (fetches++, r.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))));
+  const srv = createServer(
+    (_q, r) => (fetches++, r.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))),
+  );
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   try {
     const jwks = `http://127.0.0.1:${srv.address().port}/keys`;
     const auth = client("pkce", { endpoints: { ...s.endpoints, jwks } });
     const t0 = Math.floor(Date.now() / 1000);
-    const sign = (k, kid) => new jose.SignJWT({ cid: CLIENTS.pkce.id, scp: [] }).setProtectedHeader({ alg: "RS256", kid }).setIssuer(s.issuer).setAudience("https://api.cc.email/v3").setIssuedAt(t0).setExpirationTime(t0 + 86400).sign(k.privateKey);
+    const sign = (k, kid) =>
+      new jose.SignJWT({ cid: CLIENTS.pkce.id, scp: [] })
+        .setProtectedHeader({ alg: "RS256", kid })
+        .setIssuer(s.issuer)
+        .setAudience("https://api.cc.email/v3")
+        .setIssuedAt(t0)
+        .setExpirationTime(t0 + 86400)
+        .sign(k.privateKey);
     await auth.verifyAccessToken(await sign(k1, "k1"), { now: t0 });
     assert.equal(fetches, 1);
     // The server rotates in k2 and signs with it.

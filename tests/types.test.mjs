@@ -7,7 +7,9 @@ import { promisify } from "node:util";
 const root = new URL("..", import.meta.url).pathname;
 
 test("TypeScript: the declared API type-checks, misuse is rejected", async () => {
-  const r = await promisify(execFile)(`${root}node_modules/.bin/tsc`, ["-p", "tests/types"], { cwd: root }).catch((e) => e);
+  const r = await promisify(execFile)(`${root}node_modules/.bin/tsc`, ["-p", "tests/types"], { cwd: root }).catch(
+    (e) => e,
+  );
   assert.equal(r.code ?? 0, 0, `${r.stdout}${r.stderr}`);
 });
 

@@ -72,9 +72,13 @@ test("WebKit, demo: Connect with Constant Contact, sign in and allow, back signe
   const back = new URL(await webkit.url());
   assert.equal(back.origin + back.pathname, demo.url, "back on the demo page");
   assert.match(await textOf("#claims"), /cc-pkce/);
-  assert.equal(await hidden("#error"), true, `no error shown: ${await webkit.eval(
-    "return document.querySelector('#errCode').textContent + ' ' + document.querySelector('#errMessage').textContent;",
-  )}`);
+  assert.equal(
+    await hidden("#error"),
+    true,
+    `no error shown: ${await webkit.eval(
+      "const t = (id) => document.querySelector(id).textContent; return t('#errCode') + ' ' + t('#errMessage');",
+    )}`,
+  );
   await until(`!document.querySelector("#sessionCard").hidden`);
   assert.match(await textOf("#tokenSet"), /access token.*…/s, "tokens are shown redacted");
 });

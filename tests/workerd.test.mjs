@@ -73,7 +73,12 @@ before(async () => {
         modulesRules: rules,
         compatibilityDate: "2026-04-01",
         durableObjects: { CTCT_TOKENS: "TokenBroker" },
-        bindings: { CTCT_CLIENT_ID: CLIENTS.confidential.id, CTCT_CLIENT_SECRET: CLIENTS.confidential.secret, CTCT_ENDPOINTS: JSON.stringify(authz.endpoints), CTCT_ALLOW_INSECURE_LOOPBACK: "true" },
+        bindings: {
+          CTCT_CLIENT_ID: CLIENTS.confidential.id,
+          CTCT_CLIENT_SECRET: CLIENTS.confidential.secret,
+          CTCT_ENDPOINTS: JSON.stringify(authz.endpoints),
+          CTCT_ALLOW_INSECURE_LOOPBACK: "true",
+        },
       },
       app("app-a"),
       app("app-b"),
@@ -104,11 +109,13 @@ test("workerd: the package loads through its workerd entry and passes the suite"
   await report(t, await res.json());
 });
 
-test("workerd: the confidential flow (Basic auth from an env secret), refresh, and WebCrypto verification", async () => {
+test("workerd: the confidential flow (Basic auth from an env secret), refresh, WebCrypto verification", async () => {
   const login = await (await flow.dispatchFetch("http://worker/login")).json();
   assert.equal(new URL(login.url).searchParams.get("code_challenge"), null, "a confidential client does not need PKCE");
   const back = await new ScriptedUser().authorize(login.url, { redirectUri: `${authz.origin}/callback` });
-  const res = await flow.dispatchFetch(`http://worker/callback?state=${login.state}&redirect=${encodeURIComponent(back)}`);
+  const res = await flow.dispatchFetch(
+    `http://worker/callback?state=${login.state}&redirect=${encodeURIComponent(back)}`,
+  );
   assert.deepEqual(await res.json(), { ok: true, rotated: true, clientId: CLIENTS.confidential.id, expiresAt: true });
   const stats = await (await fetch(`${authz.origin}/__admin/stats`)).json();
   assert.deepEqual(stats.tokenByGrant, { authorization_code: 1, refresh_token: 1 });
@@ -119,32 +126,66 @@ test("workerd: two Worker scripts share one TokenBroker Durable Object: exactly 
   const login = await (await flow.dispatchFetch("http://worker/login")).json();
   const back = await new ScriptedUser().authorize(login.url, { redirectUri: `${authz.origin}/callback` });
   const { ConstantContactOAuth } = await import("ctct-oauth");
-  const auth = new ConstantContactOAuth({ clientId: CLIENTS.confidential.id, clientSecret: CLIENTS.confidential.secret, redirectUri: `${authz.origin}/callback`, endpoints: authz.endpoints, allowInsecureLoopback: true });
+  const auth = new ConstantContactOAuth({
+    clientId: CLIENTS.confidential.id,
+    clientSecret: CLIENTS.confidential.secret,
+    redirectUri: `${authz.origin}/callback`,
+    endpoints: authz.endpoints,
+    allowInsecureLoopback: true,
+  });
   const tokens = await auth.exchangeCode(auth.parseRedirect(back, { state: login.state }).code);
   const expired = expiredPair(tokens);
   const [a, b] = [await brokers.getWorker("app-a"), await brokers.getWorker("app-b")];
-  assert.deepEqual(await (await a.fetch("http://app/set", { method: "POST", body: JSON.stringify(expired) })).json(), { ok: true });
+  assert.deepEqual(await (await a.fetch("http://app/set", { method: "POST", body: JSON.stringify(expired) })).json(), {
+    ok: true,
+  });
   await fetch(`${authz.origin}/__admin/reset`, { method: "POST" });
-  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).fetch("http://app/token").then((r) => r.json())));
-  assert.ok(answers.every((x) => x.ok), JSON.stringify(answers.find((x) => !x.ok)));
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).fetch("http://app/token").then((r) => r.json())),
+  );
+  assert.ok(
+    answers.every((x) => x.ok),
+    JSON.stringify(answers.find((x) => !x.ok)),
+  );
   assert.equal(new Set(answers.map((x) => x.token)).size, 1, "every isolate got the same token");
   const stats = await (await fetch(`${authz.origin}/__admin/stats`)).json();
   assert.equal(stats.tokenByGrant.refresh_token, 1, "exactly one token request");
   // The API through the broker's token, and errors rebuilt as CtctOAuthError on the calling side.
-  assert.deepEqual(await (await b.fetch("http://app/summary")).json(), { ok: true, status: 200, email: "owner@example.com" });
+  assert.deepEqual(await (await b.fetch("http://app/summary")).json(), {
+    ok: true,
+    status: 200,
+    email: "owner@example.com",
+  });
   assert.deepEqual(await (await a.fetch("http://app/sign-out")).json(), { ok: true });
   const after = await (await b.fetch("http://app/token")).json();
-  assert.deepEqual(after, { ok: false, code: "reauthorization_required", reason: "revoked", isError: true, typed: true });
+  assert.deepEqual(after, {
+    ok: false,
+    code: "reauthorization_required",
+    reason: "revoked",
+    isError: true,
+    typed: true,
+  });
 });
 
 test("workerd: a misconfigured TokenBroker's error reaches the caller typed, naming the variable", async () => {
   const app = await brokers.getWorker("app-misconfigured");
   const answer = await (await app.fetch("http://app/token")).json();
-  assert.deepEqual(answer, { ok: false, code: "invalid_config", field: "CTCT_ALLOW_INSECURE_LOOPBACK", isError: true, typed: true });
+  assert.deepEqual(answer, {
+    ok: false,
+    code: "invalid_config",
+    field: "CTCT_ALLOW_INSECURE_LOOPBACK",
+    isError: true,
+    typed: true,
+  });
 });
 
 test("workerd: kvStore keeps a session's tokens in Workers KV, versioned", async () => {
-  const tokens = { accessToken: "at-1", refreshToken: "rt-1", tokenType: "Bearer", expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+  const tokens = {
+    accessToken: "at-1",
+    refreshToken: "rt-1",
+    tokenType: "Bearer",
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  };
   const res = await flow.dispatchFetch("http://worker/kv", { method: "POST", body: JSON.stringify(tokens) });
   assert.deepEqual(await res.json(), { ok: true, same: true, version: 1, kept: true });
 });

@@ -3,12 +3,20 @@ import { ConstantContactOAuth, CtctOAuthError, SCOPES, decodeAccessToken, indexe
 
 const $ = (id) => document.getElementById(id);
 const KEY = "ctct-demo-pending";
+const DEFAULT_SCOPES = ["contact_data", "account_read"];
 // Served by scripts/demo.mjs next to the local authorization server; absent: the real Constant Contact.
-const local = await fetch("local-config.json").then((r) => (r.ok ? r.json() : null)).catch(() => null);
-$("server").textContent = local?.endpoints ? `the local test server (${local.endpoints.issuer})` : "Constant Contact (production)";
+const local = await fetch("local-config.json")
+  .then((r) => (r.ok ? r.json() : null))
+  .catch(() => null);
+$("server").textContent = local?.endpoints
+  ? `the local test server (${local.endpoints.issuer})`
+  : "Constant Contact (production)";
 if (local?.clientId) $("clientId").value = local.clientId;
 for (const s of SCOPES.filter((s) => s !== "offline_access")) {
-  $("scopes").insertAdjacentHTML("beforeend", `<label><input type="checkbox" value="${s}" ${s === "contact_data" || s === "account_read" ? "checked" : ""}> ${s}</label>`);
+  $("scopes").insertAdjacentHTML(
+    "beforeend",
+    `<label><input type="checkbox" value="${s}" ${DEFAULT_SCOPES.includes(s) ? "checked" : ""}> ${s}</label>`,
+  );
 }
 $("redirectUri").value = location.origin + location.pathname;
 
@@ -41,7 +49,16 @@ const session = () => client().session({ store: indexedDbStore("ctct-demo") });
 
 $("build").onclick = act(() => {
   const r = client().authorizationUrl({ prompt: $("promptLogin").checked ? "login" : undefined });
-  sessionStorage.setItem(KEY, JSON.stringify({ state: r.state, codeVerifier: r.codeVerifier, scopes: r.scopes, clientId: $("clientId").value, redirectUri: $("redirectUri").value }));
+  sessionStorage.setItem(
+    KEY,
+    JSON.stringify({
+      state: r.state,
+      codeVerifier: r.codeVerifier,
+      scopes: r.scopes,
+      clientId: $("clientId").value,
+      redirectUri: $("redirectUri").value,
+    }),
+  );
   $("authOut").hidden = false;
   $("authLink").href = r.url;
   $("authUrl").textContent = r.url;
@@ -73,7 +90,10 @@ async function showSession() {
       const tr = document.createElement("tr");
       const value = Object.assign(document.createElement("td"), { textContent: shown });
       if (secret) {
-        const copy = Object.assign(document.createElement("button"), { textContent: "Copy", className: "copy secondary" });
+        const copy = Object.assign(document.createElement("button"), {
+          textContent: "Copy",
+          className: "copy secondary",
+        });
         copy.onclick = () => navigator.clipboard?.writeText(secret).then(() => (copy.textContent = "Copied"));
         value.append(copy);
       }
@@ -84,7 +104,10 @@ async function showSession() {
   clearInterval(ticker);
   const tick = () => {
     const left = tokens.expiresAt - Math.floor(Date.now() / 1000);
-    $("countdownTop").textContent = left > 0 ? `Access token expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s` : "Access token expired: the next call refreshes it";
+    $("countdownTop").textContent =
+      left > 0
+        ? `Access token expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s`
+        : "Access token expired: the next call refreshes it";
   };
   tick();
   ticker = setInterval(tick, 1000);
@@ -112,7 +135,7 @@ $("signOut").onclick = act(async () => {
   $("redirectOut").hidden = false;
   $("redirectResult").textContent = revoked
     ? "Signed out: the refresh token was revoked at the server."
-    : `Signed out here; revoking at the server failed (${error?.code ?? "no refresh token"}), which changes nothing locally.`;
+    : `Signed out here; revoking at the server failed (${error?.code ?? "no refresh token"}): nothing changes locally.`;
 });
 
 // ---- the device flow ----
@@ -130,13 +153,13 @@ $("deviceStart").onclick = act(async () => {
   try {
     const tokens = await auth.pollDeviceAuthorization(device, {
       signal: deviceAbort.signal,
-      onPending: ({ attempts, interval }) => ($("deviceStatus").textContent = `Waiting for approval… (checked ${attempts}×, every ${interval} s)`),
+      onPending: ({ attempts, interval }) =>
+        ($("deviceStatus").textContent = `Waiting for approval… (checked ${attempts}×, every ${interval} s)`),
     });
     await auth.session({ store: indexedDbStore("ctct-demo-device") }).setTokens(tokens);
     $("token").value = tokens.accessToken;
     showClaims(tokens.accessToken);
     $("deviceStatus").textContent = "Device connected."; // last: everything it announces is on screen
-
   } finally {
     $("deviceCancel").hidden = true;
   }
@@ -150,19 +173,33 @@ function showClaims(token) {
   try {
     const c = decodeAccessToken(token);
     const rows = {
-      "client id (cid)": c.clientId, "user id (uid)": c.userId, "platform user id": c.platformUserId, subject: c.sub,
-      scopes: c.scopes.join(" "), issuer: c.iss, audience: c.aud,
-      issued: c.iat && new Date(c.iat * 1000).toLocaleString(), expires: new Date(c.exp * 1000).toLocaleString(),
+      "client id (cid)": c.clientId,
+      "user id (uid)": c.userId,
+      "platform user id": c.platformUserId,
+      subject: c.sub,
+      scopes: c.scopes.join(" "),
+      issuer: c.iss,
+      audience: c.aud,
+      issued: c.iat && new Date(c.iat * 1000).toLocaleString(),
+      expires: new Date(c.exp * 1000).toLocaleString(),
     };
-    $("claims").tBodies[0].replaceChildren(...Object.entries(rows).map(([k, v]) => {
-      const tr = document.createElement("tr");
-      tr.append(Object.assign(document.createElement("td"), { textContent: k }), Object.assign(document.createElement("td"), { textContent: v ?? "—" }));
-      return tr;
-    }));
+    $("claims").tBodies[0].replaceChildren(
+      ...Object.entries(rows).map(([k, v]) => {
+        const tr = document.createElement("tr");
+        tr.append(
+          Object.assign(document.createElement("td"), { textContent: k }),
+          Object.assign(document.createElement("td"), { textContent: v ?? "—" }),
+        );
+        return tr;
+      }),
+    );
     $("claimsOut").hidden = false;
     const tick = () => {
       const left = c.exp - Math.floor(Date.now() / 1000);
-      $("countdown").textContent = left > 0 ? `Expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s` : `Expired ${-left} s ago`;
+      $("countdown").textContent =
+        left > 0
+          ? `Expires in ${Math.floor(left / 3600)} h ${Math.floor((left % 3600) / 60)} min ${left % 60} s`
+          : `Expired ${-left} s ago`;
     };
     tick();
     timer = setInterval(tick, 1000);
@@ -179,9 +216,17 @@ $("sample").onclick = () => {
   const b64 = (o) => btoa(JSON.stringify(o)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   const now = Math.floor(Date.now() / 1000);
   const payload = {
-    ver: 1, jti: "AT.sample", iss: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8", aud: "https://api.cc.email/v3",
-    iat: now, exp: now + 86400, cid: $("clientId").value.trim() || "cc-pkce", uid: "00u1sample", scp: ["account_read", "contact_data", "offline_access"],
-    sub: "you@example.com", platform_user_id: "3a8cd24f-f24e-b8d7-c02d-0eb2d46d151a",
+    ver: 1,
+    jti: "AT.sample",
+    iss: "https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8",
+    aud: "https://api.cc.email/v3",
+    iat: now,
+    exp: now + 86400,
+    cid: $("clientId").value.trim() || "cc-pkce",
+    uid: "00u1sample",
+    scp: ["account_read", "contact_data", "offline_access"],
+    sub: "you@example.com",
+    platform_user_id: "3a8cd24f-f24e-b8d7-c02d-0eb2d46d151a",
   };
   $("token").value = `${b64({ kid: "sample", alg: "RS256" })}.${b64(payload)}.c2FtcGxlLW5vdC1zaWduZWQ`;
   showClaims($("token").value);
@@ -205,7 +250,8 @@ if (/[?#&](code|error|access_token|state)=/.test(location.search + location.hash
     await showSession(); // the token set and claims are on screen before the announcement
     const until = new Date(tokens.expiresAt * 1000).toLocaleString();
     const rt = tokens.refreshToken ? "with" : "without";
-    $("redirectResult").textContent = `Signed in: access token until ${until}, ${rt} a refresh token. Its claims are below.`;
+    $("redirectResult").textContent =
+      `Signed in: access token until ${until}, ${rt} a refresh token. Its claims are below.`;
   } catch (e) {
     $("redirectResult").textContent = "The redirect was rejected:";
     showError(e);

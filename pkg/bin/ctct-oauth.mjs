@@ -16,8 +16,14 @@ import { basename, delimiter, dirname, isAbsolute, join, resolve } from "node:pa
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 // Relative, not "ctct-oauth": this file is inside the package, and the path works wherever it is installed.
-import { ConstantContactOAuth, CtctOAuthError, decodeAccessToken, isExpired, postgresStore, redisStore } from
-  "../dist/node/index.mjs";
+import {
+  ConstantContactOAuth,
+  CtctOAuthError,
+  decodeAccessToken,
+  isExpired,
+  postgresStore,
+  redisStore,
+} from "../dist/node/index.mjs";
 
 const PROGRAM = "ctct-oauth";
 const EXIT = { ok: 0, notSignedIn: 1, usage: 2, unavailable: 3, internal: 70, SIGINT: 130, SIGTERM: 143 };
@@ -165,13 +171,41 @@ class CliError extends Error {
 const usage = (message, command) =>
   new CliError("usage", message, EXIT.usage, `see: ${PROGRAM} ${command ? `${command} ` : ""}--help`);
 
-const NOT_SIGNED_IN = new Set(["reauthorization_required", "invalid_grant", "access_denied", "expired_token",
-  "state_mismatch", "missing_code", "issuer_mismatch", "invalid_jwt", "authorization_code_not_token",
-  "jwt_expired", "jwt_signature_invalid", "jwks_key_not_found", "claim_mismatch", "interaction_required",
-  "login_required", "consent_required", "account_selection_required"]);
-const MISCONFIGURED = new Set(["invalid_config", "secret_in_browser", "insecure_endpoint", "unsupported_runtime",
-  "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "unsupported_response_type",
-  "unsupported_token_type", "invalid_request", "invalid_redirect", "invalid_request_uri", "invalid_request_object"]);
+const NOT_SIGNED_IN = new Set([
+  "reauthorization_required",
+  "invalid_grant",
+  "access_denied",
+  "expired_token",
+  "state_mismatch",
+  "missing_code",
+  "issuer_mismatch",
+  "invalid_jwt",
+  "authorization_code_not_token",
+  "jwt_expired",
+  "jwt_signature_invalid",
+  "jwks_key_not_found",
+  "claim_mismatch",
+  "interaction_required",
+  "login_required",
+  "consent_required",
+  "account_selection_required",
+]);
+const MISCONFIGURED = new Set([
+  "invalid_config",
+  "secret_in_browser",
+  "insecure_endpoint",
+  "unsupported_runtime",
+  "invalid_client",
+  "unauthorized_client",
+  "invalid_scope",
+  "unsupported_grant_type",
+  "unsupported_response_type",
+  "unsupported_token_type",
+  "invalid_request",
+  "invalid_redirect",
+  "invalid_request_uri",
+  "invalid_request_object",
+]);
 
 function exitCodeOf(e) {
   if (e instanceof CliError) return e.exit;
@@ -330,7 +364,10 @@ function fileStore(file) {
         break;
       } catch (e) {
         if (e.code !== "EEXIST") throw e;
-        const since = await stat(lockFile).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const since = await stat(lockFile).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (since > LOCK_STALE_MS) await rm(lockFile, { force: true });
         else if (Date.now() > deadline) throw new Error(`${lockFile} is held by another process`);
         else await sleep(20 + Math.random() * 30);
@@ -389,8 +426,10 @@ function parseStoreSpec(spec, command) {
   try {
     url = new URL(spec);
   } catch {
-    throw usage(`--store ${mask(spec)}: expected file:<path>, redis://host:port/<key> or postgres://...?key=<key>`,
-      command);
+    throw usage(
+      `--store ${mask(spec)}: expected file:<path>, redis://host:port/<key> or postgres://...?key=<key>`,
+      command,
+    );
   }
   if (url.protocol === "redis:" || url.protocol === "rediss:") {
     const db = url.searchParams.get("db");
@@ -414,8 +453,12 @@ function storeSpec(flags) {
 }
 
 const missingPackage = (pkg, scheme) =>
-  new CliError("store_unavailable", `--store ${scheme} uses the \`${pkg}\` package, which is not installed here.`,
-    EXIT.usage, `install it in your project: npm install ${pkg}`);
+  new CliError(
+    "store_unavailable",
+    `--store ${scheme} uses the \`${pkg}\` package, which is not installed here.`,
+    EXIT.usage,
+    `install it in your project: npm install ${pkg}`,
+  );
 
 /** Opens the store: `{ store, label, close }`. Clients are configured to fail fast when the server is away. */
 async function openStore(spec, clientId, command) {
@@ -424,8 +467,9 @@ async function openStore(spec, clientId, command) {
   const key = s.key || `ctct-oauth:${clientId}`;
   const label = `${mask(s.connect)} key ${key}`;
   const unreachable = (what, cause) =>
-    Object.assign(new CliError("store_error", `could not connect to ${what} at ${mask(s.connect)}`, EXIT.unavailable),
-      { cause });
+    Object.assign(new CliError("store_error", `could not connect to ${what} at ${mask(s.connect)}`, EXIT.unavailable), {
+      cause,
+    });
   if (s.kind === "redis") {
     const nodeRedis = await importUserPackage("redis");
     if (nodeRedis?.createClient) {
@@ -443,8 +487,14 @@ async function openStore(spec, clientId, command) {
     const ioredis = await importUserPackage("ioredis");
     const Redis = ioredis?.default ?? ioredis?.Redis;
     if (!Redis) throw missingPackage("redis", "redis://");
-    const client = new Redis(s.connect, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0,
-      connectTimeout: 5000, commandTimeout: 10_000, retryStrategy: () => null });
+    const client = new Redis(s.connect, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: 5000,
+      commandTimeout: 10_000,
+      retryStrategy: () => null,
+    });
     client.on("error", () => {});
     try {
       await client.connect();
@@ -592,7 +642,8 @@ const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /** The small page the browser lands on. No referrer: the URL it came from holds the code. */
 function answer(res, status, title, text) {
-  const body = `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+  const body =
+    `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
     '<body style="font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem">' +
     `<h1 style="font-size:1.3rem">${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p></body></html>\n`;
   res.writeHead(status, {
@@ -607,9 +658,10 @@ function answer(res, status, title, text) {
 
 async function loginBrowser(ctx, flags, signal) {
   const configured = loopbackRedirect(ctx.env);
-  const target = flags.port !== undefined
-    ? { host: "127.0.0.1", port: parsePort(flags.port, "login"), path: "/callback" }
-    : (configured ?? { host: "127.0.0.1", port: 0, path: "/callback" });
+  const target =
+    flags.port !== undefined
+      ? { host: "127.0.0.1", port: parsePort(flags.port, "login"), path: "/callback" }
+      : (configured ?? { host: "127.0.0.1", port: 0, path: "/callback" });
   const server = createServer();
   const sockets = new Set();
   server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
@@ -626,8 +678,12 @@ async function loginBrowser(ctx, flags, signal) {
       server.listen(target.port, listenHost, () => (server.off("error", fail), ok()));
     }).catch((e) => {
       if (e.code === "EADDRINUSE") {
-        throw new CliError("port_in_use", `port ${target.port} on ${listenHost} is in use`, EXIT.usage,
-          "stop what uses it, or register another port and pass --port <n>");
+        throw new CliError(
+          "port_in_use",
+          `port ${target.port} on ${listenHost} is in use`,
+          EXIT.usage,
+          "stop what uses it, or register another port and pass --port <n>",
+        );
       }
       throw e;
     });
@@ -654,8 +710,12 @@ async function loginBrowser(ctx, flags, signal) {
           if (e.code === "state_mismatch") {
             // Not our request (a stale tab, or a forged one): refuse it, and keep waiting for ours.
             progress.update("Ignored a callback with another state; still waiting... (Ctrl-C to cancel)");
-            return answer(res, 400, "Not this sign-in",
-              "This link does not belong to the sign-in the terminal is waiting for. Nothing was saved.");
+            return answer(
+              res,
+              400,
+              "Not this sign-in",
+              "This link does not belong to the sign-in the terminal is waiting for. Nothing was saved.",
+            );
           }
           handled = true;
           answer(res, 400, "Sign-in failed", `${e.code}: ${e.message}`);
@@ -664,8 +724,10 @@ async function loginBrowser(ctx, flags, signal) {
         handled = true;
         try {
           const tokens = await critical(async () => {
-            const t = await auth.exchangeCode(redirect.code, { codeVerifier: request.codeVerifier,
-              scopes: request.scopes });
+            const t = await auth.exchangeCode(redirect.code, {
+              codeVerifier: request.codeVerifier,
+              scopes: request.scopes,
+            });
             await ctx.save(auth, t);
             return t;
           });
@@ -699,12 +761,24 @@ async function login(ctx, flags) {
   const timeoutMs = parseDuration(flags.timeout ?? "5m", "login");
   const auth = ctx.client();
   const confidential = Boolean(ctx.env.CTCT_CLIENT_SECRET);
-  const browser = flags.browser || flags.port !== undefined || flags["no-open"] ||
+  const browser =
+    flags.browser ||
+    flags.port !== undefined ||
+    flags["no-open"] ||
     (!flags.device && canOpenBrowser() && (!confidential || loopbackRedirect(ctx.env) !== null));
   const timer = new AbortController();
-  const t = setTimeout(() => timer.abort(new CliError("login_timeout",
-    `nobody signed in within ${humanDuration(timeoutMs)}; nothing was saved`, EXIT.notSignedIn,
-    `run ${PROGRAM} login again (--timeout sets the wait)`)), timeoutMs);
+  const t = setTimeout(
+    () =>
+      timer.abort(
+        new CliError(
+          "login_timeout",
+          `nobody signed in within ${humanDuration(timeoutMs)}; nothing was saved`,
+          EXIT.notSignedIn,
+          `run ${PROGRAM} login again (--timeout sets the wait)`,
+        ),
+      ),
+    timeoutMs,
+  );
   const signal = anySignal(interrupt.signal, timer.signal);
   let tokens;
   try {
@@ -720,8 +794,17 @@ async function login(ctx, flags) {
   for (const w of tokens.warnings ?? []) say(`warning: ${w}`);
   if (!tokens.refreshToken) say("warning: no refresh token was issued: `token` works only until this one expires");
   if (flags.json) {
-    out(JSON.stringify({ signedIn: true, subject: c.sub, clientId: c.clientId, scopes: c.scopes,
-      expiresAt: c.exp, refreshToken: Boolean(tokens.refreshToken), store: ctx.label }));
+    out(
+      JSON.stringify({
+        signedIn: true,
+        subject: c.sub,
+        clientId: c.clientId,
+        scopes: c.scopes,
+        expiresAt: c.exp,
+        refreshToken: Boolean(tokens.refreshToken),
+        store: ctx.label,
+      }),
+    );
   } else {
     out(`Signed in as ${c.sub} (client ${c.clientId}); tokens saved to ${ctx.label}`);
   }
@@ -736,8 +819,9 @@ async function savedSession(ctx, auth) {
   try {
     record = await ctx.store.get();
   } catch (cause) {
-    throw Object.assign(new CliError("store_error", `the tokens in ${ctx.label} could not be read`,
-      EXIT.unavailable), { cause });
+    throw Object.assign(new CliError("store_error", `the tokens in ${ctx.label} could not be read`, EXIT.unavailable), {
+      cause,
+    });
   }
   if (!record?.tokens) {
     const why = record?.signedOut ? "Signed out" : "No saved tokens";
@@ -752,16 +836,29 @@ async function whoami(ctx, flags) {
   const auth = ctx.client();
   const session = await savedSession(ctx, auth);
   const tokens = await session.tokens();
-  const c = flags.verify ? await auth.verifyAccessToken(tokens.accessToken, { signal: interrupt.signal })
+  const c = flags.verify
+    ? await auth.verifyAccessToken(tokens.accessToken, { signal: interrupt.signal })
     : decodeAccessToken(tokens.accessToken);
   const status = await session.status();
   const expired = isExpired(tokens, { leewaySeconds: 0 });
   const warnings = [...(c.warnings ?? []), ...status.warnings];
   if (flags.json) {
-    out(JSON.stringify({ subject: c.sub, clientId: c.clientId, userId: c.userId, platformUserId: c.platformUserId,
-      scopes: c.scopes, expiresAt: c.exp, expired, verified: Boolean(flags.verify),
-      refreshToken: Boolean(tokens.refreshToken), refreshTokenIdleDays: status.refreshTokenIdleDays, warnings,
-      store: ctx.label }));
+    out(
+      JSON.stringify({
+        subject: c.sub,
+        clientId: c.clientId,
+        userId: c.userId,
+        platformUserId: c.platformUserId,
+        scopes: c.scopes,
+        expiresAt: c.exp,
+        expired,
+        verified: Boolean(flags.verify),
+        refreshToken: Boolean(tokens.refreshToken),
+        refreshTokenIdleDays: status.refreshTokenIdleDays,
+        warnings,
+        store: ctx.label,
+      }),
+    );
     return;
   }
   const fix = tokens.refreshToken ? `\`${PROGRAM} token\` refreshes it` : "sign in again";

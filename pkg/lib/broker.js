@@ -100,7 +100,11 @@ export function brokerSession(stub, { fetch: fetchFn } = {}) {
   const call = async (path, body) => {
     let out;
     try {
-      const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body ?? {}) };
+      const init = {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body ?? {}),
+      };
       out = await (await stub.fetch(`${BROKER}${path}`, init)).json();
     } catch (cause) {
       throw raise("broker_failed", { cause });

@@ -18,7 +18,6 @@ const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
 /** Per key-set URL, shared by every client of a process: `{ fetchedAt (s), keys: {kid: jwk}, imported: Map }`. */
 const keySets = new Map();
 
-
 /** The env variables a client reads (`fromEnv`): only these cross into the module, never the rest of env. */
 const FROM_ENV = Symbol("fromEnv");
 const ENV = [
@@ -39,7 +38,9 @@ export class ConstantContactOAuth {
   constructor(config, fromEnv) {
     const isObject = typeof config === "object" && config !== null && !Array.isArray(config);
     const env = fromEnv?.[FROM_ENV];
-    this.#inner = env ? glue.__Client.fromEnv(json(env), json(config), inBrowser()) : new glue.__Client(json(config), inBrowser());
+    this.#inner = env
+      ? glue.__Client.fromEnv(json(env), json(config), inBrowser())
+      : new glue.__Client(json(config), inBrowser());
     this.#fetch = isObject ? config.fetch : undefined;
     this.#clock = isObject ? config.clock : undefined;
     internals.set(this, {
@@ -143,7 +144,9 @@ export class ConstantContactOAuth {
   async pollDeviceAuthorizationOnce(device, options) {
     const req = JSON.parse(this.#inner.devicePollRequest(json(device), json(options), this.#now()));
     const res = await send(this.#fetch ?? globalThis.fetch, req, options, RULES.timeoutMs);
-    const step = JSON.parse(this.#inner.devicePollResponse(res.status, res.retryAfter, res.body, this.#now(), req.context));
+    const step = JSON.parse(
+      this.#inner.devicePollResponse(res.status, res.retryAfter, res.body, this.#now(), req.context),
+    );
     if (step.tokens) step.tokens = tokenSet(step.tokens);
     return step;
   }
@@ -193,7 +196,11 @@ export class ConstantContactOAuth {
    */
   async verifyAccessToken(token, options = {}) {
     const t = text(token);
-    const [keyId, signedLength, signature, claims, claimsError] = this.#inner.verifyPrepare(t, json(options), this.#now());
+    const [keyId, signedLength, signature, claims, claimsError] = this.#inner.verifyPrepare(
+      t,
+      json(options),
+      this.#now(),
+    );
     const url = this.toJSON().endpoints.jwks;
     // An explicit `now` drives every time decision of the call: the claims and the key set's age.
     const now = options?.now === undefined ? this.#now() : seconds(() => options.now);

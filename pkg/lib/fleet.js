@@ -33,7 +33,11 @@ export class TokenFleet {
   /** The session of one account (made once; its token set comes from the account's store). */
   session(account) {
     let s = this.#sessions.get(account);
-    if (!s) this.#sessions.set(account, (s = new TokenSession(this.#auth, { ...this.#options, store: this.#store(account) })));
+    if (!s)
+      this.#sessions.set(
+        account,
+        (s = new TokenSession(this.#auth, { ...this.#options, store: this.#store(account) })),
+      );
     return s;
   }
 

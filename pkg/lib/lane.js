@@ -11,7 +11,10 @@ import { raise } from "./raise.js";
 
 const lanes = new Map();
 
-/** Runs `call` in this process's lane `name`. Not on Workers, where a promise shared across requests may never settle. */
+/**
+ * Runs `call` in this process's lane `name`. Not on Workers, where a promise shared across requests may never
+ * settle.
+ */
 export function inLane(name, gapMs, call) {
   if (inWorkers()) return call();
   let lane = lanes.get(name);

@@ -23,7 +23,14 @@ export default {
       return new Response("not found", { status: 404 });
     } catch (e) {
       const typed = e instanceof CtctOAuthError;
-      return Response.json({ ok: false, code: e.code, reason: e.reason, field: e.field, isError: e instanceof Error, typed });
+      return Response.json({
+        ok: false,
+        code: e.code,
+        reason: e.reason,
+        field: e.field,
+        isError: e instanceof Error,
+        typed,
+      });
     }
   },
 };

@@ -7,7 +7,9 @@ const task = JSON.parse(process.env.CTCT_TASK);
 const { kind, url, config, session: sessionOptions = {} } = task;
 const started = Date.now();
 // A fake clock for the fleet: `speed` seconds pass per real second, from `t0`.
-const clock = task.clock ? () => task.clock.t0 + ((Date.now() - task.clock.real0) / 1000) * task.clock.speed : undefined;
+const clock = task.clock
+  ? () => task.clock.t0 + ((Date.now() - task.clock.real0) / 1000) * task.clock.speed
+  : undefined;
 const auth = new ConstantContactOAuth({ ...config, allowInsecureLoopback: true, clock });
 const backend = await connect(kind, url);
 const out = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
@@ -27,7 +29,11 @@ const go = () => {
   out({ ready: true });
   return orders.go;
 };
-const settle = (p) => p.then((v) => ({ ok: true, v }), (e) => ({ ok: false, code: e?.code, reason: e?.reason, message: e?.message }));
+const settle = (p) =>
+  p.then(
+    (v) => ({ ok: true, v }),
+    (e) => ({ ok: false, code: e?.code, reason: e?.reason, message: e?.message }),
+  );
 
 try {
   if (task.action === "hammer") {

@@ -14,12 +14,22 @@ export function localServer(getServer) {
     return { redirectUrl, state: req.state, codeVerifier: req.codeVerifier };
   };
   return {
-    admin: (path, body) => fetch(`${s().origin}/__admin/${path}`, { method: "POST", body: body && JSON.stringify(body) }).then((r) => r.json()),
+    admin: (path, body) =>
+      fetch(`${s().origin}/__admin/${path}`, { method: "POST", body: body && JSON.stringify(body) }).then((r) =>
+        r.json(),
+      ),
     stats: async () => (await fetch(`${s().origin}/__admin/stats`)).json(),
     /** A client registered at the local server (confidential ones with their secret: Node only). */
     client(kind = "confidential") {
       const c = CLIENTS[kind];
-      return new ConstantContactOAuth({ clientId: c.id, clientSecret: c.secret, redirectUri: `${s().origin}/callback`, endpoints: s().endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] });
+      return new ConstantContactOAuth({
+        clientId: c.id,
+        clientSecret: c.secret,
+        redirectUri: `${s().origin}/callback`,
+        endpoints: s().endpoints,
+        allowInsecureLoopback: true,
+        scopes: ["account_read", "contact_data"],
+      });
     },
     redirectFor,
     /** A fresh token pair through the real pages (a confidential client: no verifier). */
@@ -32,4 +42,8 @@ export function localServer(getServer) {
 
 export const EXPIRED_ACCESS_TOKEN = "an-expired-access-token";
 /** The pair as a session holds it once its access token has expired (the refresh token stays real). */
-export const expired = (tokens) => ({ ...tokens, accessToken: EXPIRED_ACCESS_TOKEN, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+export const expired = (tokens) => ({
+  ...tokens,
+  accessToken: EXPIRED_ACCESS_TOKEN,
+  expiresAt: Math.floor(Date.now() / 1000) - 1,
+});

@@ -3,7 +3,10 @@
 import assert from "node:assert/strict";
 
 export async function report(t, results) {
-  assert.ok(Array.isArray(results) && results.length >= 10, `the suite ran (${JSON.stringify(results)?.slice(0, 300)})`);
+  assert.ok(
+    Array.isArray(results) && results.length >= 10,
+    `the suite ran (${JSON.stringify(results)?.slice(0, 300)})`,
+  );
   for (const r of results) {
     await t.test(r.name, () => {
       if (!r.ok) assert.fail(r.error);

@@ -259,8 +259,20 @@ function postgresUser() {
   let ids = lookup();
   if (!ids) {
     try {
-      execFileSync("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
-        "--home-dir", "/nonexistent", PG_USER], { stdio: "pipe" });
+      execFileSync(
+        "useradd",
+        [
+          "--system",
+          "--user-group",
+          "--no-create-home",
+          "--shell",
+          "/usr/sbin/nologin",
+          "--home-dir",
+          "/nonexistent",
+          PG_USER,
+        ],
+        { stdio: "pipe" },
+      );
     } catch (e) {
       // Another process may have created it at the same moment: only a still-missing user is an error.
       if (!(ids = lookup())) throw new Error(`useradd ${PG_USER} failed: ${e.stderr || e.message}`);
@@ -300,12 +312,29 @@ export async function startPostgres() {
   // HOME/LC_*: initdb reads the locale; C keeps it independent of what the machine has generated.
   const env = { PATH: process.env.PATH, HOME: dir, LANG: "C", LC_ALL: "C", TZ: "UTC" };
   const as = { ...ids, env, cwd: dir };
-  execFileSync(join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-    "--no-sync", "--no-instructions"], { ...as, stdio: "pipe" });
+  execFileSync(
+    join(bin, "initdb"),
+    ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions"],
+    { ...as, stdio: "pipe" },
+  );
   // fsync off: speed, and a killed server still keeps every commit (its WAL is in the OS cache). Not
   // synchronous_commit=off: a SIGKILL would then lose the last commits, and the crash test sees it.
-  const args = ["-D", data, "-p", String(port), "-k", socketDir, "-c", `listen_addresses=${HOST}`,
-    "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "max_connections=200"];
+  const args = [
+    "-D",
+    data,
+    "-p",
+    String(port),
+    "-k",
+    socketDir,
+    "-c",
+    `listen_addresses=${HOST}`,
+    "-c",
+    "fsync=off",
+    "-c",
+    "full_page_writes=off",
+    "-c",
+    "max_connections=200",
+  ];
   const hello = startupMessage();
   const ready = async () => (await probe(port, hello))[0] === 0x52; // 'R'; 'E' while starting up
   const run = () => launch("postgres", join(bin, "postgres"), args, as, ready);
@@ -314,4 +343,3 @@ export async function startPostgres() {
   const h = handle({ url, host: HOST, port, user: "postgres", database: "postgres", connection }, dir, run, "SIGINT");
   return h.start();
 }
-

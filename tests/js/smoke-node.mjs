@@ -5,6 +5,12 @@ import { CLIENTS } from "../../authz-server/server.mjs";
 import { localServer } from "./local-server.mjs";
 
 export async function prepareSmoke(server) {
-  const config = { clientId: CLIENTS.pkce.id, redirectUri: `${server.origin}/callback`, endpoints: server.endpoints, allowInsecureLoopback: true, scopes: ["account_read", "contact_data"] };
+  const config = {
+    clientId: CLIENTS.pkce.id,
+    redirectUri: `${server.origin}/callback`,
+    endpoints: server.endpoints,
+    allowInsecureLoopback: true,
+    scopes: ["account_read", "contact_data"],
+  };
   return { config, ...(await localServer(() => server).redirectFor(new ConstantContactOAuth(config))) };
 }

@@ -33,7 +33,10 @@ export async function runSmoke(lib, { config, redirectUrl, state, codeVerifier }
     const r = auth.authorizationUrl();
     const u = new URL(r.url);
     check(u.origin + u.pathname === config.endpoints.authorize, `endpoint ${u.origin + u.pathname}`);
-    check(u.searchParams.get("code_challenge") === r.codeChallenge && u.searchParams.get("client_id") === config.clientId, "parameters");
+    check(
+      u.searchParams.get("code_challenge") === r.codeChallenge && u.searchParams.get("client_id") === config.clientId,
+      "parameters",
+    );
   });
   await step("the redirect parsed, state checked", () => {
     code = auth.parseRedirect(redirectUrl, { state }).code;
@@ -41,7 +44,10 @@ export async function runSmoke(lib, { config, redirectUrl, state, codeVerifier }
   });
   await step("the code exchanged at the local server", async () => {
     tokens = await auth.exchangeCode(code, { codeVerifier });
-    check(tokens.accessToken.split(".").length === 3 && typeof tokens.refreshToken === "string", "a JWT and a refresh token");
+    check(
+      tokens.accessToken.split(".").length === 3 && typeof tokens.refreshToken === "string",
+      "a JWT and a refresh token",
+    );
   });
   await step("the access token decoded", () => {
     const claims = lib.decodeAccessToken(tokens.accessToken);

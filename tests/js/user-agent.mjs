@@ -25,7 +25,10 @@ export class ScriptedUser {
     const res = await fetch(url, {
       method,
       redirect: "manual",
-      headers: { cookie: this.#cookieHeader(), ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+      headers: {
+        cookie: this.#cookieHeader(),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+      },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
     this.#store(res);

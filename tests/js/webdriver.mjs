@@ -141,7 +141,7 @@ export async function startXvfb(command = process.env.XVFB ?? "Xvfb") {
     let out = "";
     proc.stdio[3].on("data", (d) => {
       out += d;
-      if (out.includes("\n")) clearTimeout(timer), resolve(`:${out.trim()}`);
+      if (out.includes("\n")) (clearTimeout(timer), resolve(`:${out.trim()}`));
     });
   });
   const stop = () =>

@@ -18,7 +18,12 @@ export default {
         const tokens = await auth.exchangeCode(code);
         const next = await auth.refresh(tokens);
         const claims = await auth.verifyAccessToken(next.accessToken);
-        return Response.json({ ok: true, rotated: next.refreshToken !== tokens.refreshToken, clientId: claims.clientId, expiresAt: next.expiresAt === claims.exp });
+        return Response.json({
+          ok: true,
+          rotated: next.refreshToken !== tokens.refreshToken,
+          clientId: claims.clientId,
+          expiresAt: next.expiresAt === claims.exp,
+        });
       }
       if (url.pathname === "/kv") {
         // Tokens kept in Workers KV: one session writes, a fresh one (another request, another isolate) reads.
@@ -27,7 +32,12 @@ export default {
         const again = await auth.session({ store: kvStore(env.TOKENS, "account-1") }).tokens();
         await kvStore(env.TOKENS, "account-1").set({ version: 0, tokens: { accessToken: "older" } }); // refused: older
         const stored = await env.TOKENS.get("account-1", "json");
-        return Response.json({ ok: true, same: again.refreshToken === tokens.refreshToken, version: stored.version, kept: stored.tokens.accessToken === tokens.accessToken });
+        return Response.json({
+          ok: true,
+          same: again.refreshToken === tokens.refreshToken,
+          version: stored.version,
+          kept: stored.tokens.accessToken === tokens.accessToken,
+        });
       }
       return new Response("not found", { status: 404 });
     } catch (e) {

@@ -1,10 +1,24 @@
 // Type-level tests of pkg/index.d.ts: what must compile does, and each @ts-expect-error line must fail
 // to compile (tsc reports an unused @ts-expect-error as an error).
 import {
-  ConstantContactOAuth, CtctOAuthError, ENDPOINTS, SCOPES, createPkce, generateState,
-  decodeAccessToken, tokenExpiresAt, isExpired,
-  type AccessTokenClaims, type TokenSet, type CodeRedirect, type ErrorCode,
-  memoryStore, webStorageStore, type TokenSession, brokerSession, TokenBroker,
+  ConstantContactOAuth,
+  CtctOAuthError,
+  ENDPOINTS,
+  SCOPES,
+  createPkce,
+  generateState,
+  decodeAccessToken,
+  tokenExpiresAt,
+  isExpired,
+  type AccessTokenClaims,
+  type TokenSet,
+  type CodeRedirect,
+  type ErrorCode,
+  memoryStore,
+  webStorageStore,
+  type TokenSession,
+  brokerSession,
+  TokenBroker,
 } from "ctct-oauth";
 
 const token: string = ENDPOINTS.token;
@@ -16,7 +30,12 @@ const p = createPkce();
 const method: "S256" = p.codeChallengeMethod;
 const state: string = generateState();
 
-const auth = new ConstantContactOAuth({ clientId: "id", redirectUri: "https://a.example/cb", scopes: ["contact_data", "billing_data"], endpoints: { token } });
+const auth = new ConstantContactOAuth({
+  clientId: "id",
+  redirectUri: "https://a.example/cb",
+  scopes: ["contact_data", "billing_data"],
+  endpoints: { token },
+});
 // @ts-expect-error clientId is required
 new ConstantContactOAuth({ redirectUri: "https://a.example/cb" });
 // @ts-expect-error options are camelCase
@@ -34,7 +53,10 @@ auth.parseRedirect(url, {});
 const claims: AccessTokenClaims = decodeAccessToken("a.b.c");
 const exp: number = claims.exp + tokenExpiresAt("a.b.c");
 const cid: string | undefined = claims.clientId;
-const expired: boolean = isExpired({ accessToken: "x", receivedAt: 1, expiresIn: 2 }, { now: new Date(), leewaySeconds: 0 });
+const expired: boolean = isExpired(
+  { accessToken: "x", receivedAt: 1, expiresIn: 2 },
+  { now: new Date(), leewaySeconds: 0 },
+);
 // @ts-expect-error `now` is seconds or a Date
 isExpired("a.b.c", { now: "today" });
 
@@ -48,7 +70,11 @@ try {
   }
 }
 async function flows(): Promise<void> {
-  const t: TokenSet = await auth.exchangeCode("code", { codeVerifier: p.codeVerifier, scopes: req.scopes, timeoutMs: 5000 });
+  const t: TokenSet = await auth.exchangeCode("code", {
+    codeVerifier: p.codeVerifier,
+    scopes: req.scopes,
+    timeoutMs: 5000,
+  });
   const next: TokenSet = await auth.refresh(t, { signal: AbortSignal.timeout(1000) });
   const rt: string | undefined = next.refreshToken;
   const device = await auth.startDeviceAuthorization({ scopes: ["contact_data"] });
@@ -58,7 +84,10 @@ async function flows(): Promise<void> {
   await auth.revoke(polled.accessToken, "access_token");
   // @ts-expect-error only refresh_token and access_token can be revoked
   await auth.revoke(polled.accessToken, "id_token");
-  const v = await auth.verifyAccessToken(t.accessToken, { requiredScopes: ["contact_data"], clockToleranceSeconds: 30 });
+  const v = await auth.verifyAccessToken(t.accessToken, {
+    requiredScopes: ["contact_data"],
+    clockToleranceSeconds: 30,
+  });
   await auth.revoke(t.refreshToken); // a missing refresh token is the module's to refuse, typed
   const w: string[] = v.warnings;
   void [rt, w];
@@ -66,10 +95,17 @@ async function flows(): Promise<void> {
 void flows;
 
 async function sessions(): Promise<void> {
-  const session: TokenSession = auth.session({ store: webStorageStore(localStorage, "ctct"), refreshMarginSeconds: 300, strategy: "timer" });
+  const session: TokenSession = auth.session({
+    store: webStorageStore(localStorage, "ctct"),
+    refreshMarginSeconds: 300,
+    strategy: "timer",
+  });
   const other = auth.session({ store: memoryStore() });
   const at: string = await session.accessToken();
-  const res: Response = await session.fetch("/contacts", { method: "POST", body: { email_address: { address: "a@b.c" } } });
+  const res: Response = await session.fetch("/contacts", {
+    method: "POST",
+    body: { email_address: { address: "a@b.c" } },
+  });
   const summary = await session.json<{ organization_name: string }>("/account/summary");
   const org: string = summary.organization_name;
   const off = session.onTokens((t: TokenSet) => void t.expiresAt);

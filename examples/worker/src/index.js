@@ -22,10 +22,15 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === "/login") {
-        const { url: to, state } = client(env).authorizationUrl({ prompt: url.searchParams.has("switch") ? "login" : undefined });
+        const { url: to, state } = client(env).authorizationUrl({
+          prompt: url.searchParams.has("switch") ? "login" : undefined,
+        });
         return new Response(null, {
           status: 302,
-          headers: { location: to, "set-cookie": `${STATE_COOKIE}=${state}; HttpOnly; Secure; SameSite=Lax; Path=/callback; Max-Age=600` },
+          headers: {
+            location: to,
+            "set-cookie": `${STATE_COOKIE}=${state}; HttpOnly; Secure; SameSite=Lax; Path=/callback; Max-Age=600`,
+          },
         });
       }
       if (url.pathname === "/callback") {
@@ -34,7 +39,10 @@ export default {
         if (!state) return new Response("No sign-in in progress here: start at /login\n", { status: 400 });
         const { code } = auth.parseRedirect(url, { state });
         await session(env).setTokens(await auth.exchangeCode(code));
-        return new Response(null, { status: 302, headers: { location: "/api/summary", "set-cookie": `${STATE_COOKIE}=; Path=/callback; Max-Age=0` } });
+        return new Response(null, {
+          status: 302,
+          headers: { location: "/api/summary", "set-cookie": `${STATE_COOKIE}=; Path=/callback; Max-Age=0` },
+        });
       }
       if (url.pathname === "/api/summary") {
         const res = await session(env).fetch("/account/summary");
@@ -47,7 +55,10 @@ export default {
       return new Response("Try /login\n", { status: 404 });
     } catch (e) {
       // Typed errors carry a stable code and a message that says what to do (never a token or secret).
-      return Response.json({ error: e.code ?? "unexpected", message: e.message, hint: e.hint }, { status: e.code === "reauthorization_required" ? 401 : 400 });
+      return Response.json(
+        { error: e.code ?? "unexpected", message: e.message, hint: e.hint },
+        { status: e.code === "reauthorization_required" ? 401 : 400 },
+      );
     }
   },
 };

@@ -79,7 +79,9 @@ ON CONFLICT (scope, name) DO UPDATE SET stamp = EXCLUDED.stamp`,
 
 /** The one error a store rejects with: which backend, which operation, and the client's error as cause. */
 function storeError(operation, cause) {
-  const detail = String(cause?.message ?? cause).split("\n")[0].slice(0, 200);
+  const detail = String(cause?.message ?? cause)
+    .split("\n")[0]
+    .slice(0, 200);
   const err = new Error(`${BACKEND} store: ${operation} failed: ${detail}`, { cause });
   err.name = "StoreError";
   err.backend = BACKEND;

@@ -52,15 +52,17 @@ return released`,
 /** SHA-1 hex of each script, computed once (Web Crypto: no Node import, works in every runtime). */
 const shas = {};
 function sha1(name) {
-  shas[name] ??= crypto.subtle.digest("SHA-1", new TextEncoder().encode(SCRIPTS[name])).then((d) =>
-    Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join(""),
-  );
+  shas[name] ??= crypto.subtle
+    .digest("SHA-1", new TextEncoder().encode(SCRIPTS[name]))
+    .then((d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join(""));
   return shas[name];
 }
 
 /** The one error a store rejects with: which backend, which operation, and the client's error as cause. */
 function storeError(operation, cause) {
-  const detail = String(cause?.message ?? cause).split("\n")[0].slice(0, 200);
+  const detail = String(cause?.message ?? cause)
+    .split("\n")[0]
+    .slice(0, 200);
   const err = new Error(`${BACKEND} store: ${operation} failed: ${detail}`, { cause });
   err.name = "StoreError";
   err.backend = BACKEND;
