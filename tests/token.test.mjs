@@ -307,8 +307,8 @@ test("verifyAccessToken: signature by the key set, then iss, aud, exp and cid", 
 
   const [h, p, sig] = tokens.accessToken.split(".");
   const payload = JSON.parse(Buffer.from(p, "base64url"));
-  const claims = { ...payload, cid: "someone-else", scp: ["account_update"] };
-  const forged = `${h}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${sig}`;
+  const altered = { ...payload, cid: "someone-else", scp: ["account_update"] };
+  const forged = `${h}.${Buffer.from(JSON.stringify(altered)).toString("base64url")}.${sig}`;
   await rejects(auth.verifyAccessToken(forged), "jwt_signature_invalid");
   const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${p}.`;
   await rejects(auth.verifyAccessToken(none), "jwt_signature_invalid");
