@@ -10,7 +10,7 @@ cargo build --quiet --release --target wasm32-unknown-unknown --features shipped
 # printed by the Rust module's own code: scripts/entries.mjs writes them into pkg/lib/generated/.
 cargo run --quiet --features internals --bin ctct-oauth-constants > target/constants.json
 # wasm-bindgen must not give the exports multi-value returns (V8 compiles a wrapper per signature for
-# those, 2.7 ms of every cold start in Node): see scripts/no-multivalue.mjs.
+# those at every cold start): see scripts/no-multivalue.mjs.
 mkdir -p target/bindgen-input
 wasm=target/bindgen-input/ctct_oauth.wasm
 node scripts/no-multivalue.mjs target/wasm32-unknown-unknown/release/ctct_oauth.wasm "$wasm"

@@ -440,9 +440,8 @@ impl<'a> ObjectWriter<'a> {
 pub fn write_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    // Runs of plain characters are copied whole: a push per character measured most of
-    // decodeAccessToken's time at opt-level z. Only ASCII bytes are ever escaped, so every cut below
-    // is at a char boundary.
+    // Runs of plain characters are copied whole (a push per character is slow at opt-level z). Only
+    // ASCII bytes are ever escaped, so every cut below is at a char boundary.
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         if b == b'"' || b == b'\\' || b < 0x20 {
