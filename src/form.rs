@@ -130,9 +130,8 @@ pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
     Some(UrlParts { scheme, host, port, has_userinfo, query, fragment })
 }
 
-/// Substring test without `str::contains`, whose two-way searcher (and its panic path) costs about
-/// 5 KB of wasm. The first byte is compared before the rest: comparing every window as a slice made a
-/// memcmp call per position, measured at 28 ns per character of a token.
+/// Substring test without `str::contains`, whose two-way searcher (and its panic path) is large in
+/// wasm. The first byte is compared before the rest: a slice compare per window is a memcmp call each.
 pub fn contains(haystack: &str, needle: &str) -> bool {
     let h = haystack.as_bytes();
     let Some((&first, rest)) = needle.as_bytes().split_first() else {
