@@ -26,6 +26,11 @@ step "clippy on every target: no unwrap/expect/panic/indexing in library code"
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 cargo clippy --quiet --all-targets --features internals -- -D warnings
 cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features shipped -- -D warnings
+# The smaller modules built from the same source (Cargo.toml [features]): decode-only and client.
+cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --no-default-features --features shipped \
+  -- -D warnings
+cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --no-default-features --features shipped,client \
+  -- -D warnings
 cargo clippy --quiet --tests --target wasm32-unknown-unknown -- -D warnings
 (cd fuzz && cargo clippy --quiet --all-targets -- -D warnings)
 

@@ -11,7 +11,9 @@ mod js_error;
 
 use alloc::string::String;
 
-use js_sys::{Array, Function, Uint8Array};
+use js_sys::Function;
+#[cfg(feature = "server")]
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::error::Error;
@@ -42,16 +44,19 @@ pub fn register_error_class(ctor: Function) {
     js_error::register_error_class(ctor);
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __checkOptions)]
 pub fn check_options(options_type: &str, options: &str) -> JsResult<String> {
     run(ops::check_options(options_type, options))
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __createPkce)]
 pub fn create_pkce(options: &str) -> JsResult<String> {
     run(ops::create_pkce(options))
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __generateState)]
 pub fn generate_state() -> JsResult<String> {
     run(ops::generate_state())
@@ -72,36 +77,43 @@ pub fn is_expired(token: Option<String>, set_json: Option<String>, options: &str
     run(secs(now).and_then(|now| ops::is_expired(token.as_deref(), set_json.as_deref(), options, now)))
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __recordFacts)]
 pub fn record_facts(tokens: &str, refresh_used_at: f64, margin: f64) -> JsResult<String> {
     run(secs(refresh_used_at).and_then(|used| ops::record_facts(tokens, used, margin.max(0.0) as u64)))
 }
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __sessionStatus)]
 pub fn session_status(tokens: &str, refresh_used_at: f64, now: f64) -> JsResult<String> {
     run(secs(refresh_used_at).and_then(|used| ops::session_status(tokens, used, secs(now)?)))
 }
 
+#[cfg(feature = "server")]
 #[wasm_bindgen(js_name = __checkFleet)]
 pub fn check_fleet(options: &str) -> JsResult<()> {
     run(ops::check_fleet(options))
 }
 
+#[cfg(feature = "server")]
 #[wasm_bindgen(js_name = __planRefreshes)]
 pub fn plan_refreshes(expires_at: &str, now: f64, turn_ms: f64, margin: f64) -> JsResult<String> {
     run(secs(now).and_then(|now| ops::plan_refreshes(expires_at, now, turn_ms.max(0.0) as u64, margin.max(0.0) as u64)))
 }
 
 /// The error for a failed Constant Contact API response (`api_error` / `rate_limited`), returned.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __apiError)]
 pub fn api_error(status: u16, retry_after: Option<String>, body: &str) -> JsValue {
     to_js(ops::api_error(status, retry_after.as_deref(), body))
 }
 
 /// The client: the configuration, checked once.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __Client)]
 pub struct Client(ops::Client);
 
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_class = __Client)]
 impl Client {
     #[wasm_bindgen(constructor)]
@@ -151,11 +163,13 @@ impl Client {
         run(secs(now).and_then(|now| self.0.token_response(status, retry.as_deref(), body, now, ctx)))
     }
 
+    #[cfg(feature = "server")]
     #[wasm_bindgen(js_name = deviceStartRequest)]
     pub fn device_start_request(&self, options: &str) -> JsResult<String> {
         run(self.0.device_start_request(options))
     }
 
+    #[cfg(feature = "server")]
     #[wasm_bindgen(js_name = deviceStartResponse)]
     pub fn device_start_response(
         &self,
@@ -168,11 +182,13 @@ impl Client {
         run(secs(now).and_then(|now| self.0.device_start_response(status, retry.as_deref(), body, now, ctx)))
     }
 
+    #[cfg(feature = "server")]
     #[wasm_bindgen(js_name = devicePollRequest)]
     pub fn device_poll_request(&self, device: &str, options: &str, now: f64) -> JsResult<String> {
         run(secs(now).and_then(|now| self.0.device_poll_request(device, options, now)))
     }
 
+    #[cfg(feature = "server")]
     #[wasm_bindgen(js_name = devicePollResponse)]
     pub fn device_poll_response(
         &self,
@@ -195,11 +211,13 @@ impl Client {
         run(self.0.revoke_response(status, retry.as_deref(), body))
     }
 
+    #[cfg(feature = "server")]
     #[wasm_bindgen(js_name = keySetResponse)]
     pub fn key_set_response(&self, status: u16, retry: Option<String>, body: &str) -> JsResult<String> {
         run(self.0.key_set_response(status, retry.as_deref(), body))
     }
 
+    #[cfg(feature = "server")]
     /// `[keyId, signedLength, signature, claimsJson | undefined, claimsError | undefined]`: what WebCrypto
     /// needs, and the verdict on the claims, to report once the signature verified.
     #[wasm_bindgen(js_name = verifyPrepare)]
