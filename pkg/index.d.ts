@@ -581,12 +581,11 @@ export declare class ConstantContactOAuth {
   pollDeviceAuthorization(device: DeviceAuthorization, options?: DevicePollOptions): Promise<TokenSet>;
   /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
   pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
-  /** Revokes a token (a refresh token by default). */
-  revoke(
-    token: string | undefined,
-    tokenTypeHint?: "refresh_token" | "access_token",
-    options?: RevokeOptions,
-  ): Promise<void>;
+  /**
+   * Revokes a token (a refresh token by default). A string: anything else is refused as `invalid_config`
+   * (a token set's `refreshToken` is absent without `offline_access`, so check it first).
+   */
+  revoke(token: string, tokenTypeHint?: "refresh_token" | "access_token", options?: RevokeOptions): Promise<void>;
   /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** A session that keeps this client authorized. */
