@@ -63,6 +63,16 @@ const MODES = {
   bundler: { module: "esnext", moduleResolution: "bundler" },
   node16: { module: "node16", moduleResolution: "node16" },
   nodenext: { module: "nodenext", moduleResolution: "nodenext" },
+  // The stricter checks a new project has: what `tsc --init` (TypeScript 5.9) writes beside strict.
+  "nodenext, tsc --init": {
+    module: "nodenext",
+    moduleResolution: "nodenext",
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    moduleDetection: "force",
+  },
 };
 
 let project;
@@ -94,7 +104,7 @@ before(async () => {
       },
       include: ["snippets", "ambient.d.ts"],
     };
-    await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(config, null, 2));
+    await writeFile(join(project, `tsconfig.${name.replace(/\W+/g, "-")}.json`), JSON.stringify(config, null, 2));
   }
 });
 
@@ -107,7 +117,7 @@ test("the READMEs have js/ts blocks, and every skipped one says why", () => {
 for (const mode of Object.keys(MODES)) {
   test(`README snippets type-check under tsc --strict, moduleResolution ${mode}`, async () => {
     const tsc = join(root, "node_modules/.bin/tsc");
-    const r = await run(tsc, ["-p", `tsconfig.${mode}.json`, "--pretty", "false", "--listFiles"], {
+    const r = await run(tsc, ["-p", `tsconfig.${mode.replace(/\W+/g, "-")}.json`, "--pretty", "false", "--listFiles"], {
       cwd: project,
     }).catch((e) => e);
     const output = `${r.stdout}${r.stderr}`;
