@@ -1,6 +1,8 @@
 // Types for ctct-oauth. Times are whole seconds since 1970 (like a JWT's `exp`), everywhere.
 // tests/contract.test.mjs checks every options and result interface here against the module's contract
 // (src/contract.rs, through tests/contract.json): a key added in Rust and forgotten here fails the build.
+// Optional options are `?: T | undefined`: options cross as JSON, where an undefined value is an absent key,
+// so `{ codeVerifier: maybe }` is right under exactOptionalPropertyTypes too (which `tsc --init` turns on).
 
 /** Constant Contact's production endpoints; override any of them by name with the `endpoints` option. */
 export interface Endpoints {
@@ -116,7 +118,7 @@ export declare class CtctOAuthError extends Error {
 
 export interface PkceOptions {
   /** Recompute the challenge of a stored verifier. */
-  codeVerifier?: string;
+  codeVerifier?: string | undefined;
 }
 
 export interface Pkce {
@@ -190,9 +192,9 @@ export interface TokenSet {
 
 export interface IsExpiredOptions {
   /** A token counts as expired this many seconds early. Default 60. */
-  leewaySeconds?: number;
+  leewaySeconds?: number | undefined;
   /** Seconds since 1970 or a Date (milliseconds are refused). Default: the clock. */
-  now?: number | Date;
+  now?: number | Date | undefined;
 }
 
 /**
@@ -208,43 +210,43 @@ export interface ConstantContactOAuthConfig {
   /** Your application's API key (a UUID in the developer portal). */
   clientId: string;
   /** Server and edge only: refused in a browser context (`secret_in_browser`). */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** Required for the code and PKCE flows; not for the device flow. */
-  redirectUri?: string;
+  redirectUri?: string | undefined;
   /** Default: every data scope. `offline_access` is added unless `offline: false`. Unknown names are refused. */
-  scopes?: Scope[] | string[];
+  scopes?: Scope[] | string[] | undefined;
   /** Ask for a refresh token (adds `offline_access`). Default true. */
-  offline?: boolean;
+  offline?: boolean | undefined;
   /** Override endpoints by name, e.g. a local authorization server. */
-  endpoints?: Partial<Endpoints>;
+  endpoints?: Partial<Endpoints> | undefined;
   /** A custom fetch; default: the global one. */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /** The clock every time decision uses (receipt, expiry); default: the system clock. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** Allow http:// endpoints on loopback hosts (local test servers). Default false. */
-  allowInsecureLoopback?: boolean;
+  allowInsecureLoopback?: boolean | undefined;
   /** Accept scope names this library does not know yet (e.g. `billing_data`). Default false. */
-  allowUnknownScopes?: boolean;
+  allowUnknownScopes?: boolean | undefined;
 }
 
 export interface FromEnvOptions {
-  fetch?: typeof fetch;
-  clock?: Clock;
+  fetch?: typeof fetch | undefined;
+  clock?: Clock | undefined;
 }
 
 export interface AuthorizationUrlOptions {
   /** Default: true for public clients (required there), false for confidential ones. */
-  pkce?: boolean;
+  pkce?: boolean | undefined;
   /** Default: generated. */
-  state?: string;
+  state?: string | undefined;
   /** Reuse a stored verifier instead of generating one. */
-  codeVerifier?: string;
+  codeVerifier?: string | undefined;
   /** Override the configured scopes for this request. */
-  scopes?: Scope[] | string[];
+  scopes?: Scope[] | string[] | undefined;
   /** Override the configured `offline` for this request. */
-  offline?: boolean;
+  offline?: boolean | undefined;
   /** `"login"` forces Constant Contact to ask for credentials (the "wrong account" fix). */
-  prompt?: "login" | "consent" | "none";
+  prompt?: "login" | "consent" | "none" | undefined;
 }
 
 export interface AuthorizationRequest {
@@ -275,26 +277,26 @@ export interface ImplicitRedirect {
 }
 
 export type ParseRedirectOptions =
-  { state: string; skipStateCheck?: false } | { state?: undefined; skipStateCheck: true };
+  { state: string; skipStateCheck?: false | undefined } | { state?: undefined; skipStateCheck: true };
 
 /** Options of every call that goes over the network. */
 export interface RequestOptions {
   /** Give up after this long with `timeout`. Default 30000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Abort with `aborted`. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface ExchangeCodeOptions extends RequestOptions {
   /** The PKCE verifier from authorizationUrl() (required for public clients). */
-  codeVerifier?: string;
+  codeVerifier?: string | undefined;
   /** The scopes authorizationUrl() returned: a missing refresh token is warned about only if it was asked for. */
-  scopes?: string[];
+  scopes?: string[] | undefined;
 }
 
 export interface DeviceStartOptions extends RequestOptions {
-  scopes?: Scope[] | string[];
-  offline?: boolean;
+  scopes?: Scope[] | string[] | undefined;
+  offline?: boolean | undefined;
 }
 
 export interface DeviceAuthorization {
@@ -324,16 +326,13 @@ export interface DevicePollStep {
 }
 
 export interface DevicePollOptions extends RequestOptions {
-  onPending?: (progress: {
-    status: "pending" | "slow_down";
-    interval: number;
-    attempts: number;
-    expiresAt: number;
-  }) => void;
+  onPending?:
+    | ((progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void)
+    | undefined;
 }
 
 export interface RevokeOptions extends RequestOptions {
-  tokenTypeHint?: "refresh_token" | "access_token";
+  tokenTypeHint?: "refresh_token" | "access_token" | undefined;
 }
 
 export interface VerifiedClaims extends AccessTokenClaims {
@@ -343,10 +342,10 @@ export interface VerifiedClaims extends AccessTokenClaims {
 
 export interface VerifyOptions extends RequestOptions {
   /** Accept a token up to this many seconds after `exp` (clock skew). Default 60. */
-  clockToleranceSeconds?: number;
-  now?: number | Date;
+  clockToleranceSeconds?: number | undefined;
+  now?: number | Date | undefined;
   /** Scopes the token must carry (`claim_mismatch` on field `scp` otherwise). */
-  requiredScopes?: Scope[] | string[];
+  requiredScopes?: Scope[] | string[] | undefined;
 }
 
 /** What a store holds: versioned, so a newer record is never overwritten by an older one. */
@@ -392,11 +391,11 @@ export declare function redisStore(
   options?: { namespace?: string },
 ): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore;
 export interface PostgresStoreOptions {
-  table?: string;
-  locksTable?: string;
-  namespace?: string;
+  table?: string | undefined;
+  locksTable?: string | undefined;
+  namespace?: string | undefined;
   /** Create the two tables on first use (default true); false: run POSTGRES_SCHEMA yourself. */
-  createTable?: boolean;
+  createTable?: boolean | undefined;
 }
 /** A `pg` Pool (anything with `query(text, values)`); tables created on first use unless `createTable: false`. */
 export declare function postgresStore(
@@ -419,21 +418,21 @@ export declare function kvStore(
 
 export interface SessionOptions {
   /** Default: memoryStore(). */
-  store?: TokenStore;
+  store?: TokenStore | undefined;
   /** Refresh when the access token expires within this many seconds. Default 300. */
-  refreshMarginSeconds?: number;
+  refreshMarginSeconds?: number | undefined;
   /** Default "check-before-call"; "timer" also refreshes on a timer (unref'd in Node; not on Workers). */
-  strategy?: "check-before-call" | "timer";
+  strategy?: "check-before-call" | "timer" | undefined;
   /** Default: the client's clock. */
-  clock?: Clock;
+  clock?: Clock | undefined;
   /** The Web Lock (browsers) that serialises refreshes across tabs. Default: per token endpoint and client id. */
-  lockName?: string;
+  lockName?: string | undefined;
   /** Time limit of each refresh request, in ms. Default 30000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + 5000. */
-  lockTtlMs?: number;
+  lockTtlMs?: number | undefined;
   /** The application's token requests a second, across every process sharing the store (default 1, CC's limit). */
-  tokenRequestsPerSecond?: number;
+  tokenRequestsPerSecond?: number | undefined;
 }
 
 export interface SessionStatus {
@@ -445,7 +444,7 @@ export interface SessionStatus {
 
 export interface SignOutOptions {
   /** Also revoke the refresh token at Constant Contact (reported, never thrown). */
-  revoke?: boolean;
+  revoke?: boolean | undefined;
 }
 
 export interface SignOutResult {
@@ -486,7 +485,7 @@ export interface FleetOptions {
   /** The store of one account, e.g. `(id) => redisStore(redis, "ctct:" + id)`. */
   store: (account: string) => TokenStore;
   /** Options of every account's session. */
-  session?: Omit<SessionOptions, "store">;
+  session?: Omit<SessionOptions, "store"> | undefined;
 }
 
 export interface FleetPass {
@@ -581,12 +580,11 @@ export declare class ConstantContactOAuth {
   pollDeviceAuthorization(device: DeviceAuthorization, options?: DevicePollOptions): Promise<TokenSet>;
   /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
   pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
-  /** Revokes a token (a refresh token by default). */
-  revoke(
-    token: string | undefined,
-    tokenTypeHint?: "refresh_token" | "access_token",
-    options?: RevokeOptions,
-  ): Promise<void>;
+  /**
+   * Revokes a token (a refresh token by default). A string: anything else is refused as `invalid_config`
+   * (a token set's `refreshToken` is absent without `offline_access`, so check it first).
+   */
+  revoke(token: string, tokenTypeHint?: "refresh_token" | "access_token", options?: RevokeOptions): Promise<void>;
   /** Verifies signature (RS256, by the key set), `iss`, `aud`, `exp` and `cid`. */
   verifyAccessToken(accessToken: string, options?: VerifyOptions): Promise<VerifiedClaims>;
   /** A session that keeps this client authorized. */

@@ -33,3 +33,5 @@ done
 # The nodejs bindings are CommonJS; the package is "type": "module", so give them their own extension.
 mv "$out/node/ctct_oauth.js" "$out/node/ctct_oauth.cjs"
 node scripts/entries.mjs
+# The types for require(): pkg/index.d.cts, from pkg/index.d.ts.
+node scripts/cts-types.mjs

@@ -57,6 +57,7 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
     "dist/web/ctct_oauth_bg.wasm",
     "dist/web/deno.js",
     "dist/web/workerd.js",
+    "index.d.cts",
     "index.d.ts",
     "package.json",
   ]);
@@ -74,7 +75,7 @@ test("installed package, CommonJS", async (t) => {
 
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
-  assert.deepEqual(top.sort(), ["README.md", "bin", "dist", "index.d.ts", "package.json"]);
+  assert.deepEqual(top.sort(), ["README.md", "bin", "dist", "index.d.cts", "index.d.ts", "package.json"]);
 });
 
 // Node's `import` loads the CJS entry through createRequire (fast, one instance), which bundlers cannot
