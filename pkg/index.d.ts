@@ -1,6 +1,8 @@
 // Types for ctct-oauth. Times are whole seconds since 1970 (like a JWT's `exp`), everywhere.
 // tests/contract.test.mjs checks every options and result interface here against the module's contract
 // (src/contract.rs, through tests/contract.json): a key added in Rust and forgotten here fails the build.
+// The one lib newer than es2022 the types use (`[Symbol.dispose]`), so an older `target` still checks.
+/// <reference lib="esnext.disposable" />
 // Optional options are `?: T | undefined`: options cross as JSON, where an undefined value is an absent key,
 // so `{ codeVerifier: maybe }` is right under exactOptionalPropertyTypes too (which `tsc --init` turns on).
 
