@@ -14,6 +14,12 @@ cargo run --quiet --features internals --bin ctct-oauth-constants > target/const
 mkdir -p target/bindgen-input
 wasm=target/bindgen-input/ctct_oauth.wasm
 node scripts/no-multivalue.mjs target/wasm32-unknown-unknown/release/ctct_oauth.wasm "$wasm"
+# The decode-only module (no Cargo features: decodeAccessToken, tokenExpiresAt, isExpired), for the
+# `ctct-oauth/decode` entry of browsers; its own target directory, so neither build undoes the other.
+cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features shipped \
+  --target-dir target/decode
+decode_wasm=target/bindgen-input/ctct_oauth_decode.wasm
+node scripts/no-multivalue.mjs target/decode/wasm32-unknown-unknown/release/ctct_oauth.wasm "$decode_wasm"
 out=pkg/dist
 rm -rf "$out"
 mkdir -p "$out"
@@ -30,6 +36,10 @@ for target in web nodejs; do
   node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
     "$dir/ctct_oauth_bg.wasm" -o "$dir/ctct_oauth_bg.wasm"
 done
+wasm-bindgen --target web --out-dir "$out/web" "$decode_wasm"
+rm -f "$out"/web/*.d.ts
+node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
+  "$out/web/ctct_oauth_decode_bg.wasm" -o "$out/web/ctct_oauth_decode_bg.wasm"
 # The nodejs bindings are CommonJS; the package is "type": "module", so give them their own extension.
 mv "$out/node/ctct_oauth.js" "$out/node/ctct_oauth.cjs"
 node scripts/entries.mjs

@@ -98,6 +98,25 @@ initSync({ module: Deno.readFileSync(new URL("ctct_oauth_bg.wasm", import.meta.u
   ),
   // The nodejs bindings are CommonJS and load the wasm from __dirname synchronously.
   "node/index.cjs": source("ctct_oauth.cjs", ""),
+  // `ctct-oauth/decode` in browsers: the decode-only module (a build without Cargo features) and the three
+  // calls it serves, so an app that only reads tokens loads neither the protocol nor the session code.
+  "web/decode.js": `import init, * as bindings from "./ctct_oauth_decode.js";
+import { setGlue } from "../../lib/glue.js";
+const wasmUrl = new URL("ctct_oauth_decode_bg.wasm", import.meta.url);
+try {
+  await init({ module_or_path: wasmUrl });
+} catch (cause) {
+  throw new Error(
+    "ctct-oauth/decode could not load its WebAssembly module from " + wasmUrl + ". If your bundler does not " +
+      "copy assets referenced by new URL() (esbuild, Rollup), copy " +
+      "node_modules/ctct-oauth/dist/web/ctct_oauth_decode_bg.wasm next to your bundle.",
+    { cause },
+  );
+}
+setGlue(bindings);
+export { decodeAccessToken, tokenExpiresAt, isExpired } from "../../lib/stateless.js";
+export { CtctOAuthError } from "../../lib/error.js";
+`,
 };
 
 // wasm-bindgen copies a string into the module one character at a time while it is ASCII, a JS loop:
@@ -125,7 +144,7 @@ const ENCODE_INTO = `    let len = arg.length;
 
     let offset = 0;
 `;
-for (const glue of ["web/ctct_oauth.js", "node/ctct_oauth.cjs"]) {
+for (const glue of ["web/ctct_oauth.js", "web/ctct_oauth_decode.js", "node/ctct_oauth.cjs"]) {
   const text = readFileSync(at(glue), "utf8");
   if (!text.includes(ASCII_LOOP))
     throw new Error(
@@ -167,4 +186,5 @@ writeFileSync(
 writeFileSync(at("node/bundler.mjs"), `${banner}\nexport * from "./index.cjs";\n`);
 // The bindings now live inside each entry.
 rmSync(at("web/ctct_oauth.js"));
+rmSync(at("web/ctct_oauth_decode.js"));
 rmSync(at("node/ctct_oauth.cjs"));

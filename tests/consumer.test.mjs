@@ -49,12 +49,15 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
   assert.deepEqual(files, [
     "README.md",
     "bin/ctct-oauth.mjs",
+    "decode.d.ts",
     "dist/node/bundler.mjs",
     "dist/node/ctct_oauth_bg.wasm",
     "dist/node/index.cjs",
     "dist/node/index.mjs",
     "dist/web/browser.js",
     "dist/web/ctct_oauth_bg.wasm",
+    "dist/web/ctct_oauth_decode_bg.wasm",
+    "dist/web/decode.js",
     "dist/web/deno.js",
     "dist/web/workerd.js",
     "index.d.cts",
@@ -75,7 +78,7 @@ test("installed package, CommonJS", async (t) => {
 
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
-  assert.deepEqual(top.sort(), ["README.md", "bin", "dist", "index.d.cts", "index.d.ts", "package.json"]);
+  assert.deepEqual(top.sort(), ["README.md", "bin", "decode.d.ts", "dist", "index.d.cts", "index.d.ts", "package.json"]);
 });
 
 // Node's `import` loads the CJS entry through createRequire (fast, one instance), which bundlers cannot
