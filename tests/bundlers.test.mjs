@@ -130,7 +130,7 @@ for (const format of ["cjs", "esm"]) {
   });
 }
 
-test("wrangler deploy --dry-run --outdir: the Worker runs in workerd and completes a confidential exchange", async () => {
+test("wrangler deploy --dry-run --outdir: the Worker runs in workerd, a confidential exchange", async () => {
   const dir = out("wrangler");
   await wranglerBuild(fx.dir, dir);
   const mf = new Miniflare({
