@@ -1,13 +1,16 @@
-// Writes one file per runtime into pkg/dist, each the entry, the wasm-bindgen bindings and pkg/lib
-// bundled and minified by esbuild (the .wasm stays beside it). One template, so the export list exists
-// once and every runtime exports exactly the same names.
-//   web/browser.js  browsers and bundlers: fetches ctct_oauth_bg.wasm beside it (top-level await)
-//   web/workerd.js  Cloudflare Workers: the wasm imported as a compiled module, initSync
-//   web/deno.js     Deno: the wasm read from disk, initSync
+// Writes the per-runtime entries into pkg/dist. One template for the bundled ones, so the export list
+// exists once and every runtime exports exactly the same names.
+//   web/browser.js  browsers and bundlers: pkg/lib as one minified ES module per file under web/lib/, so a
+//                   bundler keeps only what the app imports (tree-shaking; "sideEffects": false). The
+//                   bindings, web/ctct_oauth.js, fetch ctct_oauth_bg.wasm beside them (top-level await);
+//                   the lib modules import them as a namespace, so unused bindings are dropped too.
+//   web/workerd.js  Cloudflare Workers: the wasm imported as a compiled module, initSync (one bundle)
+//   web/deno.js     Deno: the wasm read from disk, initSync (one bundle)
 //   node/index.cjs  Node require(); node/index.mjs requires it, so import and require share one instance
-//   node/bundler.mjs  bundlers targeting Node (the "module" condition): re-exports index.cjs
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
+//   node/bundler.mjs  bundlers targeting Node (the "module" condition, which esbuild applies to import and
+//                   require alike): one ES module that reads the wasm from beside the bundle
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { build, transform } from "esbuild";
 
 const dist = new URL("../pkg/dist/", import.meta.url);
 const at = (p) => new URL(p, dist).pathname;
@@ -70,21 +73,6 @@ export * from "../../lib/index.js";
 `;
 
 const entries = {
-  "web/browser.js": source(
-    "ctct_oauth.js",
-    `import init from "./ctct_oauth.js";
-const wasmUrl = new URL("ctct_oauth_bg.wasm", import.meta.url);
-try {
-  await init({ module_or_path: wasmUrl });
-} catch (cause) {
-  throw new Error(
-    "ctct-oauth could not load its WebAssembly module from " + wasmUrl + ". If you bundle with esbuild " +
-      "(which does not copy assets referenced by new URL()), copy " +
-      "node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm next to your bundle.",
-    { cause },
-  );
-}`,
-  ),
   "web/workerd.js": source(
     "ctct_oauth.js",
     `import wasm from "./ctct_oauth_bg.wasm";
@@ -117,6 +105,30 @@ setGlue(bindings);
 export { decodeAccessToken, tokenExpiresAt, isExpired } from "../../lib/stateless.js";
 export { CtctOAuthError } from "../../lib/error.js";
 `,
+  // A Node bundle may be CJS (esbuild empties import.meta there; __dirname is the bundle's directory) or
+  // ESM (no __dirname; import.meta.url is the bundle's URL): one file that works in both. The web
+  // bindings, as their wasm is byte-identical to the nodejs one and they need no require().
+  "node/bundler.mjs": source(
+    "../web/ctct_oauth.js",
+    `import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { initSync } from "./../web/ctct_oauth.js";
+const wasmFile = import.meta.url
+  ? fileURLToPath(new URL("ctct_oauth_bg.wasm", import.meta.url))
+  : __dirname + "/ctct_oauth_bg.wasm";
+let bytes;
+try {
+  bytes = readFileSync(wasmFile);
+} catch (cause) {
+  if (cause?.code !== "ENOENT") throw cause;
+  throw new Error(
+    "ctct-oauth could not find its WebAssembly module at " + wasmFile + ": copy " +
+      "node_modules/ctct-oauth/dist/node/ctct_oauth_bg.wasm there (a bundle reads it from its own directory).",
+    { cause },
+  );
+}
+initSync({ module: bytes });`,
+  ),
 };
 
 // wasm-bindgen copies a string into the module one character at a time while it is ASCII, a JS loop:
@@ -158,12 +170,13 @@ for (const [file, text] of Object.entries(entries)) {
   const src = at(`${file}.src.mjs`);
   writeFileSync(src, text);
   const node = file.startsWith("node/");
+  const cjs = file.endsWith(".cjs");
   await build({
     entryPoints: [src],
     outfile: at(file),
     bundle: true,
     minify: true,
-    format: node ? "cjs" : "esm",
+    format: cjs ? "cjs" : "esm",
     platform: node ? "node" : "neutral",
     target: node ? "node18" : "es2022",
     external: ["*.wasm"],
@@ -176,15 +189,54 @@ for (const [file, text] of Object.entries(entries)) {
 // Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
 // `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first
 // (measured: import 17-22 ms -> 10.6 ms median, Node 20). Bundlers cannot follow createRequire, so they
-// get the re-export through the "module" condition, which esbuild honours (tests/consumer.test.mjs) and Node
-// ignores.
+// get node/bundler.mjs through the "module" condition, which Node ignores.
 writeFileSync(
   at("node/index.mjs"),
   `${banner}\nimport { createRequire } from "node:module";\n` +
     `export const { ${names.join(", ")} } = createRequire(import.meta.url)("./index.cjs");\n`,
 );
-writeFileSync(at("node/bundler.mjs"), `${banner}\nexport * from "./index.cjs";\n`);
-// The bindings now live inside each entry.
-rmSync(at("web/ctct_oauth.js"));
+// The decode entry holds its bindings.
 rmSync(at("web/ctct_oauth_decode.js"));
 rmSync(at("node/ctct_oauth.cjs"));
+
+// The browser entry as modules. Every lib module that reads `glue` imports the bindings as a namespace
+// instead (`import * as glue`), which bundlers can see through member by member; the bindings module
+// loads the wasm itself (top-level await), so anything that imports it waits for the module and nothing
+// else does.
+const minify = async (code) =>
+  (await transform(code, { loader: "js", format: "esm", target: "es2022", minify: true, legalComments: "none" })).code;
+const bindingsFile = at("web/ctct_oauth.js");
+const initCode = `
+import { CtctOAuthError } from "./lib/error.js";
+const wasmUrl = new URL("ctct_oauth_bg.wasm", import.meta.url);
+try {
+  await __wbg_init({ module_or_path: wasmUrl });
+} catch (cause) {
+  throw new Error(
+    "ctct-oauth could not load its WebAssembly module from " + wasmUrl + ": copy " +
+      "node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm there (bundlers that do not copy files referenced " +
+      "by new URL(..., import.meta.url) leave it behind).",
+    { cause },
+  );
+}
+__registerErrorClass(CtctOAuthError);
+`;
+writeFileSync(bindingsFile, `${banner}\n${await minify(readFileSync(bindingsFile, "utf8") + initCode)}`);
+const lib = new URL("../pkg/lib/", import.meta.url);
+const GLUE_IMPORT = /^import \{([^}]*)\} from "((?:\.\.?\/)+)glue\.js";$/gm;
+for (const file of readdirSync(lib, { recursive: true }).filter((f) => f.endsWith(".js"))) {
+  const toWeb = "../".repeat(file.split("/").length);
+  const text = readFileSync(new URL(file, lib), "utf8").replace(GLUE_IMPORT, (_, list, rel) => {
+    const names = list.split(",").map((n) => n.trim());
+    const rest = names.filter((n) => n !== "glue");
+    return [
+      ...(names.includes("glue") ? [`import * as glue from "${toWeb}ctct_oauth.js";`] : []),
+      ...(rest.length ? [`import { ${rest.join(", ")} } from "${rel}glue.js";`] : []),
+    ].join("\n");
+  });
+  if (file !== "glue.js" && /\bglue\b[^\n]*from "[^"]*glue\.js"|^import(?![^\n]*;$)[^\n]*$/m.test(text))
+    throw new Error(`scripts/entries.mjs: pkg/lib/${file} imports in a form this build does not rewrite`);
+  mkdirSync(at(`web/lib/${file}`).replace(/[^/]*$/, ""), { recursive: true });
+  writeFileSync(at(`web/lib/${file}`), await minify(text));
+}
+writeFileSync(at("web/browser.js"), `${banner}\nexport * from "./lib/index.js";\n`);

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { cp, mkdir, mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,24 +47,33 @@ import("./suite.mjs")
 });
 
 test("the tarball holds one entry per runtime, the wasm and the types, and nothing else", () => {
-  assert.deepEqual(files, [
-    "README.md",
-    "bin/ctct-oauth.mjs",
-    "decode.d.ts",
-    "dist/node/bundler.mjs",
-    "dist/node/ctct_oauth_bg.wasm",
-    "dist/node/index.cjs",
-    "dist/node/index.mjs",
-    "dist/web/browser.js",
-    "dist/web/ctct_oauth_bg.wasm",
-    "dist/web/ctct_oauth_decode_bg.wasm",
-    "dist/web/decode.js",
-    "dist/web/deno.js",
-    "dist/web/workerd.js",
-    "index.d.cts",
-    "index.d.ts",
-    "package.json",
-  ]);
+  // The browser entry is pkg/lib as one module per file (tree-shaking): exactly its .js files, no others.
+  const lib = readdirSync(new URL("../pkg/lib/", import.meta.url), { recursive: true })
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => `dist/web/lib/${f}`);
+  assert.deepEqual(
+    files,
+    [
+      "README.md",
+      "bin/ctct-oauth.mjs",
+      "decode.d.ts",
+      "dist/node/bundler.mjs",
+      "dist/node/ctct_oauth_bg.wasm",
+      "dist/node/index.cjs",
+      "dist/node/index.mjs",
+      "dist/web/browser.js",
+      "dist/web/ctct_oauth.js",
+      "dist/web/ctct_oauth_bg.wasm",
+      "dist/web/ctct_oauth_decode_bg.wasm",
+      "dist/web/decode.js",
+      "dist/web/deno.js",
+      ...lib,
+      "dist/web/workerd.js",
+      "index.d.cts",
+      "index.d.ts",
+      "package.json",
+    ].sort(),
+  );
 });
 
 test("installed package, ESM", async (t) => {
