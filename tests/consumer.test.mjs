@@ -88,7 +88,15 @@ test("installed package, CommonJS", async (t) => {
 
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
-  assert.deepEqual(top.sort(), ["README.md", "bin", "decode.d.ts", "dist", "index.d.cts", "index.d.ts", "package.json"]);
+  assert.deepEqual(top.sort(), [
+    "README.md",
+    "bin",
+    "decode.d.ts",
+    "dist",
+    "index.d.cts",
+    "index.d.ts",
+    "package.json",
+  ]);
 });
 
 // Node's `import` loads the CJS entry through createRequire (fast, one instance), which bundlers cannot
