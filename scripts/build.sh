@@ -5,21 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-cargo build --quiet --release --target wasm32-unknown-unknown --features shipped
 # The constants the JS layer is built with (endpoints, scopes, the errors it raises, the rules' numbers),
 # printed by the Rust module's own code: scripts/entries.mjs writes them into pkg/lib/generated/.
-cargo run --quiet --features internals --bin ctct-oauth-constants > target/constants.json
-# wasm-bindgen must not give the exports multi-value returns (V8 compiles a wrapper per signature for
-# those at every cold start): see scripts/no-multivalue.mjs.
 mkdir -p target/bindgen-input
-wasm=target/bindgen-input/ctct_oauth.wasm
-node scripts/no-multivalue.mjs target/wasm32-unknown-unknown/release/ctct_oauth.wasm "$wasm"
-# The decode-only module (no Cargo features: decodeAccessToken, tokenExpiresAt, isExpired), for the
-# `ctct-oauth/decode` entry of browsers; its own target directory, so neither build undoes the other.
-cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features shipped \
-  --target-dir target/decode
-decode_wasm=target/bindgen-input/ctct_oauth_decode.wasm
-node scripts/no-multivalue.mjs target/decode/wasm32-unknown-unknown/release/ctct_oauth.wasm "$decode_wasm"
+cargo run --quiet --features internals --bin ctct-oauth-constants > target/constants.json
 out=pkg/dist
 rm -rf "$out"
 mkdir -p "$out"
@@ -27,19 +16,41 @@ mkdir -p "$out"
 # would say so is not kept.
 features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
 features="$features --enable-reference-types --enable-multivalue"
-for target in web nodejs; do
-  dir="$out/${target%js}"
-  wasm-bindgen --target "$target" --out-dir "$dir" "$wasm"
-  # Bindings' own .d.ts files are replaced by the hand-written pkg/index.d.ts; the bindings themselves
-  # are bundled into each runtime's entry by scripts/entries.mjs.
+
+# wasm FEATURES: one wasm module (Cargo.toml [features] choose its exports), built in its own target
+# directory so the builds do not undo each other. wasm-bindgen must not give the exports multi-value
+# returns (V8 compiles a wrapper per signature for those at every cold start): see scripts/no-multivalue.mjs.
+wasm() {
+  cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features \
+    --features "shipped $1" --target-dir "target/${1:-decode}"
+  node scripts/no-multivalue.mjs "target/${1:-decode}/wasm32-unknown-unknown/release/ctct_oauth.wasm" \
+    "target/bindgen-input/${1:-decode}.wasm"
+}
+# bindings NAME FEATURES TARGET [DIR]: the bindings of that module as DIR/NAME.js and NAME_bg.wasm (DIR:
+# pkg/dist/web or pkg/dist/node).
+bindings() {
+  local dir="${4:-$out/${3%js}}"
+  mkdir -p target/bindgen-input/named
+  cp "target/bindgen-input/${2:-decode}.wasm" "target/bindgen-input/named/$1.wasm"
+  wasm-bindgen --target "$3" --out-dir "$dir" "target/bindgen-input/named/$1.wasm"
+  # Bindings' own .d.ts files are replaced by the hand-written pkg/index.d.ts.
   rm -f "$dir"/*.d.ts "$dir"/package.json
   node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
-    "$dir/ctct_oauth_bg.wasm" -o "$dir/ctct_oauth_bg.wasm"
-done
-wasm-bindgen --target web --out-dir "$out/web" "$decode_wasm"
-rm -f "$out"/web/*.d.ts
-node_modules/.bin/wasm-opt -Oz $features --strip-debug --strip-producers \
-  "$out/web/ctct_oauth_decode_bg.wasm" -o "$out/web/ctct_oauth_decode_bg.wasm"
+    "$dir/${1}_bg.wasm" -o "$dir/${1}_bg.wasm"
+}
+wasm server
+wasm client
+wasm ""
+# Everything, for Node, Deno and Workers, and as browsers' second module (device flow, verification, the
+# fleet's planner), loaded on first use.
+bindings ctct_oauth server nodejs
+bindings ctct_oauth_server server web
+# The web bindings of Node's module, for bundles targeting Node (node/bundler.mjs); not shipped apart.
+bindings ctct_oauth server web "$out/node/web-bindings"
+# What a browser's public client calls: the browser entry's module.
+bindings ctct_oauth client web
+# Decode only (decodeAccessToken, tokenExpiresAt, isExpired): the `ctct-oauth/decode` entry of browsers.
+bindings ctct_oauth_decode "" web
 # The nodejs bindings are CommonJS; the package is "type": "module", so give them their own extension.
 mv "$out/node/ctct_oauth.js" "$out/node/ctct_oauth.cjs"
 node scripts/entries.mjs

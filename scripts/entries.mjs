@@ -74,15 +74,15 @@ export * from "../../lib/index.js";
 
 const entries = {
   "web/workerd.js": source(
-    "ctct_oauth.js",
-    `import wasm from "./ctct_oauth_bg.wasm";
-import { initSync } from "./ctct_oauth.js";
+    "ctct_oauth_server.js",
+    `import wasm from "./ctct_oauth_server_bg.wasm";
+import { initSync } from "./ctct_oauth_server.js";
 initSync({ module: wasm });`,
   ),
   "web/deno.js": source(
-    "ctct_oauth.js",
-    `import { initSync } from "./ctct_oauth.js";
-initSync({ module: Deno.readFileSync(new URL("ctct_oauth_bg.wasm", import.meta.url)) });`,
+    "ctct_oauth_server.js",
+    `import { initSync } from "./ctct_oauth_server.js";
+initSync({ module: Deno.readFileSync(new URL("ctct_oauth_server_bg.wasm", import.meta.url)) });`,
   ),
   // The nodejs bindings are CommonJS and load the wasm from __dirname synchronously.
   "node/index.cjs": source("ctct_oauth.cjs", ""),
@@ -109,10 +109,10 @@ export { CtctOAuthError } from "../../lib/error.js";
   // ESM (no __dirname; import.meta.url is the bundle's URL): one file that works in both. The web
   // bindings, as their wasm is byte-identical to the nodejs one and they need no require().
   "node/bundler.mjs": source(
-    "../web/ctct_oauth.js",
+    "web-bindings/ctct_oauth.js",
     `import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { initSync } from "./../web/ctct_oauth.js";
+import { initSync } from "./web-bindings/ctct_oauth.js";
 const wasmFile = import.meta.url
   ? fileURLToPath(new URL("ctct_oauth_bg.wasm", import.meta.url))
   : __dirname + "/ctct_oauth_bg.wasm";
@@ -156,7 +156,12 @@ const ENCODE_INTO = `    let len = arg.length;
 
     let offset = 0;
 `;
-for (const glue of ["web/ctct_oauth.js", "web/ctct_oauth_decode.js", "node/ctct_oauth.cjs"]) {
+for (const glue of [
+  "web/ctct_oauth.js",
+  "web/ctct_oauth_server.js",
+  "web/ctct_oauth_decode.js",
+  "node/ctct_oauth.cjs",
+]) {
   const text = readFileSync(at(glue), "utf8");
   if (!text.includes(ASCII_LOOP))
     throw new Error(
@@ -195,8 +200,9 @@ writeFileSync(
   `${banner}\nimport { createRequire } from "node:module";\n` +
     `export const { ${names.join(", ")} } = createRequire(import.meta.url)("./index.cjs");\n`,
 );
-// The decode entry holds its bindings.
+// The decode entry and Node's bundler entry hold their bindings.
 rmSync(at("web/ctct_oauth_decode.js"));
+rmSync(at("node/web-bindings"), { recursive: true });
 rmSync(at("node/ctct_oauth.cjs"));
 
 // The browser entry as modules. Every lib module that reads `glue` imports the bindings as a namespace
@@ -205,23 +211,40 @@ rmSync(at("node/ctct_oauth.cjs"));
 // else does.
 const minify = async (code) =>
   (await transform(code, { loader: "js", format: "esm", target: "es2022", minify: true, legalComments: "none" })).code;
-const bindingsFile = at("web/ctct_oauth.js");
-const initCode = `
+// The client module's bindings set the loader of the server module's (glue.js serverGlue), which a
+// bundler splits into a chunk of its own: fetched only when a device-flow, verification or fleet call is made.
+const init = (name, prelude = "") => `
 import { CtctOAuthError } from "./lib/error.js";
-const wasmUrl = new URL("ctct_oauth_bg.wasm", import.meta.url);
+${prelude}
+const wasmUrl = new URL("${name}_bg.wasm", import.meta.url);
 try {
   await __wbg_init({ module_or_path: wasmUrl });
 } catch (cause) {
   throw new Error(
     "ctct-oauth could not load its WebAssembly module from " + wasmUrl + ": copy " +
-      "node_modules/ctct-oauth/dist/web/ctct_oauth_bg.wasm there (bundlers that do not copy files referenced " +
+      "node_modules/ctct-oauth/dist/web/${name}_bg.wasm there (bundlers that do not copy files referenced " +
       "by new URL(..., import.meta.url) leave it behind).",
     { cause },
   );
 }
 __registerErrorClass(CtctOAuthError);
 `;
-writeFileSync(bindingsFile, `${banner}\n${await minify(readFileSync(bindingsFile, "utf8") + initCode)}`);
+const serverLoader = `import { setServerLoader } from "./lib/glue.js";
+setServerLoader(() => import("./ctct_oauth_server.js"));`;
+// The minifier drops comments: webpack's chunk name goes back in after it, so the chunk is recognisable.
+function nameChunk(code) {
+  const plain = 'import("./ctct_oauth_server.js")';
+  if (!code.includes(plain)) throw new Error("scripts/entries.mjs: the server module's import() was not found");
+  return code.replace(plain, 'import(/* webpackChunkName: "ctct_oauth_server" */ "./ctct_oauth_server.js")');
+}
+for (const [name, prelude] of [
+  ["ctct_oauth", serverLoader],
+  ["ctct_oauth_server", ""],
+]) {
+  const file = at(`web/${name}.js`);
+  const code = await minify(readFileSync(file, "utf8") + init(name, prelude));
+  writeFileSync(file, `${banner}\n${prelude ? nameChunk(code) : code}`);
+}
 const lib = new URL("../pkg/lib/", import.meta.url);
 const GLUE_IMPORT = /^import \{([^}]*)\} from "((?:\.\.?\/)+)glue\.js";$/gm;
 for (const file of readdirSync(lib, { recursive: true }).filter((f) => f.endsWith(".js"))) {

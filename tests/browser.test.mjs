@@ -31,7 +31,8 @@ before(async () => {
   await mkdir(`${out}no-wasm`, { recursive: true });
   await cp(`${out}app.js`, `${out}no-wasm/app.js`);
   await cp(`${out}index.html`, `${out}no-wasm/index.html`);
-  await cp(`${root}pkg/dist/web/ctct_oauth_bg.wasm`, `${out}ctct_oauth_bg.wasm`);
+  for (const wasm of ["ctct_oauth_bg.wasm", "ctct_oauth_server_bg.wasm"])
+    await cp(`${root}pkg/dist/web/${wasm}`, out + wasm);
   server = await serveStatic(root);
   browser = await launchChromium();
 });

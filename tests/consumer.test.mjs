@@ -65,6 +65,8 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
       "dist/web/ctct_oauth.js",
       "dist/web/ctct_oauth_bg.wasm",
       "dist/web/ctct_oauth_decode_bg.wasm",
+      "dist/web/ctct_oauth_server.js",
+      "dist/web/ctct_oauth_server_bg.wasm",
       "dist/web/decode.js",
       "dist/web/deno.js",
       ...lib,

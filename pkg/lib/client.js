@@ -2,7 +2,7 @@
 // network call is a request/response pair: the module builds the request and a context, this file sends
 // it (./io.js), and the module reads the answer against that context. Nothing here decides: it converts
 // values, keeps the clock and the key-set cache, and calls WebCrypto.
-import { glue, inBrowser } from "./glue.js";
+import { glue, inBrowser, serverGlue } from "./glue.js";
 import { json, seconds, text } from "./crossing.js";
 import { send, sleep } from "./io.js";
 import { raise } from "./raise.js";
@@ -31,6 +31,8 @@ const ENV = [
 
 export class ConstantContactOAuth {
   #inner;
+  #make; // builds this client in another module's bindings (the server module, in browsers)
+  #serverInner;
   #fetch;
   #clock;
   #described;
@@ -38,9 +40,10 @@ export class ConstantContactOAuth {
   constructor(config, fromEnv) {
     const isObject = typeof config === "object" && config !== null && !Array.isArray(config);
     const env = fromEnv?.[FROM_ENV];
-    this.#inner = env
-      ? glue.__Client.fromEnv(json(env), json(config), inBrowser())
-      : new glue.__Client(json(config), inBrowser());
+    const [envText, configText] = [env && json(env), json(config)];
+    this.#make = (g) =>
+      env ? g.__Client.fromEnv(envText, configText, inBrowser()) : new g.__Client(configText, inBrowser());
+    this.#inner = this.#make(glue);
     this.#fetch = isObject ? config.fetch : undefined;
     this.#clock = isObject ? config.clock : undefined;
     internals.set(this, {
@@ -66,6 +69,12 @@ export class ConstantContactOAuth {
 
   #now() {
     return seconds(this.#clock);
+  }
+
+  /** This client in the bindings that have the server-side calls (the same client where they are one). */
+  async #server() {
+    const g = await serverGlue();
+    return g === glue ? this.#inner : (this.#serverInner ??= this.#make(g));
   }
 
   /** A session that keeps this client authorized: see TokenSession. */
@@ -104,6 +113,7 @@ export class ConstantContactOAuth {
 
   free() {
     this.#inner.free();
+    this.#serverInner?.free();
   }
 
   [Symbol.dispose]() {
@@ -131,9 +141,10 @@ export class ConstantContactOAuth {
   }
 
   async startDeviceAuthorization(options) {
-    const req = JSON.parse(this.#inner.deviceStartRequest(json(options)));
+    const inner = await this.#server();
+    const req = JSON.parse(inner.deviceStartRequest(json(options)));
     const res = await send(this.#fetch ?? globalThis.fetch, req, options, RULES.timeoutMs);
-    return JSON.parse(this.#inner.deviceStartResponse(res.status, res.retryAfter, res.body, this.#now(), req.context));
+    return JSON.parse(inner.deviceStartResponse(res.status, res.retryAfter, res.body, this.#now(), req.context));
   }
 
   /**
@@ -142,11 +153,10 @@ export class ConstantContactOAuth {
    * the next step with a Durable Object alarm). Refused without a request once the device code expired.
    */
   async pollDeviceAuthorizationOnce(device, options) {
-    const req = JSON.parse(this.#inner.devicePollRequest(json(device), json(options), this.#now()));
+    const inner = await this.#server();
+    const req = JSON.parse(inner.devicePollRequest(json(device), json(options), this.#now()));
     const res = await send(this.#fetch ?? globalThis.fetch, req, options, RULES.timeoutMs);
-    const step = JSON.parse(
-      this.#inner.devicePollResponse(res.status, res.retryAfter, res.body, this.#now(), req.context),
-    );
+    const step = JSON.parse(inner.devicePollResponse(res.status, res.retryAfter, res.body, this.#now(), req.context));
     if (step.tokens) step.tokens = tokenSet(step.tokens);
     return step;
   }
@@ -176,12 +186,12 @@ export class ConstantContactOAuth {
     this.#inner.revokeResponse(res.status, res.retryAfter, res.body);
   }
 
-  async #keySet(url, now, options, refetch) {
+  async #keySet(inner, url, now, options, refetch) {
     let set = keySets.get(url);
     if (!set || refetch || now - set.fetchedAt > RULES.jwksMaxAgeSeconds) {
       const req = { url, method: "GET", headers: { accept: "application/json" } };
       const res = await send(this.#fetch ?? globalThis.fetch, req, options, RULES.timeoutMs);
-      set = { fetchedAt: now, keys: JSON.parse(this.#inner.keySetResponse(res.status, res.retryAfter, res.body)) };
+      set = { fetchedAt: now, keys: JSON.parse(inner.keySetResponse(res.status, res.retryAfter, res.body)) };
       set.imported = new Map();
       keySets.set(url, set);
     }
@@ -196,17 +206,14 @@ export class ConstantContactOAuth {
    */
   async verifyAccessToken(token, options = {}) {
     const t = text(token);
-    const [keyId, signedLength, signature, claims, claimsError] = this.#inner.verifyPrepare(
-      t,
-      json(options),
-      this.#now(),
-    );
+    const inner = await this.#server();
+    const [keyId, signedLength, signature, claims, claimsError] = inner.verifyPrepare(t, json(options), this.#now());
     const url = this.toJSON().endpoints.jwks;
     // An explicit `now` drives every time decision of the call: the claims and the key set's age.
     const now = options?.now === undefined ? this.#now() : seconds(() => options.now);
-    let set = await this.#keySet(url, now, options, false);
+    let set = await this.#keySet(inner, url, now, options, false);
     if (set.keys[keyId] === undefined && now - set.fetchedAt > RULES.jwksCooldownSeconds) {
-      set = await this.#keySet(url, now, options, true);
+      set = await this.#keySet(inner, url, now, options, true);
     }
     const jwk = set.keys[keyId];
     if (jwk === undefined) throw raise("key_not_found");

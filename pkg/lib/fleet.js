@@ -4,7 +4,7 @@
 // at one token request a second and an API call never waits for a refresh. Every process of the cluster
 // may run the same pass on the same accounts: an account another process is refreshing is skipped, one it
 // has refreshed is adopted from the store.
-import { glue } from "./glue.js";
+import { glue, serverGlue } from "./glue.js";
 import { json, seconds } from "./crossing.js";
 import { sleep } from "./io.js";
 import { TokenSession, fleetAccess } from "./session.js";
@@ -59,7 +59,10 @@ export class TokenFleet {
     const start = clock();
     const turnMs = Math.max(laneGapMs, this.#turnMs);
     const times = JSON.stringify(known.map(([e]) => e));
-    const order = known.length ? JSON.parse(glue.__planRefreshes(times, seconds(clock), turnMs, marginSeconds)) : [];
+    const plan = known.length
+      ? (await serverGlue()).__planRefreshes(times, seconds(clock), turnMs, marginSeconds)
+      : "[]";
+    const order = JSON.parse(plan);
     for (const k of order) {
       if (signal?.aborted) break;
       const i = known[k][1];

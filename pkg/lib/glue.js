@@ -10,6 +10,18 @@ export function setGlue(bindings) {
   glue.__registerErrorClass(CtctOAuthError);
 }
 
+// The bindings with the server-side calls (device flow, key-set verification, the fleet's planner). Where
+// the entry's module has them (Node, Deno, Workers) no loader is set and they are `glue` itself; browsers
+// load the smaller client module, and the server one only when such a call is first made.
+let loadServer;
+let server;
+
+export function setServerLoader(load) {
+  loadServer = load;
+}
+
+export const serverGlue = () => (server ??= loadServer ? loadServer() : Promise.resolve(glue));
+
 /** A browser page or a browser worker: where a client secret would be readable by anyone. */
 export const inBrowser = () =>
   (typeof window !== "undefined" && typeof document !== "undefined") || typeof importScripts === "function";

@@ -89,7 +89,8 @@ pub fn session_status(tokens: &str, refresh_used_at: f64, now: f64) -> JsResult<
     run(secs(refresh_used_at).and_then(|used| ops::session_status(tokens, used, secs(now)?)))
 }
 
-#[cfg(feature = "server")]
+// Kept in the client module: a fleet checks its options when constructed (synchronously), in any entry.
+#[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __checkFleet)]
 pub fn check_fleet(options: &str) -> JsResult<()> {
     run(ops::check_fleet(options))
