@@ -7,7 +7,12 @@
 import { join } from "node:path";
 import { fixture, browserBuilds, shipped } from "../tests/js/bundlers.mjs";
 
-const APPS = { decode: "decodeAccessToken only", authurl: "authorizationUrl only", spa: "SPA set" };
+const APPS = {
+  "decode-entry": "decodeAccessToken from ctct-oauth/decode",
+  decode: "decodeAccessToken only",
+  authurl: "authorizationUrl only",
+  spa: "SPA set",
+};
 const fx = await fixture();
 const rows = [];
 try {

@@ -184,6 +184,13 @@ test("tree-shaking: an app importing only decodeAccessToken ships no session, br
     for (const [what, [, marker]] of Object.entries(MARKERS))
       assert.ok(!decode.text.includes(marker), `${name}: the decode-only build ships the ${what}`);
     assert.ok(decode.js.raw < spa.js.raw / 2, `${name}: decode-only JS ${decode.js.raw} B, SPA ${spa.js.raw} B`);
+    // ctct-oauth/decode: its own small module, nothing of the protocol or the session.
+    await browserBuilds[name](fx.dir, "decode-entry", out(name, "decode-entry"));
+    const entry = await shipped(out(name, "decode-entry"));
+    for (const [what, [, marker]] of Object.entries(MARKERS))
+      assert.ok(!entry.text.includes(marker), `${name}: the ctct-oauth/decode build ships the ${what}`);
+    const [small, whole] = [entry.js.gzip + entry.wasm.gzip, spa.js.gzip + spa.wasm.gzip];
+    assert.ok(small * 2.5 < whole && entry.lazy.raw === 0, `${name}: ctct-oauth/decode ${small} B, SPA ${whole} B`);
     await browserBuilds[name](fx.dir, "authurl", out(name, "authurl"));
     const authurl = await shipped(out(name, "authurl"));
     for (const what of ["broker", "IndexedDB store", "Redis store"])

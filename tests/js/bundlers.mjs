@@ -58,6 +58,10 @@ postMessage({ ready: true });
   "decode/main.js": `import { decodeAccessToken } from "ctct-oauth";
 console.log(decodeAccessToken(location.hash.slice(1)));
 `,
+  // Only the decoder, from the decode-only entry (its own small module in browsers).
+  "decode-entry/main.js": `import { decodeAccessToken } from "ctct-oauth/decode";
+console.log(decodeAccessToken(location.hash.slice(1)));
+`,
   "authurl/main.js": `import { ConstantContactOAuth } from "ctct-oauth";
 const auth = new ConstantContactOAuth({ clientId: "client", redirectUri: location.href, scopes: ["account_read"] });
 console.log(auth.authorizationUrl().url);
@@ -80,7 +84,7 @@ main().then((r) => console.log(JSON.stringify(r)));
 `,
   "worker/wrangler.toml": `name = "ctct-bundler-test"\nmain = "index.js"\ncompatibility_date = "2026-04-01"\n`,
 };
-for (const app of ["spa", "decode", "authurl"])
+for (const app of ["spa", "decode", "decode-entry", "authurl"])
   APPS[`${app}/index.html`] = `<!doctype html><meta charset="utf-8" /><link rel="icon" href="data:," />
 <script type="module" src="./main.js"></script>
 `;
@@ -105,8 +109,13 @@ const htmlFor = (script) => `<!doctype html><meta charset="utf-8" /><link rel="i
 // The README's step for bundlers that leave `new URL()` assets behind: browsers get the client module and the
 // server one (fetched on a first device-flow, verification or fleet call); Node bundles, Node's one module.
 const copyWasm = async (dir, out, target = "web") => {
-  for (const name of target === "web" ? ["ctct_oauth_bg.wasm", "ctct_oauth_server_bg.wasm"] : ["ctct_oauth_bg.wasm"])
-    await copyFile(join(dir, `node_modules/ctct-oauth/dist/${target}/${name}`), join(out, name));
+  const files = {
+    web: ["ctct_oauth_bg.wasm", "ctct_oauth_server_bg.wasm"],
+    decode: ["ctct_oauth_decode_bg.wasm"],
+    node: ["ctct_oauth_bg.wasm"],
+  }[target];
+  const from = target === "node" ? "node" : "web";
+  for (const name of files) await copyFile(join(dir, `node_modules/ctct-oauth/dist/${from}/${name}`), join(out, name));
 };
 
 const viteBuild = async (module, dir, app, out, extra = {}) => {
@@ -146,7 +155,7 @@ export const browserBuilds = {
     // A directory, not a file: the server module is a chunk of its own (a dynamic import).
     await bundle.write({ dir: out, entryFileNames: "app.js", format: "es" });
     await bundle.close();
-    if (copy) await copyWasm(dir, out);
+    if (copy) await copyWasm(dir, out, app === "decode-entry" ? "decode" : "web");
     await writeFile(join(out, "index.html"), htmlFor(`<script type="module" src="app.js"></script>`));
   },
   async esbuild(dir, app, out, { copy = true } = {}) {
@@ -163,7 +172,7 @@ export const browserBuilds = {
       entryNames: "app",
       logLevel: "warning",
     });
-    if (copy) await copyWasm(dir, out);
+    if (copy) await copyWasm(dir, out, app === "decode-entry" ? "decode" : "web");
     await writeFile(join(out, "index.html"), htmlFor(`<script type="module" src="app.js"></script>`));
   },
 };
