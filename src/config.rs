@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::endpoints::{Endpoints, OFFLINE_ACCESS, SCOPES};
-use crate::error::{codes, Error};
+use crate::error::{codes, concat, Error};
 use crate::form::split_url;
 use crate::secret::Secret;
 
@@ -97,14 +97,15 @@ pub fn build_scopes(requested: Option<&[String]>, offline: bool, allow_unknown: 
                     .hint("Pass scopes as an array: [\"contact_data\", \"campaign_data\"]."));
                 }
                 if !allow_unknown && !SCOPES.contains(&s.as_str()) {
-                    return Err(Error::config(
-                        "scopes",
-                        concat!(
-                            "A scope is not one Constant Contact documents. Its scopes are account_read, ",
-                            "account_update, contact_data, campaign_data and offline_access (see SCOPES)."
-                        ),
-                    )
-                    .hint("For a scope this library does not know yet, set `allowUnknownScopes: true`."));
+                    const KNOWN: &str = concat!(
+                        " is not a scope Constant Contact documents. Its scopes are account_read, ",
+                        "account_update, contact_data, campaign_data and offline_access (see SCOPES)."
+                    );
+                    // Named when it is short enough to be a scope name; anything longer may be a pasted secret.
+                    let named =
+                        if s.len() <= 32 { concat(&["\"", s, "\"", KNOWN]) } else { concat(&["A scope", KNOWN]) };
+                    return Err(Error::config("scopes", named)
+                        .hint("For a scope this library does not know yet, set `allowUnknownScopes: true`."));
                 }
                 if !out.contains(s) {
                     out.push(s.clone());

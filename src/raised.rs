@@ -28,10 +28,11 @@ pub(crate) enum Raised {
     NotApiUrl,
     BrokerFailed,
     NotAClient,
+    ServerModule,
 }
 
 impl Raised {
-    pub(crate) const ALL: [Raised; 20] = [
+    pub(crate) const ALL: [Raised; 21] = [
         Raised::Timeout,
         Raised::Aborted,
         Raised::Network,
@@ -52,6 +53,7 @@ impl Raised {
         Raised::NotApiUrl,
         Raised::BrokerFailed,
         Raised::NotAClient,
+        Raised::ServerModule,
     ];
 
     /// The key JS raises it by: `raise("store_write")`.
@@ -77,6 +79,7 @@ impl Raised {
             Raised::NotApiUrl => "not_api_url",
             Raised::BrokerFailed => "broker_failed",
             Raised::NotAClient => "not_a_client",
+            Raised::ServerModule => "server_module",
         }
     }
 
@@ -165,6 +168,15 @@ impl Raised {
             Raised::NotAClient => Error::config(
                 "auth",
                 "A TokenSession is made by auth.session(options) from a ConstantContactOAuth client.",
+            ),
+            // Browsers load the device flow, verification and the fleet's planner as a second module.
+            Raised::ServerModule => Error::new(
+                codes::NETWORK_ERROR,
+                concat!(
+                    "The device flow, token verification and fleets need ctct-oauth's second module, which ",
+                    "could not be loaded. Serve node_modules/ctct-oauth/dist/web/ctct_oauth_server_bg.wasm ",
+                    "beside your bundle (esbuild and Rollup do not copy it), or check the network."
+                ),
             ),
             Raised::BrokerFailed => Error::new(
                 codes::SERVER_ERROR,

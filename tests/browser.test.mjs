@@ -63,3 +63,40 @@ test("an esbuild bundle without the .wasm beside it fails with instructions", as
     errors.join("\n"),
   );
 });
+
+test("no server wasm: a device-flow call rejects with a typed error that says what to copy", async () => {
+  const dir = `${out}no-server/`;
+  await mkdir(dir, { recursive: true });
+  await build({
+    stdin: { contents: 'export * from "ctct-oauth";', resolveDir: root },
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outfile: `${dir}lib.js`,
+    logLevel: "warning",
+  });
+  await cp(`${root}pkg/dist/web/ctct_oauth_bg.wasm`, `${dir}ctct_oauth_bg.wasm`);
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/test-output/bundle/no-server/lib.js`); // same origin for the import below
+  const seen = await page.evaluate(async () => {
+    const lib = await import("/test-output/bundle/no-server/lib.js");
+    const auth = new lib.ConstantContactOAuth({ clientId: "cc-device" });
+    const outcome = async () => {
+      try {
+        await auth.startDeviceAuthorization();
+        return "resolved";
+      } catch (e) {
+        return { typed: e instanceof lib.CtctOAuthError, code: e.code, message: e.message, cause: !!e.cause };
+      }
+    };
+    // Twice: a failed load is not cached, so a later call (after the file is served) can succeed.
+    return [await outcome(), await outcome()];
+  });
+  await page.close();
+  for (const e of seen) {
+    assert.equal(e.typed, true, JSON.stringify(e));
+    assert.equal(e.code, "network_error");
+    assert.match(e.message, /dist\/web\/ctct_oauth_server_bg\.wasm/);
+    assert.equal(e.cause, true);
+  }
+});

@@ -144,7 +144,14 @@ test("8: an unknown option is named with the right one suggested; an unknown sco
   );
   assert.throws(
     () => new ConstantContactOAuth({ clientId: "x", redirectUri: "https://a.example/cb", scopes: ["contacts"] }),
-    (e) => e.code === "invalid_config" && e.field === "scopes" && /contact_data/.test(e.message),
+    (e) =>
+      e.code === "invalid_config" && e.field === "scopes" && /^"contacts" is not a scope.*contact_data/.test(e.message),
+  );
+  // A long value is not repeated: it may be something pasted by mistake.
+  const long = "x".repeat(40);
+  assert.throws(
+    () => new ConstantContactOAuth({ clientId: "x", redirectUri: "https://a.example/cb", scopes: [long] }),
+    (e) => e.code === "invalid_config" && /^A scope is not/.test(e.message) && !e.message.includes(long),
   );
   const ok = new ConstantContactOAuth({ clientId: "x", scopes: ["billing_data"], allowUnknownScopes: true });
   assert.ok(ok.toJSON().scopes.includes("billing_data"));

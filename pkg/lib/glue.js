@@ -2,6 +2,7 @@
 // instantiates its module and calls setGlue before anything else runs, so the rest of pkg/lib reads
 // `glue` only inside calls, never while it is being imported.
 import { CtctOAuthError } from "./error.js";
+import { raise } from "./raise.js";
 
 export let glue;
 
@@ -20,7 +21,13 @@ export function setServerLoader(load) {
   loadServer = load;
 }
 
-export const serverGlue = () => (server ??= loadServer ? loadServer() : Promise.resolve(glue));
+export const serverGlue = () =>
+  (server ??= loadServer
+    ? loadServer().catch((cause) => {
+        server = undefined; // a later call tries again
+        throw raise("server_module", { cause });
+      })
+    : Promise.resolve(glue));
 
 /** A browser page or a browser worker: where a client secret would be readable by anyone. */
 export const inBrowser = () =>
