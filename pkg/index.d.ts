@@ -192,6 +192,15 @@ export interface TokenSet {
   [field: string]: unknown;
 }
 
+/** A token set as the token endpoint's answer is read: these fields are always there. */
+export interface ReceivedTokenSet extends TokenSet {
+  tokenType: string;
+  receivedAt: number;
+  clockSkew: number;
+  scopes: string[];
+  warnings: string[];
+}
+
 export interface IsExpiredOptions {
   /** A token counts as expired this many seconds early. Default 60. */
   leewaySeconds?: number | undefined;
@@ -324,7 +333,7 @@ export interface DevicePollStep {
   interval: number;
   /** When the next poll is surely not too early: what a Durable Object alarm is set to. */
   nextPollAt: number;
-  tokens?: TokenSet;
+  tokens?: ReceivedTokenSet;
 }
 
 export interface DevicePollOptions extends RequestOptions {
@@ -573,13 +582,13 @@ export declare class ConstantContactOAuth {
   /** Reads a legacy implicit-flow redirect (`#access_token=...`). */
   parseImplicitRedirect(url: string | URL | { href: string }, options: ParseRedirectOptions): ImplicitRedirect;
   /** Exchanges an authorization code (Basic auth when confidential; `codeVerifier` required when public). */
-  exchangeCode(code: string, options?: ExchangeCodeOptions): Promise<TokenSet>;
+  exchangeCode(code: string, options?: ExchangeCodeOptions): Promise<ReceivedTokenSet>;
   /** Refreshes. With rotating refresh tokens the one used stops working: store the returned set first. */
-  refresh(refreshTokenOrTokens: string | TokenSet | undefined, options?: RequestOptions): Promise<TokenSet>;
+  refresh(refreshTokenOrTokens: string | TokenSet | undefined, options?: RequestOptions): Promise<ReceivedTokenSet>;
   /** Starts the device flow (configured scopes unless given). */
   startDeviceAuthorization(options?: DeviceStartOptions): Promise<DeviceAuthorization>;
   /** Polls until approved: waits `interval`, slower after slow_down, stops at expiry (`expired_token`). */
-  pollDeviceAuthorization(device: DeviceAuthorization, options?: DevicePollOptions): Promise<TokenSet>;
+  pollDeviceAuthorization(device: DeviceAuthorization, options?: DevicePollOptions): Promise<ReceivedTokenSet>;
   /** One poll, no waiting: for runtimes that cannot sleep (a Worker driven by a Durable Object alarm). */
   pollDeviceAuthorizationOnce(device: DeviceAuthorization, options?: RequestOptions): Promise<DevicePollStep>;
   /**

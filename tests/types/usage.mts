@@ -75,8 +75,18 @@ async function flows(): Promise<void> {
     scopes: req.scopes,
     timeoutMs: 5000,
   });
-  const next: TokenSet = await auth.refresh(t, { signal: AbortSignal.timeout(1000) });
+  const next = await auth.refresh(t, { signal: AbortSignal.timeout(1000) });
   const rt: string | undefined = next.refreshToken;
+  // What the token endpoint answered always carries these.
+  const received: [string, number, number, string[], string[]] = [
+    next.tokenType,
+    next.receivedAt,
+    next.clockSkew,
+    next.scopes,
+    next.warnings,
+  ];
+  // @ts-expect-error expiresAt is absent for a token without `exp` (and no expires_in)
+  const exp: number = next.expiresAt;
   const device = await auth.startDeviceAuthorization({ scopes: ["contact_data"] });
   const step = await auth.pollDeviceAuthorizationOnce(device);
   const again = { ...device, interval: step.interval };
