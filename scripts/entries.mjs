@@ -72,6 +72,19 @@ setGlue(bindings);
 export * from "../../lib/index.js";
 `;
 
+// The wasm beside the bindings, fetched at top level (web targets); if it is not there, the error names the file.
+const loadWasm = (name, init) => `const wasmUrl = new URL("${name}_bg.wasm", import.meta.url);
+try {
+  await ${init}({ module_or_path: wasmUrl });
+} catch (cause) {
+  throw new Error(
+    "ctct-oauth could not load its WebAssembly module from " + wasmUrl + ": copy " +
+      "node_modules/ctct-oauth/dist/web/${name}_bg.wasm there (bundlers that do not copy files referenced " +
+      "by new URL(..., import.meta.url) leave it behind).",
+    { cause },
+  );
+}`;
+
 const entries = {
   "web/workerd.js": source(
     "ctct_oauth_server.js",
@@ -90,17 +103,7 @@ initSync({ module: Deno.readFileSync(new URL("ctct_oauth_server_bg.wasm", import
   // calls it serves, so an app that only reads tokens loads neither the protocol nor the session code.
   "web/decode.js": `import init, * as bindings from "./ctct_oauth_decode.js";
 import { setGlue } from "../../lib/glue.js";
-const wasmUrl = new URL("ctct_oauth_decode_bg.wasm", import.meta.url);
-try {
-  await init({ module_or_path: wasmUrl });
-} catch (cause) {
-  throw new Error(
-    "ctct-oauth/decode could not load its WebAssembly module from " + wasmUrl + ". If your bundler does not " +
-      "copy assets referenced by new URL() (esbuild, Rollup), copy " +
-      "node_modules/ctct-oauth/dist/web/ctct_oauth_decode_bg.wasm next to your bundle.",
-    { cause },
-  );
-}
+${loadWasm("ctct_oauth_decode", "init")}
 setGlue(bindings);
 export { decodeAccessToken, tokenExpiresAt, isExpired } from "../../lib/stateless.js";
 export { CtctOAuthError } from "../../lib/error.js";
@@ -216,17 +219,7 @@ const minify = async (code) =>
 const init = (name, prelude = "") => `
 import { CtctOAuthError } from "./lib/error.js";
 ${prelude}
-const wasmUrl = new URL("${name}_bg.wasm", import.meta.url);
-try {
-  await __wbg_init({ module_or_path: wasmUrl });
-} catch (cause) {
-  throw new Error(
-    "ctct-oauth could not load its WebAssembly module from " + wasmUrl + ": copy " +
-      "node_modules/ctct-oauth/dist/web/${name}_bg.wasm there (bundlers that do not copy files referenced " +
-      "by new URL(..., import.meta.url) leave it behind).",
-    { cause },
-  );
-}
+${loadWasm(name, "__wbg_init")}
 __registerErrorClass(CtctOAuthError);
 `;
 const serverLoader = `import { setServerLoader } from "./lib/glue.js";

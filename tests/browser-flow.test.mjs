@@ -2,7 +2,7 @@
 // pages are clicked through, and the token requests are cross-origin fetches from the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveStatic, launchChromium } from "./js/harness.mjs";
+import { serveStatic, launchChromium, pkceConfigParam } from "./js/harness.mjs";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -21,15 +21,7 @@ after(async () => {
   await stranger?.close();
 });
 
-const config = () =>
-  encodeURIComponent(
-    JSON.stringify({
-      clientId: CLIENTS.pkce.id,
-      endpoints: authz.endpoints,
-      allowInsecureLoopback: true,
-      scopes: ["account_read"],
-    }),
-  );
+const config = () => pkceConfigParam(authz, CLIENTS.pkce.id);
 
 test("Chromium: PKCE login through the real pages, cross-origin exchange and refresh", async () => {
   await fetch(`${authz.origin}/__admin/reset`, { method: "POST" });

@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { serveStatic, launchChromium } from "./js/harness.mjs";
+import { serveStatic, launchChromium, pkceConfigParam } from "./js/harness.mjs";
 import { startAuthServer, CLIENTS } from "../authz-server/server.mjs";
 import { ScriptedUser } from "./js/user-agent.mjs";
 import { fixture, browserBuilds, webpackWorker, esbuildNode, wranglerBuild, shipped } from "./js/bundlers.mjs";
@@ -39,15 +39,7 @@ after(async () => {
   await fx?.close();
 });
 
-const pkceConfig = () =>
-  encodeURIComponent(
-    JSON.stringify({
-      clientId: CLIENTS.pkce.id,
-      endpoints: authz.endpoints,
-      allowInsecureLoopback: true,
-      scopes: ["account_read"],
-    }),
-  );
+const pkceConfig = () => pkceConfigParam(authz, CLIENTS.pkce.id);
 
 /** Opens the build's page in a fresh context, signs in through the real pages, returns window.__result. */
 async function signIn(name) {

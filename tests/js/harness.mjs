@@ -30,3 +30,14 @@ export async function resultsFromPage(browser, url) {
   await page.close();
   return { results, errors };
 }
+
+/** The query value a test page reads its client from: the local server's public PKCE client. */
+export const pkceConfigParam = (authz, pkceClientId) =>
+  encodeURIComponent(
+    JSON.stringify({
+      clientId: pkceClientId,
+      endpoints: authz.endpoints,
+      allowInsecureLoopback: true,
+      scopes: ["account_read"],
+    }),
+  );
