@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { serveStatic, launchChromium, pkceConfigParam } from "./js/harness.mjs";
@@ -187,5 +187,56 @@ test("tree-shaking: an app importing only decodeAccessToken ships no session, br
     const authurl = await shipped(out(name, "authurl"));
     for (const what of ["broker", "IndexedDB store", "Redis store"])
       assert.ok(!authurl.text.includes(MARKERS[what][1]), `${name}: the authorization-URL build ships the ${what}`);
+  }
+});
+
+test("Vite's dev server, no config: the client module loads, and the server module on a device-flow call", async () => {
+  const { createServer } = await import("vite");
+  const root = join(fx.dir, "dev");
+  await mkdir(root, { recursive: true });
+  await writeFile(
+    join(root, "index.html"),
+    '<!doctype html><link rel="icon" href="data:," /><script type="module" src="./main.js"></script>\n',
+  );
+  await writeFile(
+    join(root, "main.js"),
+    `import { ConstantContactOAuth } from "ctct-oauth";
+const auth = new ConstantContactOAuth({ clientId: "cc-device", endpoints: ${JSON.stringify(authz.endpoints)},
+  allowInsecureLoopback: true, redirectUri: location.href });
+window.__url = auth.authorizationUrl().url;
+auth.startDeviceAuthorization().then(
+  (d) => (window.__device = { ok: true, userCode: typeof d.userCode }),
+  (e) => (window.__device = { ok: false, code: e.code, message: e.message }),
+);
+`,
+  );
+  const server = await createServer({ root, logLevel: "error", server: { host: "127.0.0.1", port: 0 } });
+  await server.listen();
+  const page = await browser.newPage();
+  const wasm = [];
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("response", (r) => /\.wasm(\?|$)/.test(r.url()) && wasm.push([r.url().replace(/^.*\//, ""), r.status()]));
+  try {
+    await page.goto(server.resolvedUrls.local[0]);
+    await page
+      .waitForFunction(() => window.__device !== undefined, null, { timeout: 20_000 })
+      .catch((e) => assert.fail(`${e.message}; page errors: ${errors.join("; ")}; wasm: ${JSON.stringify(wasm)}`));
+    const [url, device] = await page.evaluate(() => [window.__url, window.__device]);
+    assert.ok(url.startsWith(authz.endpoints.authorize), url);
+    // The page's origin is not one the server trusts for CORS: the request fails as a browser would have it,
+    // after the server module loaded (its own failure would name the module).
+    assert.ok(device.ok || (device.code === "network_error" && !/second module/.test(device.message)), device);
+    assert.deepEqual(
+      wasm.map(([name, status]) => [name.replace(/[?-].*$/, "").replace(/\.wasm$/, ""), status]).sort(),
+      [
+        ["ctct_oauth_bg", 200],
+        ["ctct_oauth_server_bg", 200],
+      ],
+    );
+  } finally {
+    await page.close();
+    await server.close();
   }
 });
