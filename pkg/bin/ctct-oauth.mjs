@@ -621,7 +621,7 @@ async function loginDevice(ctx, auth, signal) {
   const device = await auth.startDeviceAuthorization({ signal });
   say(`To sign in to Constant Contact, open ${device.verificationUri}`);
   say(`and enter the code ${device.userCode}`);
-  if (device.verificationUriComplete) say(`(or open ${device.verificationUriComplete})`);
+  if (device.verificationUriComplete) say(`Or open, with the code filled in: ${device.verificationUriComplete}`);
   const expires = new Date(device.expiresAt * 1000).toLocaleTimeString();
   const progress = spinner();
   progress.update(`Waiting for approval... (the code expires at ${expires}; Ctrl-C to cancel)`);
