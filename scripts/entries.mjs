@@ -214,29 +214,35 @@ rmSync(at("node/ctct_oauth.cjs"));
 // else does.
 const minify = async (code) =>
   (await transform(code, { loader: "js", format: "esm", target: "es2022", minify: true, legalComments: "none" })).code;
-// The client module's bindings set the loader of the server module's (glue.js serverGlue), which a
-// bundler splits into a chunk of its own: fetched only when a device-flow, verification or fleet call is made.
-const init = (name, prelude = "") => `
+// The client module's bindings load their wasm at top level, and set the loader of the server module
+// (glue.js serverGlue): a chunk of its own for bundlers, fetched only on a first device-flow, verification or
+// fleet call. Its wasm is instantiated by the loader, not at the chunk's top level, so that a failed fetch can
+// be tried again (an ES module that failed to evaluate stays failed).
+const clientInit = `
 import { CtctOAuthError } from "./lib/error.js";
-${prelude}
-${loadWasm(name, "__wbg_init")}
+import { setServerLoader } from "./lib/glue.js";
+${loadWasm("ctct_oauth", "__wbg_init")}
 __registerErrorClass(CtctOAuthError);
+setServerLoader(async () => {
+  const server = await import("./ctct_oauth_server.js");
+  await server.default({ module_or_path: new URL("ctct_oauth_server_bg.wasm", import.meta.url) });
+  server.__registerErrorClass(CtctOAuthError);
+  return server;
+});
 `;
-const serverLoader = `import { setServerLoader } from "./lib/glue.js";
-setServerLoader(() => import("./ctct_oauth_server.js"));`;
 // The minifier drops comments: webpack's chunk name goes back in after it, so the chunk is recognisable.
 function nameChunk(code) {
   const plain = 'import("./ctct_oauth_server.js")';
   if (!code.includes(plain)) throw new Error("scripts/entries.mjs: the server module's import() was not found");
   return code.replace(plain, 'import(/* webpackChunkName: "ctct_oauth_server" */ "./ctct_oauth_server.js")');
 }
-for (const [name, prelude] of [
-  ["ctct_oauth", serverLoader],
+for (const [name, init] of [
+  ["ctct_oauth", clientInit],
   ["ctct_oauth_server", ""],
 ]) {
   const file = at(`web/${name}.js`);
-  const code = await minify(readFileSync(file, "utf8") + init(name, prelude));
-  writeFileSync(file, `${banner}\n${prelude ? nameChunk(code) : code}`);
+  const code = await minify(readFileSync(file, "utf8") + init);
+  writeFileSync(file, `${banner}\n${init ? nameChunk(code) : code}`);
 }
 const lib = new URL("../pkg/lib/", import.meta.url);
 const GLUE_IMPORT = /^import \{([^}]*)\} from "((?:\.\.?\/)+)glue\.js";$/gm;

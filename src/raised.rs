@@ -29,10 +29,11 @@ pub(crate) enum Raised {
     BrokerFailed,
     NotAClient,
     ServerModule,
+    ClientFreed,
 }
 
 impl Raised {
-    pub(crate) const ALL: [Raised; 21] = [
+    pub(crate) const ALL: [Raised; 22] = [
         Raised::Timeout,
         Raised::Aborted,
         Raised::Network,
@@ -54,6 +55,7 @@ impl Raised {
         Raised::BrokerFailed,
         Raised::NotAClient,
         Raised::ServerModule,
+        Raised::ClientFreed,
     ];
 
     /// The key JS raises it by: `raise("store_write")`.
@@ -80,6 +82,7 @@ impl Raised {
             Raised::BrokerFailed => "broker_failed",
             Raised::NotAClient => "not_a_client",
             Raised::ServerModule => "server_module",
+            Raised::ClientFreed => "client_freed",
         }
     }
 
@@ -177,6 +180,10 @@ impl Raised {
                     "could not be loaded. Serve node_modules/ctct-oauth/dist/web/ctct_oauth_server_bg.wasm ",
                     "beside your bundle (esbuild and Rollup do not copy it), or check the network."
                 ),
+            ),
+            Raised::ClientFreed => Error::config(
+                "auth",
+                "This client was freed (free(), or the end of its `using` block): make a new ConstantContactOAuth.",
             ),
             Raised::BrokerFailed => Error::new(
                 codes::SERVER_ERROR,

@@ -78,20 +78,22 @@ test("no server wasm: a device-flow call rejects with a typed error that says wh
   await cp(`${root}pkg/dist/web/ctct_oauth_bg.wasm`, `${dir}ctct_oauth_bg.wasm`);
   const page = await browser.newPage();
   await page.goto(`${server.url}/test-output/bundle/no-server/lib.js`); // same origin for the import below
-  const seen = await page.evaluate(async () => {
-    const lib = await import("/test-output/bundle/no-server/lib.js");
-    const auth = new lib.ConstantContactOAuth({ clientId: "cc-device" });
-    const outcome = async () => {
+  const attempt = () =>
+    page.evaluate(async () => {
+      const lib = await import("/test-output/bundle/no-server/lib.js");
+      const auth = new lib.ConstantContactOAuth({ clientId: "cc-device" });
       try {
         await auth.startDeviceAuthorization();
         return "resolved";
       } catch (e) {
         return { typed: e instanceof lib.CtctOAuthError, code: e.code, message: e.message, cause: !!e.cause };
       }
-    };
-    // Twice: a failed load is not cached, so a later call (after the file is served) can succeed.
-    return [await outcome(), await outcome()];
-  });
+    });
+  const seen = [await attempt(), await attempt()];
+  // Once the file is served, the next call loads the module (a failed load is not kept): the request itself
+  // then fails offline, as a network_error of its own.
+  await cp(`${root}pkg/dist/web/ctct_oauth_server_bg.wasm`, `${dir}ctct_oauth_server_bg.wasm`);
+  const after = await attempt();
   await page.close();
   for (const e of seen) {
     assert.equal(e.typed, true, JSON.stringify(e));
@@ -99,4 +101,6 @@ test("no server wasm: a device-flow call rejects with a typed error that says wh
     assert.match(e.message, /dist\/web\/ctct_oauth_server_bg\.wasm/);
     assert.equal(e.cause, true);
   }
+  assert.equal(after.code, "network_error", JSON.stringify(after));
+  assert.doesNotMatch(after.message, /second module/);
 });

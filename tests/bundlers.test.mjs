@@ -61,7 +61,7 @@ async function signIn(name) {
     await context.close();
   }
 }
-const signedIn = { ok: true, clientId: CLIENTS.pkce.id, hasRefresh: true };
+const signedIn = { ok: true, clientId: CLIENTS.pkce.id, hasRefresh: true, serverModule: "loaded" };
 
 for (const name of Object.keys(browserBuilds)) {
   test(`${name}: the SPA (PKCE, TokenSession on IndexedDB) builds and signs in in Chromium`, async () => {
@@ -169,6 +169,7 @@ test("tree-shaking: an app importing only decodeAccessToken ships no session, br
   }
   for (const name of Object.keys(browserBuilds)) {
     const spa = await shipped(out(name, "spa"));
+    assert.ok(spa.lazy.raw > 100_000, `${name}: the SPA build has the server module apart (${spa.lazy.raw} B)`);
     assert.ok(spa.text.includes(MARKERS.session[1]), `${name}: the SPA build holds the session (marker works)`);
     assert.ok(spa.text.includes(MARKERS["IndexedDB store"][1]), `${name}: the SPA build holds its store`);
     await browserBuilds[name](fx.dir, "decode", out(name, "decode"));

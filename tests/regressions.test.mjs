@@ -288,3 +288,9 @@ test("20: hardening of the looser checks", async () => {
     t.warnings.join("\n"),
   );
 });
+
+test("a freed client: a later server-side call is a typed client_freed, not a crash in the bindings", async () => {
+  const auth = new ConstantContactOAuth({ clientId: "cc-device", redirectUri: "https://a.example/cb" });
+  auth.free();
+  await assert.rejects(auth.startDeviceAuthorization(), (e) => e.code === "invalid_config" && /freed/.test(e.message));
+});

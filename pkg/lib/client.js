@@ -2,7 +2,7 @@
 // network call is a request/response pair: the module builds the request and a context, this file sends
 // it (./io.js), and the module reads the answer against that context. Nothing here decides: it converts
 // values, keeps the clock and the key-set cache, and calls WebCrypto.
-import { glue, inBrowser, serverGlue } from "./glue.js";
+import { glue, inBrowser, serverGlue, serverIsSeparate } from "./glue.js";
 import { json, seconds, text } from "./crossing.js";
 import { send, sleep } from "./io.js";
 import { raise } from "./raise.js";
@@ -31,8 +31,9 @@ const ENV = [
 
 export class ConstantContactOAuth {
   #inner;
-  #make; // builds this client in another module's bindings (the server module, in browsers)
+  #make; // builds this client in the server module's bindings, where they are another module (browsers)
   #serverInner;
+  #freed = false;
   #fetch;
   #clock;
   #described;
@@ -41,9 +42,11 @@ export class ConstantContactOAuth {
     const isObject = typeof config === "object" && config !== null && !Array.isArray(config);
     const env = fromEnv?.[FROM_ENV];
     const [envText, configText] = [env && json(env), json(config)];
-    this.#make = (g) =>
+    const make = (g) =>
       env ? g.__Client.fromEnv(envText, configText, inBrowser()) : new g.__Client(configText, inBrowser());
-    this.#inner = this.#make(glue);
+    this.#inner = make(glue);
+    // The configuration text is kept only where a second module will need it (browsers, which refuse secrets).
+    if (serverIsSeparate()) this.#make = make;
     this.#fetch = isObject ? config.fetch : undefined;
     this.#clock = isObject ? config.clock : undefined;
     internals.set(this, {
@@ -73,8 +76,13 @@ export class ConstantContactOAuth {
 
   /** This client in the bindings that have the server-side calls (the same client where they are one). */
   async #server() {
+    if (this.#freed) throw raise("client_freed");
     const g = await serverGlue();
-    return g === glue ? this.#inner : (this.#serverInner ??= this.#make(g));
+    if (this.#freed) throw raise("client_freed");
+    if (g === glue) return this.#inner;
+    this.#serverInner ??= this.#make(g);
+    this.#make = undefined;
+    return this.#serverInner;
   }
 
   /** A session that keeps this client authorized: see TokenSession. */
@@ -112,8 +120,10 @@ export class ConstantContactOAuth {
   }
 
   free() {
+    this.#freed = true;
     this.#inner.free();
     this.#serverInner?.free();
+    this.#make = undefined;
   }
 
   [Symbol.dispose]() {

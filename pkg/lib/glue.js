@@ -21,6 +21,9 @@ export function setServerLoader(load) {
   loadServer = load;
 }
 
+/** Whether the server-side calls live in another module than `glue` (browsers). */
+export const serverIsSeparate = () => loadServer !== undefined;
+
 export const serverGlue = () =>
   (server ??= loadServer
     ? loadServer().catch((cause) => {
