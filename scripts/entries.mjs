@@ -174,6 +174,14 @@ for (const glue of [
   writeFileSync(at(glue), text.replace(ASCII_LOOP, ENCODE_INTO));
 }
 
+// The decode entry imports the browser layout's error module instead of a copy, so that `instanceof
+// CtctOAuthError` holds across `ctct-oauth` and `ctct-oauth/decode` in one app.
+const sharedErrorClass = {
+  name: "shared-error-class",
+  setup(b) {
+    b.onResolve({ filter: /\/error\.js$/ }, () => ({ path: "./lib/error.js", external: true }));
+  },
+};
 for (const [file, text] of Object.entries(entries)) {
   const src = at(`${file}.src.mjs`);
   writeFileSync(src, text);
@@ -188,6 +196,7 @@ for (const [file, text] of Object.entries(entries)) {
     platform: node ? "node" : "neutral",
     target: node ? "node18" : "es2022",
     external: ["*.wasm"],
+    plugins: file === "web/decode.js" ? [sharedErrorClass] : [],
     banner: { js: banner },
     legalComments: "none",
     logLevel: "warning",
@@ -195,8 +204,8 @@ for (const [file, text] of Object.entries(entries)) {
   rmSync(src);
 }
 // Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
-// `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first
-// (measured: import 17-22 ms -> 10.6 ms median, Node 20). Bundlers cannot follow createRequire, so they
+// `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first (slow
+// to import). Bundlers cannot follow createRequire, so they
 // get node/bundler.mjs through the "module" condition, which Node ignores.
 writeFileSync(
   at("node/index.mjs"),

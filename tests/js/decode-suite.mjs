@@ -36,6 +36,17 @@ export async function runDecodeSuite(decode, full) {
     if (names !== "CtctOAuthError,decodeAccessToken,isExpired,tokenExpiresAt") throw new Error(names);
   });
 
+  await check("one CtctOAuthError class across the two entries (instanceof holds either way)", () => {
+    if (decode.CtctOAuthError !== full.CtctOAuthError) throw new Error("two classes");
+    try {
+      decode.decodeAccessToken("not-a-jwt");
+    } catch (e) {
+      if (!(e instanceof full.CtctOAuthError)) throw new Error("the decode entry's error is not the main one's");
+      return;
+    }
+    throw new Error("nothing thrown");
+  });
+
   const { token, payload } = await makeCcToken();
   const variants = [
     token,
