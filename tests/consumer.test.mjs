@@ -56,6 +56,7 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
     [
       "README.md",
       "bin/ctct-oauth.mjs",
+      "decode.d.cts",
       "decode.d.ts",
       "dist/node/bundler.mjs",
       "dist/node/ctct_oauth_bg.wasm",
@@ -93,6 +94,7 @@ test("installed package has no source, build files or tests", async () => {
   assert.deepEqual(top.sort(), [
     "README.md",
     "bin",
+    "decode.d.cts",
     "decode.d.ts",
     "dist",
     "index.d.cts",

@@ -26,6 +26,11 @@ export async function refresh(tokens: TokenSet): Promise<TokenSet> {
 }
 // @ts-expect-error the types are real: no such export
 oauth.notAnExport;
+// The decode subpath's own types, for require() too.
+import decode = require("ctct-oauth/decode");
+export const exp: number = decode.tokenExpiresAt("a.b.c");
+// @ts-expect-error ctct-oauth/decode declares only the decoding calls
+decode.createPkce;
 `;
 const MTS = `import { ConstantContactOAuth, createPkce, type TokenSet } from "ctct-oauth";
 const auth = new ConstantContactOAuth({ clientId: "x" });
