@@ -29,6 +29,16 @@ pub const LANE_GAP_MS: u64 = 1_000;
 /// A fleet refreshes an account this much earlier than its session would, at the least.
 pub const FLEET_MIN_LEAD_SECS: u64 = 60;
 
+/// Whole milliseconds, rounded up (no `f64::ceil` without std).
+fn ceil_ms(ms: f64) -> u64 {
+    let whole = ms as u64;
+    if (whole as f64) < ms {
+        whole + 1
+    } else {
+        whole
+    }
+}
+
 /// A session's settings, checked once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -77,7 +87,8 @@ pub fn settings(cfg: &Config, options: &str) -> Result<Settings, Error> {
     // Constant Contact's limit is 1/s; another server (or a partner key) may allow more.
     let lane_gap_ms = match o.get("tokenRequestsPerSecond") {
         None => LANE_GAP_MS,
-        Some(Value::Num(n)) if *n > 0.0 && *n <= 1000.0 => (1000.0 / n) as u64,
+        // Rounded up: a gap a fraction of a millisecond short of the limit's gets requests refused.
+        Some(Value::Num(n)) if *n > 0.0 && *n <= 1000.0 => ceil_ms(1000.0 / n),
         Some(_) => {
             return Err(type_error(
                 "tokenRequestsPerSecond",
@@ -248,6 +259,14 @@ mod tests {
         ] {
             assert_eq!(settings(&cfg(), bad).unwrap_err().field_name(), Some(field), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_lane_gap_never_undercuts_the_rate() {
+        let gap =
+            |rate: &str| settings(&cfg(), &format!(r#"{{"tokenRequestsPerSecond":{rate}}}"#)).unwrap().lane_gap_ms;
+        // 60/s is one request per 16.67 ms: 16 would let two arrive inside one limiter slot.
+        assert_eq!([gap("1"), gap("60"), gap("3"), gap("1000"), gap("0.5")], [1_000, 17, 334, 1, 2_000]);
     }
 
     #[test]
