@@ -25,7 +25,8 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const LOCK_SLACK_MS: u64 = 5_000;
 /// Constant Contact allows one token request per second per application, counted when requests arrive.
 /// A request starts this long after the previous one *finished*: its arrival was no later than that.
-pub const LANE_GAP_MS: u64 = 1_000;
+/// One millisecond over the limit: a limiter counting whole milliseconds can see 999 in a gap of 1,000.
+pub const LANE_GAP_MS: u64 = 1_001;
 /// A fleet refreshes an account this much earlier than its session would, at the least.
 pub const FLEET_MIN_LEAD_SECS: u64 = 60;
 
@@ -87,8 +88,8 @@ pub fn settings(cfg: &Config, options: &str) -> Result<Settings, Error> {
     // Constant Contact's limit is 1/s; another server (or a partner key) may allow more.
     let lane_gap_ms = match o.get("tokenRequestsPerSecond") {
         None => LANE_GAP_MS,
-        // Rounded up: a gap a fraction of a millisecond short of the limit's gets requests refused.
-        Some(Value::Num(n)) if *n > 0.0 && *n <= 1000.0 => ceil_ms(1000.0 / n),
+        // Rounded up, plus the millisecond of LANE_GAP_MS: a gap short of the limit's gets requests refused.
+        Some(Value::Num(n)) if *n > 0.0 && *n <= 1000.0 => ceil_ms(1000.0 / n) + 1,
         Some(_) => {
             return Err(type_error(
                 "tokenRequestsPerSecond",
@@ -242,7 +243,7 @@ mod tests {
     #[test]
     fn settings_are_checked_once() {
         let s = settings(&cfg(), "null").unwrap();
-        assert_eq!((s.margin_secs, s.timer, s.timeout_ms, s.lock_ttl_ms), (300, false, 30_000, 36_000));
+        assert_eq!((s.margin_secs, s.timer, s.timeout_ms, s.lock_ttl_ms), (300, false, 30_000, 36_001));
         assert_eq!(s.lane, "ctct-oauth https://authz.constantcontact.com/oauth2/default/v1/token cid");
         let store = r#"{"store":{"get":"function","set":"function","delete":"function"}}"#;
         assert!(!settings(&cfg(), store).unwrap().coordinated);
@@ -265,8 +266,10 @@ mod tests {
     fn the_lane_gap_never_undercuts_the_rate() {
         let gap =
             |rate: &str| settings(&cfg(), &format!(r#"{{"tokenRequestsPerSecond":{rate}}}"#)).unwrap().lane_gap_ms;
-        // 60/s is one request per 16.67 ms: 16 would let two arrive inside one limiter slot.
-        assert_eq!([gap("1"), gap("60"), gap("3"), gap("1000"), gap("0.5")], [1_000, 17, 334, 1, 2_000]);
+        // 60/s is one request per 16.67 ms: 16 (or even 17, against whole-millisecond clocks) lets two arrive
+        // inside one limiter slot.
+        assert_eq!([gap("1"), gap("60"), gap("3"), gap("1000"), gap("0.5")], [1_001, 18, 335, 2, 2_001]);
+        assert_eq!(settings(&cfg(), "null").unwrap().lane_gap_ms, LANE_GAP_MS);
     }
 
     #[test]
