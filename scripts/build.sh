@@ -21,10 +21,11 @@ features="$features --enable-reference-types --enable-multivalue"
 # directory so the builds do not undo each other. wasm-bindgen must not give the exports multi-value
 # returns (V8 compiles a wrapper per signature for those at every cold start): see scripts/no-multivalue.mjs.
 wasm() {
+  local name=${1:-decode}
   cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features \
-    --features "shipped $1" --target-dir "target/${1:-decode}"
-  node scripts/no-multivalue.mjs "target/${1:-decode}/wasm32-unknown-unknown/release/ctct_oauth.wasm" \
-    "target/bindgen-input/${1:-decode}.wasm"
+    --features "shipped $1" --target-dir "target/$name"
+  node scripts/no-multivalue.mjs "target/$name/wasm32-unknown-unknown/release/ctct_oauth.wasm" \
+    "target/bindgen-input/$name.wasm"
 }
 # bindings NAME FEATURES TARGET [DIR]: the bindings of that module as DIR/NAME.js and NAME_bg.wasm (DIR:
 # pkg/dist/web or pkg/dist/node).

@@ -205,8 +205,8 @@ for (const [file, text] of Object.entries(entries)) {
 }
 // Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
 // `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first (slow
-// to import). Bundlers cannot follow createRequire, so they
-// get node/bundler.mjs through the "module" condition, which Node ignores.
+// to import). Bundlers cannot follow createRequire, so they get node/bundler.mjs through the "module"
+// condition, which Node ignores.
 writeFileSync(
   at("node/index.mjs"),
   `${banner}\nimport { createRequire } from "node:module";\n` +
@@ -245,14 +245,9 @@ function nameChunk(code) {
   if (!code.includes(plain)) throw new Error("scripts/entries.mjs: the server module's import() was not found");
   return code.replace(plain, 'import(/* webpackChunkName: "ctct_oauth_server" */ "./ctct_oauth_server.js")');
 }
-for (const [name, init] of [
-  ["ctct_oauth", clientInit],
-  ["ctct_oauth_server", ""],
-]) {
-  const file = at(`web/${name}.js`);
-  const code = await minify(readFileSync(file, "utf8") + init);
-  writeFileSync(file, `${banner}\n${init ? nameChunk(code) : code}`);
-}
+const minified = async (file, extra = "") => `${banner}\n${await minify(readFileSync(at(file), "utf8") + extra)}`;
+writeFileSync(at("web/ctct_oauth.js"), nameChunk(await minified("web/ctct_oauth.js", clientInit)));
+writeFileSync(at("web/ctct_oauth_server.js"), await minified("web/ctct_oauth_server.js"));
 const lib = new URL("../pkg/lib/", import.meta.url);
 const GLUE_IMPORT = /^import \{([^}]*)\} from "((?:\.\.?\/)+)glue\.js";$/gm;
 for (const file of readdirSync(lib, { recursive: true }).filter((f) => f.endsWith(".js"))) {
