@@ -111,7 +111,7 @@ export declare class CtctOAuthError extends Error {
   /** Seconds to wait (`rate_limited`), from `Retry-After` when the server sent one. */
   readonly retryAfter?: number;
   /** Why (`reauthorization_required`). */
-  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | "no_tokens";
+  readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | "no_tokens" | "invalid_record";
   /** Constant Contact API errors (`api_error`, `rate_limited` from session.json), whatever shape the body had. */
   readonly errors?: { errorKey: string | null; errorMessage: string }[];
   /** The first error's key: `"throttled"` or `"quota_exceeded"` for the API's rate limits. */
@@ -359,16 +359,36 @@ export interface VerifyOptions extends RequestOptions {
   requiredScopes?: Scope[] | string[] | undefined;
 }
 
-/** What a store holds: versioned, so a newer record is never overwritten by an older one. */
+/**
+ * What a store holds: versioned, so a newer record is never overwritten by an older one. Written by the
+ * sessions; times are on the authorization server's clock (each machine reads them with its own offset).
+ */
 export interface StoredSession {
+  /** A whole number from 1 to 2^53 - 1 that only grows. */
   version: number;
+  /** The version of the sign-in this record descends from (refreshes keep it). */
+  chain?: number;
   tokens?: TokenSet;
-  /** Seconds since 1970 when the refresh token was last used or obtained. */
+  /** When the access token expires, seconds since 1970 on the server's clock. */
+  expiresAt?: number;
+  /** Seconds since 1970 (the server's clock) when the refresh token was last used or obtained. */
   refreshUsedAt?: number;
   /** A sign-out record: no tokens, and a refresh still in flight anywhere revokes its late pair. */
   signedOut?: true;
+  signedOutAt?: number;
   /** The refresh token was found dead: other processes fail without a request of their own. */
   failed?: "rotated" | "idle_expired";
+  failedAt?: number;
+  /** From `get()` only: the store holds something it cannot read as a record (a sign-in replaces it). */
+  unreadable?: string;
+}
+
+/** What `lock` answers: `lease` is null when another holder has it. Times are the store's, in ms. */
+export interface StoreLock {
+  lease: string | null;
+  now: number;
+  /** When a request in this lane last ended (`unlock(..., { stamp: true })`); null when the store does not know. */
+  stamp: number | null;
 }
 
 /**
@@ -382,9 +402,9 @@ export interface TokenStore {
   get(): Promise<StoredSession | undefined | null>;
   set(value: StoredSession): Promise<boolean | void>;
   delete(): Promise<void>;
-  lock?(name: string, ttlMs: number): Promise<{ lease: string; now: number; stamp: number | null } | null>;
+  lock?(name: string, ttlMs: number): Promise<StoreLock | null>;
   renew?(name: string, lease: string, ttlMs: number): Promise<boolean>;
-  unlock?(name: string, lease: string, options?: { stamp?: boolean }): Promise<unknown>;
+  unlock?(name: string, lease: string, options?: { stamp?: boolean }): Promise<boolean>;
 }
 
 export declare function memoryStore(): TokenStore;
@@ -395,7 +415,11 @@ export declare function webStorageStore(
 ): TokenStore;
 /** IndexedDB, consistent across the tabs of an origin: the store for sessions shared by several tabs. */
 export declare function indexedDbStore(key?: string, options?: { database?: string }): TokenStore;
-/** A connected node-redis (v4+) or ioredis client; records at `key`, leases beside it, lanes under `namespace`. */
+/**
+ * A connected node-redis (v4+, `createClient` or `createCluster`) or ioredis (`Redis` or `Redis.Cluster`)
+ * client; the record at `key`, leases beside it, lanes under `namespace`. One key per command: any key names
+ * work on Redis Cluster.
+ */
 export declare function redisStore(
   client: unknown,
   key: string,
@@ -449,6 +473,8 @@ export interface SessionOptions {
 export interface SessionStatus {
   expiresAt: number;
   refreshTokenIdleDays: number;
+  /** The session holds a pair the store has not taken yet, and keeps writing it (see `flush()`). */
+  pendingWrite: boolean;
   /** `refresh_token_idle: ...` when the refresh token nears Constant Contact's 180-day idle limit. */
   warnings: string[];
 }
@@ -488,6 +514,11 @@ export declare class TokenSession {
   /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
   onTokens(listener: (tokens: TokenSet) => void): () => void;
   status(): Promise<SessionStatus>;
+  /**
+   * Resolves once every pair this session received is in the store. While the store fails, it waits
+   * `timeoutMs` and then rejects with its `store_error`; the session keeps writing in the background.
+   */
+  flush(): Promise<void>;
   /** Forgets the tokens, here and in the store; reports revocation without throwing. */
   signOut(options?: SignOutOptions): Promise<SignOutResult>;
 }
@@ -505,8 +536,14 @@ export interface FleetPass {
   fresh: string[];
   /** Being refreshed by another process right now. */
   busy: string[];
-  /** No token set stored. */
+  /** No token set stored (looked for again in each pass: a sign-in elsewhere is picked up). */
   empty: string[];
+  /** Signed out. */
+  signedOut: string[];
+  /** The sign-in ended (refresh token rotated elsewhere, expired, or an unusable record): sign in again. */
+  reauthorize: string[];
+  /** What went wrong, with the error: a store that could not be read, a refresh that failed, and (once) an
+   * account whose sign-in ended. */
   failed: { account: string; error: CtctOAuthError }[];
 }
 

@@ -203,6 +203,20 @@ for (const [file, text] of Object.entries(entries)) {
   });
   rmSync(src);
 }
+// `ctct-oauth/file-store` for require(): the file store as one CommonJS module (its ES module is the
+// browser layout's lib/stores/file.js, which Node, Deno and Bun import).
+await build({
+  entryPoints: [new URL("../pkg/lib/stores/file.js", import.meta.url).pathname],
+  outfile: at("node/file-store.cjs"),
+  bundle: true,
+  minify: true,
+  format: "cjs",
+  platform: "node",
+  target: "node18",
+  banner: { js: banner },
+  legalComments: "none",
+  logLevel: "warning",
+});
 // Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
 // `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first (slow
 // to import). Bundlers cannot follow createRequire, so they get node/bundler.mjs through the "module"

@@ -234,7 +234,7 @@ pub(crate) const ENDPOINTS: Shape = Shape {
     ts_type: "Endpoints",
 };
 pub(crate) const SESSION_STATUS: Shape =
-    Shape { fields: &["expiresAt", "refreshTokenIdleDays", "warnings"], ts_type: "SessionStatus" };
+    Shape { fields: &["expiresAt", "refreshTokenIdleDays", "pendingWrite", "warnings"], ts_type: "SessionStatus" };
 pub(crate) const SIGN_OUT_RESULT: Shape = Shape { fields: &["revoked", "error"], ts_type: "SignOutResult" };
 
 pub(crate) const SHAPES: [Shape; 13] = [

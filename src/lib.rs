@@ -33,6 +33,7 @@ mod options;
 mod pkce;
 #[cfg(any(test, feature = "internals"))]
 mod raised;
+mod record;
 mod redirect;
 mod results;
 mod revocation;

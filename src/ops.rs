@@ -25,7 +25,7 @@ use crate::raised::Raised;
 use crate::redirect::{self, Redirect, StateCheck};
 use crate::secret::Secret;
 use crate::token::{self, Grant, TokenSet};
-use crate::{jwt, pkce, results, revocation, session, state, verify};
+use crate::{jwt, pkce, record, results, revocation, session, state, verify};
 
 /// `Retry-After` as seconds (the HTTP-date form is ignored).
 pub(crate) fn retry_after(header: Option<&str>) -> Option<u64> {
@@ -145,15 +145,51 @@ pub(crate) fn is_expired(token: Option<&str>, set_json: Option<&str>, options: &
     Ok(expiry::is_expired(expires_at, now, early_by))
 }
 
-/// A record's facts for a session: `{expiresAt, dueAt, idleWarnAt, idleEndsAt}`.
-pub(crate) fn record_facts(tokens: &str, refresh_used_at: u64, margin: u64) -> Result<String, Error> {
-    Ok(session::facts_json(&session::facts(tokens, refresh_used_at, margin)?))
+/// A stored record (JSON, `null` for none) read with a session's clock: see [`record::read`].
+pub(crate) fn read_record(stored: &str, now: u64, skew: i64, margin: u64) -> Result<String, Error> {
+    Ok(record::read_json(&record::read(stored, now, skew, margin)?))
 }
 
-pub(crate) fn session_status(tokens: &str, refresh_used_at: u64, now: u64) -> Result<String, Error> {
-    let f = session::facts(tokens, refresh_used_at, 0)?;
-    let has_rt = json::parse_object(tokens).is_ok_and(|v| v.get("refreshToken").and_then(Value::as_str).is_some());
-    Ok(session::status(&f, refresh_used_at, has_rt, now))
+/// `session.status()` of a stored token record.
+pub(crate) fn record_status(stored: &str, now: u64, skew: i64, pending: bool) -> Result<String, Error> {
+    record::status(&record::read(stored, now, skew, 0)?, now, pending)
+}
+
+/// The record a refresh from `base_version` (of sign-in `chain`) writes: `{version, skew, record}`.
+pub(crate) fn refreshed_record(base_version: u64, chain: u64, tokens: &str, now: u64) -> Result<String, Error> {
+    Ok(record::refreshed(base_version, chain, tokens, now)?.json())
+}
+
+/// The record a sign-in writes after the highest version `seen`: `{version, skew, record}`.
+pub(crate) fn signed_in_record(seen: u64, tokens: &str, now: u64) -> Result<String, Error> {
+    Ok(record::signed_in(seen, tokens, now)?.json())
+}
+
+/// The record a sign-out writes (see [`record::signed_out`]): `{version, skew, record}`, or `null` when
+/// nothing is to be written. `stored`: the stored record's JSON, absent when it could not be read.
+pub(crate) fn signed_out_record(
+    stored: Option<&str>,
+    held_chain: u64,
+    held_version: u64,
+    now: u64,
+    skew: i64,
+) -> Result<String, Error> {
+    let read = stored.map(|s| record::read(s, now, skew, 0));
+    let chain = (held_chain > 0).then_some(held_chain);
+    Ok(record::signed_out(read, chain, held_version, now, skew)?.map_or_else(|| String::from("null"), |w| w.json()))
+}
+
+/// The record written once `stored`'s refresh token was refused: `{reason, version, skew, record}`.
+pub(crate) fn failed_record(stored: &str, now: u64, skew: i64) -> Result<String, Error> {
+    let (reason, w) = record::failed(&record::read(stored, now, skew, 0)?, now, skew)?;
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .str("reason", reason)
+        .num("version", w.version)
+        .int("skew", w.skew)
+        .raw("record", &w.record)
+        .end();
+    Ok(out)
 }
 
 /// A fleet's pass: `expires_at` (a JSON array of each account's expiry, this machine's clock) -> a JSON
@@ -690,7 +726,7 @@ mod tests {
         results::endpoints(&mut eps, &Endpoints::default());
         assert_shape(&eps, c::ENDPOINTS);
         let f = session::facts(r#"{"accessToken":"o","expiresAt":1}"#, 0, 0).unwrap();
-        assert_shape(&session::status(&f, 0, true, 0), c::SESSION_STATUS);
+        assert_shape(&session::status(&f, 0, true, 0, false), c::SESSION_STATUS);
     }
 
     #[test]

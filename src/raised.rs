@@ -25,6 +25,7 @@ pub(crate) enum Raised {
     StoreRead,
     StoreWrite,
     StoreLock,
+    LeaseLost,
     NotApiUrl,
     BrokerFailed,
     NotAClient,
@@ -33,7 +34,7 @@ pub(crate) enum Raised {
 }
 
 impl Raised {
-    pub(crate) const ALL: [Raised; 22] = [
+    pub(crate) const ALL: [Raised; 23] = [
         Raised::Timeout,
         Raised::Aborted,
         Raised::Network,
@@ -51,6 +52,7 @@ impl Raised {
         Raised::StoreRead,
         Raised::StoreWrite,
         Raised::StoreLock,
+        Raised::LeaseLost,
         Raised::NotApiUrl,
         Raised::BrokerFailed,
         Raised::NotAClient,
@@ -78,6 +80,7 @@ impl Raised {
             Raised::StoreRead => "store_read",
             Raised::StoreWrite => "store_write",
             Raised::StoreLock => "store_lock",
+            Raised::LeaseLost => "lease_lost",
             Raised::NotApiUrl => "not_api_url",
             Raised::BrokerFailed => "broker_failed",
             Raised::NotAClient => "not_a_client",
@@ -149,8 +152,9 @@ impl Raised {
             Raised::StoreWrite => Error::new(
                 codes::STORE_ERROR,
                 concat!(
-                    "The new token pair could not be written to the {backend} store. It is kept in memory ",
-                    "and written on the next call: fix the store before this process ends, or the pair is lost."
+                    "The {backend} store did not take the new token pair. This process holds it (its access token ",
+                    "works) and keeps writing it in the background, holding the account's lease, until the store ",
+                    "takes it: fix the store and keep the process running (session.flush() waits for it)."
                 ),
             ),
             Raised::StoreLock => Error::new(
@@ -159,6 +163,14 @@ impl Raised {
                     "The {backend} store could not take or release the refresh lock, so no refresh was ",
                     "started (a rotating refresh token must not be spent blind). Check it is reachable; the ",
                     "access token already held keeps working until it expires."
+                ),
+            ),
+            Raised::LeaseLost => Error::new(
+                codes::STORE_ERROR,
+                concat!(
+                    "This process's lease on the account in the {backend} store ran out before its token request ",
+                    "(the process was paused, or the store was slow), so the request was not sent and the refresh ",
+                    "token was not spent: another process may be refreshing. Try again."
                 ),
             ),
             Raised::NotApiUrl => Error::config(

@@ -179,19 +179,9 @@ pub fn facts(tokens: &str, refresh_used_at: u64, margin: u64) -> Result<Facts, E
     })
 }
 
-pub fn facts_json(f: &Facts) -> String {
-    let mut out = String::new();
-    ObjectWriter::new(&mut out)
-        .num("expiresAt", f.expires_at)
-        .num("dueAt", f.due_at)
-        .num("idleWarnAt", f.idle_warn_at)
-        .num("idleEndsAt", f.idle_ends_at)
-        .end();
-    out
-}
-
-/// `session.status()`: the expiry, the refresh token's idle age, and a warning near the 180-day limit.
-pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64) -> String {
+/// `session.status()`: the expiry, the refresh token's idle age, whether the pair is still being written to
+/// the store, and warnings: near the 180-day limit, and while a pair is unwritten.
+pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64, pending: bool) -> String {
     let idle_days = now.saturating_sub(refresh_used_at) / 86_400;
     let mut warnings = alloc::vec::Vec::new();
     if has_refresh_token && now >= f.idle_warn_at {
@@ -201,10 +191,17 @@ pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64
             " days ago; Constant Contact ends it after 180 idle days. Refresh now to keep the session.",
         ]));
     }
+    if pending {
+        warnings.push(String::from(concat!(
+            "pending_write: this session holds a token pair the store has not taken yet; it keeps writing it. ",
+            "Keep this process running until the store is back (session.flush() waits for it)."
+        )));
+    }
     let mut out = String::new();
     ObjectWriter::new(&mut out)
         .num("expiresAt", f.expires_at)
         .num("refreshTokenIdleDays", idle_days)
+        .bool("pendingWrite", pending)
         .strs("warnings", &warnings)
         .end();
     out
@@ -296,7 +293,7 @@ mod tests {
         let f = facts(r#"{"accessToken":"opaque","expiresAt":1000,"accountId":"42"}"#, 0, 300).unwrap();
         assert_eq!((f.expires_at, f.due_at, f.idle_ends_at), (1000, 700, IDLE_LIMIT_SECS));
         assert_eq!(facts(r#"{"refreshToken":"x"}"#, 0, 0).unwrap_err().field_name(), Some("accessToken"));
-        let s = status(&facts(r#"{"accessToken":"o","expiresAt":1}"#, 0, 0).unwrap(), 0, true, IDLE_WARN_SECS);
+        let s = status(&facts(r#"{"accessToken":"o","expiresAt":1}"#, 0, 0).unwrap(), 0, true, IDLE_WARN_SECS, false);
         assert!(s.contains("refresh_token_idle: the refresh token was last used 150 days ago"), "{s}");
     }
 }

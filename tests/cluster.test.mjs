@@ -237,9 +237,10 @@ for (const kind of ["node-redis", "pg"]) {
       await wait(400);
       await server.stop();
       await rejects(refreshing, "store_error", (e) => assert.match(e.message, kind === "pg" ? /PostgreSQL/ : /Redis/));
-      // The rotated pair is held in memory: its access token keeps working while the store is down.
-      const held = await session.accessToken();
+      // The rotated pair is held in memory (its access token works while the store is down), being written.
+      const held = (await session.tokens()).accessToken;
       assert.notEqual(held, expired(tokens).accessToken);
+      assert.equal((await session.status()).pendingWrite, true);
       // A refresh that is due now must not start without the lock: a rotating token is never spent blind.
       await rejects(other.accessToken(), "store_error", (e) => assert.match(e.message, /lock/));
       await server.start();

@@ -60,6 +60,7 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
       "decode.d.ts",
       "dist/node/bundler.mjs",
       "dist/node/ctct_oauth_bg.wasm",
+      "dist/node/file-store.cjs",
       "dist/node/index.cjs",
       "dist/node/index.mjs",
       "dist/web/browser.js",
@@ -72,6 +73,8 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
       "dist/web/deno.js",
       ...lib,
       "dist/web/workerd.js",
+      "file-store.d.cts",
+      "file-store.d.ts",
       "index.d.cts",
       "index.d.ts",
       "package.json",
@@ -89,6 +92,27 @@ test("installed package, CommonJS", async (t) => {
   await report(t, JSON.parse(stdout));
 });
 
+test("ctct-oauth/file-store: import and require give a working store; a session refreshes through it", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ctct-consumer-files-"));
+  const esm = `import { fileStore } from "ctct-oauth/file-store";
+import { ConstantContactOAuth } from "ctct-oauth";
+const store = fileStore(process.argv[2]);
+const auth = new ConstantContactOAuth({ clientId: "c" });
+const session = auth.session({ store });
+await session.setTokens({ accessToken: "opaque", expiresAt: 4e9 });
+const lock = await store.lock("refresh", 1000);
+const out = { version: (await store.get()).version, token: await session.accessToken(), lock: !!lock.lease };
+console.log(JSON.stringify(out));`;
+  await writeFile(join(project, "file-store.mjs"), esm);
+  const out = JSON.parse((await run("node", ["file-store.mjs", join(dir, "a")], { cwd: project })).stdout);
+  assert.deepEqual(out, { version: 1, token: "opaque", lock: true });
+  const cjs = `const { fileStore } = require("ctct-oauth/file-store");
+fileStore(process.argv[2]).get().then((r) => console.log(JSON.stringify(r)));`;
+  await writeFile(join(project, "file-store.cjs"), cjs);
+  const read = JSON.parse((await run("node", ["file-store.cjs", join(dir, "a")], { cwd: project })).stdout);
+  assert.equal(read.version, 1, "require() reads what import wrote");
+});
+
 test("installed package has no source, build files or tests", async () => {
   const top = await readdir(join(project, "node_modules", "ctct-oauth"));
   assert.deepEqual(top.sort(), [
@@ -97,6 +121,8 @@ test("installed package has no source, build files or tests", async () => {
     "decode.d.cts",
     "decode.d.ts",
     "dist",
+    "file-store.d.cts",
+    "file-store.d.ts",
     "index.d.cts",
     "index.d.ts",
     "package.json",

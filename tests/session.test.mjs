@@ -73,7 +73,7 @@ test("persist before release: the rotated pair is stored before anyone gets it",
   assert.equal(stored.version, 2);
 });
 
-test("a store write that fails during rotation loses nothing: store_error, then the next call succeeds", async () => {
+test("a store write that fails once during rotation is retried: the caller gets the stored pair", async () => {
   await admin("reset");
   const auth = client();
   const tokens = await tokensFor(auth);
@@ -86,11 +86,35 @@ test("a store write that fails during rotation loses nothing: store_error, then 
   const session = auth.session({ store });
   await session.setTokens(expired(tokens));
   failNext = true;
-  await rejects(session.accessToken(), "store_error");
   const token = await session.accessToken();
   assert.equal((await inner.get()).tokens.accessToken, token, "the retried write stored the rotated pair");
   assert.notEqual((await inner.get()).tokens.refreshToken, tokens.refreshToken);
   assert.equal(await refreshes(), 1, "no re-authorization, no extra refresh");
+});
+
+test("a store that keeps failing after rotation: store_error; the pair held, written once it is back", async () => {
+  await admin("reset");
+  const auth = client();
+  const tokens = await tokensFor(auth);
+  const inner = memoryStore();
+  let down = false;
+  const store = { ...inner, set: async (r) => (down ? Promise.reject(new Error("disk full")) : inner.set(r)) };
+  const session = auth.session({ store, timeoutMs: 1000, lockTtlMs: 3000 });
+  await session.setTokens(expired(tokens));
+  down = true;
+  await rejects(session.accessToken(), "store_error", (e) => assert.match(e.message, /keeps writing it/));
+  assert.equal((await session.status()).pendingWrite, true);
+  const held = await session.accessToken(); // the held pair's access token works meanwhile
+  assert.equal((await inner.get()).tokens.accessToken, expired(tokens).accessToken, "not written yet");
+  // The lease stays with the writer: another session of the same store cannot refresh meanwhile.
+  const other = auth.session({ store: inner, timeoutMs: 1000, lockTtlMs: 3000 });
+  assert.equal((await inner.lock("refresh", 1000)).lease, null, "the account's lease is held");
+  down = false;
+  await session.flush();
+  assert.equal((await inner.get()).tokens.accessToken, held, "the held pair landed");
+  assert.equal((await session.status()).pendingWrite, false);
+  assert.equal(await other.accessToken(), held);
+  assert.equal(await refreshes(), 1, "one refresh, nothing spent twice");
 });
 
 test("another context rotated the pair: this session adopts it instead of failing", async () => {

@@ -19,6 +19,7 @@ import { ConstantContactOAuth } from "./client.js";
 import { CtctOAuthError } from "./error.js";
 import { raise } from "./raise.js";
 import { apiFetch, apiJson } from "./api-fetch.js";
+import { checkRecord, isVersion } from "./stores/common.js";
 
 const BROKER = "https://token-broker.internal";
 
@@ -51,8 +52,9 @@ export class TokenBroker {
         backend: "Durable Object storage",
         get: () => storage.get("session"),
         async set(value) {
+          checkRecord(value, "TokenBroker storage");
           const current = await storage.get("session");
-          if (current && current.version >= value.version) return false;
+          if (current && isVersion(current.version) && current.version >= value.version) return false;
           await storage.put("session", value);
           return true;
         },

@@ -53,6 +53,8 @@ export class ConstantContactOAuth {
       inner: this.#inner,
       fetch: () => this.#fetch ?? globalThis.fetch,
       now: () => this.#now(),
+      // A session's refresh: the answer is read on the session's own clock (one clock per session).
+      refresh: (rt, options, now) => this.#tokens(this.#inner.refreshRequest(text(rt), json(options)), options, now),
       // Fractional seconds, for measuring durations on this clock.
       clock: () => {
         const v = this.#clock ? this.#clock() : Date.now() / 1000;
@@ -130,10 +132,10 @@ export class ConstantContactOAuth {
     this.free();
   }
 
-  async #tokens(reqJson, options) {
+  async #tokens(reqJson, options, now = () => this.#now()) {
     const req = JSON.parse(reqJson);
     const res = await send(this.#fetch ?? globalThis.fetch, req, options, RULES.timeoutMs);
-    return tokenSetFrom(this.#inner.tokenResponse(res.status, res.retryAfter, res.body, this.#now(), req.context));
+    return tokenSetFrom(this.#inner.tokenResponse(res.status, res.retryAfter, res.body, now(), req.context));
   }
 
   /**

@@ -3,7 +3,8 @@
 // before one, the earlier it starts), through the application's one token lane, so a whole cluster stays
 // at one token request a second and an API call never waits for a refresh. Every process of the cluster
 // may run the same pass on the same accounts: an account another process is refreshing is skipped, one it
-// has refreshed is adopted from the store.
+// has refreshed is adopted from the store. An account whose sign-in has ended is reported once, then only
+// listed (`reauthorize`, `signedOut`) until a new sign-in appears in its store: never locked or refreshed.
 import { glue, serverGlue } from "./glue.js";
 import { json, seconds } from "./crossing.js";
 import { sleep } from "./io.js";
@@ -11,11 +12,29 @@ import { TokenSession, fleetAccess } from "./session.js";
 import { internals } from "./internals.js";
 import { raise } from "./raise.js";
 
+/** Stores read at once in a pass: enough to be quick, few enough for a connection pool of ten. */
+const READS_AT_ONCE = 8;
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+async function bounded(items, limit, fn) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 export class TokenFleet {
   #auth;
   #store;
   #options;
   #sessions = new Map();
+  #reported = new Map(); // account -> the error code + reason already reported in `failed`
   #turnMs = 0; // what one refresh took in the last pass, in the clock's milliseconds (a fact the plan uses)
 
   /**
@@ -41,35 +60,54 @@ export class TokenFleet {
     return s;
   }
 
+  /** Files an error: in `failed` the first time it is seen for the account, then only in its list. */
+  #file(outcome, account, error) {
+    const key = `${error?.code}:${error?.reason ?? ""}`;
+    const seen = this.#reported.get(account) === key;
+    this.#reported.set(account, key);
+    if (error?.code === "reauthorization_required") {
+      if (error.reason === "no_tokens") return outcome.empty.push(account);
+      (error.reason === "revoked" ? outcome.signedOut : outcome.reauthorize).push(account);
+      if (seen) return undefined;
+    }
+    outcome.failed.push({ account, error });
+  }
+
   /**
-   * One pass: reads each account's expiry and refreshes the ones the module says are due, in its order,
-   * each through the application's token lane. Resolves to `{ refreshed, fresh, busy, empty, failed }`
-   * (account lists; `failed` holds `{ account, error }`). For a scheduled job (cron, a serverless timer),
-   * call it every few minutes; `run()` does that in a long-lived process.
+   * One pass: reads each account's state and refreshes the ones the module says are due, in its order,
+   * each through the application's token lane. Resolves to `{ refreshed, fresh, busy, empty, signedOut,
+   * reauthorize, failed }` (account lists; `failed` holds `{ account, error }`: a store that could not be
+   * read, a refresh that failed, and once, an account whose sign-in ended). For a scheduled job (cron, a
+   * serverless timer), call it every few minutes; `run()` does that in a long-lived process.
    */
   async refreshDue(accounts, { signal } = {}) {
-    const list = [...accounts];
+    const list = [...new Set(accounts)];
+    const outcome = { refreshed: [], fresh: [], busy: [], empty: [], signedOut: [], reauthorize: [], failed: [] };
     const access = list.map((a) => fleetAccess.get(this.session(a)));
-    const outcome = { refreshed: [], fresh: [], busy: [], empty: [], failed: [] };
-    const expiries = await Promise.all(access.map((a) => a.expiresAt().catch(() => null)));
-    const known = expiries.map((e, i) => [e, i]).filter(([e]) => typeof e === "number");
-    for (const [e, i] of expiries.map((e, i) => [e, i])) if (typeof e !== "number") outcome.empty.push(list[i]);
+    const states = await bounded(access, READS_AT_ONCE, (a) => a.state().catch((error) => ({ absent: error })));
+    const live = [];
+    states.forEach((state, i) => {
+      if (state.absent) this.#file(outcome, list[i], state.absent);
+      else {
+        this.#reported.delete(list[i]);
+        live.push([state.expiresAt, i]);
+      }
+    });
     const { laneGapMs, marginSeconds } = access[0]?.settings ?? {};
     const clock = internals.get(this.#auth).clock;
     const start = clock();
     const turnMs = Math.max(laneGapMs, this.#turnMs);
-    const times = JSON.stringify(known.map(([e]) => e));
-    const plan = known.length
+    const times = JSON.stringify(live.map(([e]) => e));
+    const plan = live.length
       ? (await serverGlue()).__planRefreshes(times, seconds(clock), turnMs, marginSeconds)
       : "[]";
-    const order = JSON.parse(plan);
-    for (const k of order) {
+    for (const k of JSON.parse(plan)) {
       if (signal?.aborted) break;
-      const i = known[k][1];
+      const i = live[k][1];
       try {
         outcome[await access[i].refreshUnlessBusy()].push(list[i]);
       } catch (error) {
-        outcome.failed.push({ account: list[i], error });
+        this.#file(outcome, list[i], error);
       }
     }
     // Measured, not assumed: the lane's real pace, other processes' turns and the clock's own speed.

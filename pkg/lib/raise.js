@@ -5,13 +5,19 @@
 // entry is raised somewhere.
 import { CtctOAuthError } from "./error.js";
 import { ERRORS } from "./generated/constants.js";
+import { safeError } from "./safe-error.js";
 
-/** The error of that kind, with `cause` (not enumerable) and the store's name in store messages. */
+/**
+ * The error of that kind, with the store's name in store messages, and `cause` (not enumerable) reduced
+ * to what is safe to print (./safe-error.js).
+ */
 export function raise(kind, { cause, backend } = {}) {
   const spec = ERRORS[kind];
   if (spec === undefined) throw new TypeError(`ctct-oauth: no error kind "${kind}" (a bug in ctct-oauth)`);
   const message = spec.message.replace(backend ? "{backend}" : "{backend} ", backend ?? "");
   const e = new CtctOAuthError(spec.code, message, spec);
-  if (cause !== undefined) Object.defineProperty(e, "cause", { value: cause, writable: true, configurable: true });
+  if (cause !== undefined) {
+    Object.defineProperty(e, "cause", { value: safeError(cause, 2), writable: true, configurable: true });
+  }
   return e;
 }

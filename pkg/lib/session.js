@@ -1,18 +1,22 @@
-// TokenSession: a session that stays authorized. It keeps the token set, refreshes it once (never twice)
-// when it is due, writes the new pair to the store before anyone gets the new access token, and calls
-// the API with it. The module decides every number it compares: when a record is due, when its refresh
-// token reaches Constant Contact's 180-day idle limit, the lock and lane settings (src/session.rs).
+// TokenSession: a session that stays authorized. It refreshes its token pair once (never twice) when it is
+// due, stores the new pair before anyone gets its access token, and calls the API with it. The module
+// reads every record and writes every change to it (src/record.rs): when a record is due, which version a
+// write takes, why a refresh token is dead. This file holds the state and does the I/O.
 //   One process: one refresh in flight per session, shared by every caller.
-//   Sessions sharing a coordinating store (memoryStore, redisStore, postgresStore: it has lock/renew/
-//   unlock): the store's lease decides who refreshes, in one process or across a cluster; the others wait
-//   and adopt the stored pair.
+//   Sessions sharing a coordinating store (memoryStore, fileStore, redisStore, postgresStore: it has
+//   lock/renew/unlock): the account's lease in the store decides who refreshes, in one process or across a
+//   cluster; the others wait and adopt the stored pair. A refresh spends only a refresh token it read from
+//   the store under the lease, and writes its pair at exactly one version past it, so anything written
+//   meanwhile (a sign-out, a newer sign-in) wins and the late pair is revoked.
 //   Browser tabs (a store without locks, e.g. indexedDbStore): a Web Lock around the refresh.
 import { glue, inWorkers } from "./glue.js";
 import { json, seconds } from "./crossing.js";
 import { raise } from "./raise.js";
 import { tokenSet } from "./token-set.js";
 import { memoryStore } from "./stores/memory.js";
-import { inLane, inClusterLane, acquire, release } from "./lane.js";
+import { turn, inLocalLane, inClusterLane, lockOnce, release } from "./lane.js";
+import { startWrite, supersede, awaitWrite } from "./writer.js";
+import * as rec from "./record.js";
 import { apiFetch, apiJson } from "./api-fetch.js";
 import { sleep } from "./io.js";
 import { internals } from "./internals.js";
@@ -21,10 +25,11 @@ const METHODS = ["get", "set", "delete", "lock", "renew", "unlock"];
 /** The store as the module checks it: the `typeof` of each method. */
 const shape = (store) =>
   store !== null && typeof store === "object" ? Object.fromEntries(METHODS.map((m) => [m, typeof store[m]])) : store;
-const newer = (stored, base) => stored && stored.version > (base?.version ?? 0);
 const BUSY = Symbol("busy");
+/** A session that found no tokens looks at its store again after this long (a sign-in elsewhere). */
+const REREAD_MS = 1000;
 
-/** What a fleet (./fleet.js) reaches inside a session: its expiry, and a refresh that never waits. */
+/** What a fleet (./fleet.js) reaches inside a session: its state, and a refresh that never waits. */
 export const fleetAccess = new WeakMap();
 
 export class TokenSession {
@@ -34,12 +39,16 @@ export class TokenSession {
   #backend;
   #settings;
   #clock;
-  #state = null; // { record: { version, tokens, refreshUsedAt }, facts: { expiresAt, dueAt, idleWarnAt, idleEndsAt } }
+  #held = null; // { text, read, tokens }: the token record this session holds (read: the module's facts)
+  #absent = () => raise("no_tokens"); // without one: the error to raise (a record's kind, or the module's)
+  #version = 0; // the newest version seen or written
+  #chain = 0; // the sign-in this session holds
+  #readAt = -Infinity;
   #loaded = false;
+  #skew = 0; // seconds the server's clock is ahead of this session's, as last measured
   #inflight = null;
-  #pendingWrite = null;
-  #signedOut = false;
   #generation = 0; // moves on setTokens and signOut: a refresh that started before must not store its pair
+  #job = null; // the record being written
   #listeners = new Set();
   #timer;
   #apiBase;
@@ -59,76 +68,94 @@ export class TokenSession {
     this.#apiBase = auth.toJSON().endpoints.apiBase;
     fleetAccess.set(this, {
       settings: this.#settings,
-      expiresAt: async () => {
-        if (!this.#loaded) await this.#load();
-        return this.#state?.facts.expiresAt;
+      state: async () => {
+        await this.#ensureLoaded();
+        return this.#held ? { expiresAt: this.#held.read.expiresAt } : { absent: this.#absentError() };
       },
       refreshUnlessBusy: () => this.#refreshUnlessBusy(),
     });
-  }
-
-  /** For a fleet's pass: refresh now (the fleet decided it is due), skipping an account another process holds. */
-  async #refreshUnlessBusy() {
-    if (this.#inflight) return (await this.#inflight, "refreshed");
-    const before = this.#state?.record;
-    if (!before) return "empty";
-    const sent = this.#requests;
-    const generation = this.#generation;
-    const run = this.#settings.coordinated
-      ? this.#refreshCoordinated(before.tokens.accessToken, generation, true)
-      : this.#refresh(before.tokens.accessToken);
-    this.#inflight = run.finally(() => {
-      this.#inflight = null;
-    });
-    const record = await this.#inflight;
-    if (record === BUSY) return "busy";
-    return this.#requests > sent ? "refreshed" : "fresh";
   }
 
   #now() {
     return seconds(this.#clock);
   }
 
-  /** The numbers kept beside a record, decided once by the module. */
-  #use(record) {
-    if (!record || record.signedOut) {
-      this.#state = null;
-      this.#signedOut = Boolean(record?.signedOut);
-      return null;
+  #absentError() {
+    return this.#absent();
+  }
+
+  /** Loads once; without tokens, looks again at most once a second (a sign-in stored by another process). */
+  async #ensureLoaded() {
+    if (!this.#loaded || (!this.#held && Date.now() - this.#readAt >= REREAD_MS)) {
+      this.#take(await this.#read());
+      this.#loaded = true;
     }
-    const used = record.refreshUsedAt ?? this.#now();
-    const facts = JSON.parse(glue.__recordFacts(json(record.tokens), used, this.#settings.marginSeconds));
-    this.#state = { record, facts };
-    this.#schedule();
-    return record;
   }
 
   async #read() {
+    let stored;
     try {
-      return (await this.#store.get()) ?? undefined;
+      stored = await this.#store.get();
     } catch (cause) {
       throw raise("store_read", { cause, backend: this.#backend });
     }
+    this.#readAt = Date.now();
+    return stored ?? undefined;
   }
 
-  /** Compare-and-set: false when the store already holds a newer (or the same) version. */
-  async #write(record) {
+  /**
+   * Holds what the store holds, unless this session is still writing something newer. A record the module
+   * cannot use leaves the session without tokens, with that error to raise (a sign-in replaces it).
+   */
+  #take(stored) {
+    const text = rec.recordText(stored);
+    let r;
     try {
-      return (await this.#store.set(record)) !== false;
-    } catch (cause) {
-      throw raise("store_write", { cause, backend: this.#backend });
+      r = rec.readRecord(text, this.#now(), this.#skew, this.#settings.marginSeconds);
+    } catch (e) {
+      if (e?.reason !== "invalid_record") throw e;
+      if (!this.#job) [this.#held, this.#absent] = [null, () => e];
+      return;
     }
+    this.#version = Math.max(this.#version, r.version);
+    if (this.#job && r.version < this.#job.version) return;
+    const before = this.#held;
+    if (r.kind !== "tokens") {
+      this.#held = null;
+      this.#absent =
+        r.kind === "empty"
+          ? () => raise("no_tokens")
+          : r.kind === "signed_out"
+            ? () => raise("signed_out")
+            : () => raise(r.reason === "idle_expired" ? "idle_expired" : "rotated");
+      this.#chain = r.chain;
+      clearTimeout(this.#timer);
+      return;
+    }
+    if (before?.read.version === r.version) return;
+    // The stored set's times are its writer's; this session reads them on its own clock.
+    this.#held = {
+      text,
+      read: r,
+      tokens: tokenSet({ ...stored.tokens, expiresAt: r.expiresAt, clockSkew: this.#skew }),
+    };
+    this.#chain = r.chain;
+    this.#schedule();
+    if (before) this.#emit();
   }
 
-  async #load() {
-    const stored = await this.#read();
-    if (!this.#loaded && (!this.#state || newer(stored, this.#state.record))) this.#use(stored);
-    this.#loaded = true;
+  /** Holds a record this session wrote (or is writing). */
+  #hold(written, tokens) {
+    const read = rec.readRecord(written.text, this.#now(), this.#skew, this.#settings.marginSeconds);
+    this.#held = { text: written.text, read, tokens: tokenSet({ ...tokens, expiresAt: read.expiresAt }) };
+    this.#version = Math.max(this.#version, written.version);
+    this.#chain = read.chain;
+    this.#schedule();
   }
 
   #emit() {
-    if (!this.#state) return;
-    const tokens = tokenSet(this.#state.record.tokens);
+    if (!this.#held) return;
+    const tokens = tokenSet(this.#held.tokens);
     for (const listener of this.#listeners) {
       try {
         listener(tokens);
@@ -140,12 +167,35 @@ export class TokenSession {
 
   #schedule() {
     clearTimeout(this.#timer);
-    if (!this.#settings.timer || inWorkers() || !this.#state?.record.tokens.refreshToken) return;
-    const delay = Math.max(0, (this.#state.facts.dueAt - this.#now()) * 1000);
+    if (!this.#settings.timer || inWorkers() || !this.#held?.tokens.refreshToken) return;
+    const delay = Math.max(0, (this.#held.read.dueAt - this.#now()) * 1000);
     // The timer decided: it refreshes the pair it was set for even if the clock has not quite caught up.
-    const scheduled = this.#state.record.tokens.accessToken;
+    const scheduled = this.#held.tokens.accessToken;
     this.#timer = setTimeout(() => this.#refreshOnce(scheduled).catch(() => {}), Math.min(delay, 2 ** 31 - 1));
     this.#timer?.unref?.(); // nobody waits on it: it never keeps a Node process alive
+  }
+
+  /**
+   * How long a call waits for a write the store failed before it reports the failure (the write goes on):
+   * long enough for a reconnect or a failover blip, short enough not to hold an API call for long.
+   */
+  #graceMs() {
+    return Math.min(this.#settings.timeoutMs, 1000);
+  }
+
+  /** Writes `written` (a record of the module's) durably; `onRefused(stored)` decides what follows a refusal. */
+  #write(written, { lease = null, emit = false, onRefused }) {
+    const job = startWrite(this.#store, written.record, { backend: this.#backend, lease, onRefused });
+    supersede(this.#job, job);
+    this.#job = job;
+    job.settled.then(
+      (outcome) => {
+        if (this.#job === job) this.#job = null;
+        if (emit && outcome === "written") this.#emit();
+      },
+      () => this.#job === job && (this.#job = null),
+    );
+    return job;
   }
 
   /**
@@ -154,12 +204,13 @@ export class TokenSession {
    * was already replaced. The path when nothing is due compares two numbers.
    */
   async accessToken({ refused } = {}) {
-    if (this.#pendingWrite) await this.#retryWrite();
-    if (!this.#loaded) await this.#load();
-    const s = this.#state;
-    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
-    const fresh = refused === undefined ? this.#now() < s.facts.dueAt : s.record.tokens.accessToken !== refused;
-    if (fresh) return s.record.tokens.accessToken;
+    const h = this.#held;
+    if (h && refused === undefined && this.#now() < h.read.dueAt) return h.tokens.accessToken;
+    await this.#ensureLoaded();
+    const held = this.#held;
+    if (!held) throw this.#absentError();
+    const fresh = refused === undefined ? this.#now() < held.read.dueAt : held.tokens.accessToken !== refused;
+    if (fresh) return held.tokens.accessToken;
     return (await this.#refreshOnce(refused)).tokens.accessToken;
   }
 
@@ -168,196 +219,227 @@ export class TokenSession {
    * tab or process stored since this session last read counts as the refresh (no second request).
    */
   async refresh() {
-    if (this.#pendingWrite) await this.#retryWrite();
-    if (!this.#loaded) await this.#load();
-    const s = this.#state;
-    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
-    return tokenSet((await this.#refreshOnce(s.record.tokens.accessToken)).tokens);
+    await this.#ensureLoaded();
+    if (!this.#held) throw this.#absentError();
+    return tokenSet((await this.#refreshOnce(this.#held.tokens.accessToken)).tokens);
   }
 
-  /** A pair whose write failed is kept in memory and written as soon as the store takes it again. */
-  async #retryWrite() {
-    const record = this.#pendingWrite;
-    try {
-      await this.#store.set(record); // false: a newer record is there, which the next read adopts
-      if (this.#pendingWrite === record) this.#pendingWrite = null;
-    } catch {
-      // still down: the pair stays in memory, and the access token it holds keeps working
+  async #refreshOnce(refused) {
+    for (;;) {
+      this.#inflight ??= this.#refresh(refused, false).finally(() => (this.#inflight = null));
+      const held = await this.#inflight;
+      if (held !== BUSY) return held; // a fleet's pass skipped it: refresh for this caller
     }
   }
 
-  #refreshOnce(refused) {
-    this.#inflight ??= this.#refresh(refused).finally(() => {
-      this.#inflight = null;
-    });
-    return this.#inflight;
+  /** For a fleet's pass: refresh now (the fleet decided it is due), skipping an account another process holds. */
+  async #refreshUnlessBusy() {
+    if (this.#inflight) return (await this.#inflight) === BUSY ? "busy" : "refreshed";
+    if (!this.#held) return "empty";
+    const sent = this.#requests;
+    this.#inflight = this.#refresh(this.#held.tokens.accessToken, true).finally(() => (this.#inflight = null));
+    if ((await this.#inflight) === BUSY) return "busy";
+    return this.#requests > sent ? "refreshed" : "fresh";
   }
 
-  async #refresh(refused) {
+  /** What the store holds now, taken: `{ usable }` (no refresh needed) or `{ base }` (to refresh from). */
+  #usableOrBase(stored, refused) {
+    this.#take(stored);
+    const h = this.#held;
+    if (!h) throw this.#absentError();
+    if (this.#now() < h.read.dueAt && h.tokens.accessToken !== refused) return { usable: h };
+    return { base: h };
+  }
+
+  async #refresh(refused, skipIfBusy) {
     const generation = this.#generation;
-    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, generation);
+    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, generation, skipIfBusy);
+    const { lane, laneGapMs } = this.#settings;
+    const run = async () => {
+      const endTurn = await turn(lane);
+      try {
+        const { usable, base } = this.#usableOrBase(await this.#read(), refused);
+        if (usable) return usable;
+        return await this.#spend(base, generation, (call) => inLocalLane(lane, laneGapMs, call), null, endTurn);
+      } finally {
+        endTurn();
+      }
+    };
     const locks = globalThis.navigator?.locks;
-    const run = () => this.#refreshAfterReading(refused, generation, inLane);
     return typeof locks?.request === "function" ? locks.request(this.#settings.lockName, run) : run();
   }
 
   /**
-   * Adopts the stored record when it is newer; returns it if it is usable. A record marked `failed`
-   * (another process found its refresh token dead) fails here without a request of this process's own.
+   * One refresh per account across every process sharing the store. This process's turn in the lane
+   * first (no store traffic while queued), then the account's lease: while another process holds it,
+   * wait (backing off) and adopt the pair it stores.
    */
-  #adoptIfUsable(stored, refused) {
-    if (newer(stored, this.#state?.record)) {
-      this.#use(stored);
-      this.#emit();
-    }
-    const s = this.#state;
-    if (!s) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
-    if (s.record.failed) throw raise(s.record.failed === "idle_expired" ? "idle_expired" : "rotated");
-    if (this.#now() < s.facts.dueAt && s.record.tokens.accessToken !== refused) return s.record;
-    return null;
-  }
-
-  async #refreshAfterReading(refused, generation, lane) {
-    const usable = this.#adoptIfUsable(await this.#read(), refused);
-    return usable ?? this.#refreshWith(this.#state, generation, lane);
-  }
-
-  /**
-   * One refresh per account across every process sharing the store: take its lease (while another
-   * holder has it, wait and adopt the pair it stores), keep the lease alive while queued in the lane,
-   * and release it once the new pair is written.
-   */
-  async #refreshCoordinated(refused, generation, skipIfBusy = false) {
-    const { lockTtlMs } = this.#settings;
-    let lock;
-    while (!(lock = await acquire(this.#store, "refresh", lockTtlMs, 0, this.#backend))) {
-      if (skipIfBusy) return BUSY;
-      const stored = await this.#read();
-      if (newer(stored, this.#state?.record)) {
-        const usable = this.#adoptIfUsable(stored, refused);
-        if (usable) return usable;
+  async #refreshCoordinated(refused, generation, skipIfBusy) {
+    const { lockTtlMs, lane, laneGapMs } = this.#settings;
+    const inLane = (call) =>
+      inClusterLane(this.#store, lane, { gapMs: laneGapMs, ttlMs: lockTtlMs, backend: this.#backend }, call);
+    for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
+      const endTurn = await turn(lane);
+      let lease = null;
+      try {
+        const got = await lockOnce(this.#store, "refresh", lockTtlMs, this.#backend);
+        if (got.lease) {
+          lease = this.#lease(got.lease);
+          const { usable, base } = this.#usableOrBase(await this.#read(), refused);
+          if (usable) return usable;
+          return await this.#spend(base, generation, inLane, lease, endTurn);
+        }
+      } finally {
+        endTurn();
+        if (lease && !lease.handedOff) await lease.release();
       }
-      await sleep(20 + Math.random() * 30);
-    }
-    let lost = false;
-    const renew = () =>
-      this.#store.renew("refresh", lock.lease, lockTtlMs).then(
-        (held) => (lost ||= !held),
-        () => (lost = true),
-      );
-    const keeper = setInterval(renew, lockTtlMs / 3);
-    keeper.unref?.(); // the refresh awaited under it holds the process; the keeper need not
-    const lane = (name, gapMs, call) =>
-      inClusterLane(this.#store, name, { gapMs, ttlMs: lockTtlMs, backend: this.#backend }, () => {
-        // A holder whose lease ran out must not spend the refresh token: another process may have it now.
-        if (lost) throw raise("store_lock", { backend: this.#backend });
-        return call();
-      });
-    try {
-      return await this.#refreshAfterReading(refused, generation, lane);
-    } finally {
-      clearInterval(keeper);
-      await release(this.#store, "refresh", lock.lease);
+      if (skipIfBusy) return BUSY;
+      await sleep(delay * (0.75 + Math.random() / 2));
+      const { usable } = this.#usableOrBase(await this.#read(), refused);
+      if (usable) return usable;
     }
   }
 
-  async #refreshWith({ record: base, facts }, generation, lane) {
+  /** The account's lease: renewed every third of its life while held, released once (idempotent). */
+  #lease(id) {
+    const store = this.#store;
+    const ttl = this.#settings.lockTtlMs;
+    let released = false;
+    const lease = {
+      handedOff: false,
+      renew: () => store.renew("refresh", id, ttl),
+      release: async () => {
+        if (released) return;
+        released = true;
+        clearInterval(keeper);
+        await release(store, "refresh", id);
+      },
+    };
+    const keeper = setInterval(() => lease.renew().catch(() => {}), ttl / 3);
+    keeper.unref?.(); // what runs under the lease holds the process; the keeper need not
+    return lease;
+  }
+
+  /** The last look at the lease before spending: as close to the request as it can be. */
+  async #stillHeld(lease) {
+    let held;
+    try {
+      held = await lease.renew();
+    } catch (cause) {
+      throw raise("store_lock", { cause, backend: this.#backend });
+    }
+    if (!held) throw raise("lease_lost", { backend: this.#backend });
+  }
+
+  /** Spends `base`'s refresh token in the lane and stores the pair at exactly one version past `base`. */
+  async #spend(base, generation, inLane, lease, endTurn) {
     const rt = base.tokens.refreshToken;
     if (!rt) throw raise("no_refresh_token");
     let tokens;
     try {
-      const { timeoutMs, lane: name, laneGapMs } = this.#settings;
-      tokens = await lane(name, laneGapMs, () => {
+      tokens = await inLane(async () => {
+        if (lease) await this.#stillHeld(lease);
         this.#requests += 1;
-        return this.#auth.refresh(rt, { timeoutMs });
+        return this.#bind.refresh(rt, { timeoutMs: this.#settings.timeoutMs }, () => this.#now());
       });
     } catch (e) {
       if (e?.code !== "invalid_grant") throw e;
-      // Rotated elsewhere? Then the store has the newer pair.
-      const again = await this.#read();
-      if (newer(again, base) && !again.signedOut && again.tokens?.refreshToken !== rt) {
-        this.#use(again);
-        this.#emit();
-        return again;
-      }
-      const reason = this.#now() >= facts.idleEndsAt ? "idle_expired" : "rotated";
-      // Other processes then fail without spending a request of their own on the dead token.
-      if (this.#settings.coordinated) {
-        await this.#store.set({ ...base, version: base.version + 1, failed: reason }).catch(() => {});
-      }
-      throw raise(reason === "idle_expired" ? "idle_expired" : "rotated");
+      return this.#dead(base, rt);
+    } finally {
+      endTurn();
     }
     if (this.#generation !== generation) {
-      // Signed out (or given new tokens) while this refresh was in flight: the late pair is revoked, not kept.
-      if (tokens.refreshToken) await this.#auth.revoke(tokens.refreshToken).catch(() => {});
-      if (!this.#state) throw raise("signed_out");
-      return this.#state.record;
+      // Signed out (or given new tokens) here while the request was out: the late pair is revoked.
+      await this.#revokeLate(tokens);
+      if (!this.#held) throw this.#absentError();
+      return this.#held;
     }
-    const stored = await this.#read().catch(() => undefined);
-    const version = Math.max(base.version, stored?.version ?? 0) + 1;
-    const next = { version, tokens: { ...tokens }, refreshUsedAt: this.#now() };
-    this.#use(next); // in memory first: whatever happens to the store, the pair is not lost
-    let written;
-    try {
-      written = await this.#write(next);
-    } catch (e) {
-      this.#pendingWrite = next;
-      throw e;
-    }
-    if (!written) {
-      // A newer record got there first: a sign-out elsewhere (then this pair is revoked), or another pair.
-      const theirs = await this.#read();
-      if (theirs?.signedOut) {
-        if (tokens.refreshToken) await this.#auth.revoke(tokens.refreshToken).catch(() => {});
-        this.#use(theirs);
-        throw raise("signed_out");
-      }
-      if (newer(theirs, { version: version - 1 })) {
-        this.#use(theirs);
-        this.#emit();
-        return theirs;
-      }
-    }
-    this.#emit();
-    return next;
+    const next = rec.refreshedRecord(base.read, json(tokens), this.#now());
+    this.#skew = next.skew;
+    this.#hold(next, tokens); // in memory first: whatever the store does, the pair is held
+    const onRefused = async (stored) => {
+      // The store holds something newer (a sign-out, a newer sign-in): this pair is late.
+      this.#take(stored);
+      await this.#revokeLate(tokens, stored);
+      return null;
+    };
+    const job = this.#write(next, { lease, emit: true, onRefused });
+    if (lease) lease.handedOff = true; // released by the write once a version >= this one is stored
+    await awaitWrite(job, this.#graceMs());
+    if (!this.#held) throw this.#absentError();
+    return this.#held;
+  }
+
+  /** A pair that must not be kept: revoked, unless it is what the store holds (long-lived tokens repeat). */
+  async #revokeLate(tokens, stored) {
+    const rt = tokens.refreshToken;
+    if (rt && rt !== stored?.tokens?.refreshToken) await this.#auth.revoke(rt).catch(() => {});
+  }
+
+  /** The server refused `base`'s refresh token: adopt a newer pair if the store has one, else mark it dead. */
+  async #dead(base, rt) {
+    this.#take(await this.#read());
+    const h = this.#held;
+    if (h && h.read.version > base.read.version && h.tokens.refreshToken !== rt) return h;
+    const failed = rec.failedRecord(base.text, this.#now(), this.#skew);
+    // Other sessions then fail without spending a request of their own on the dead token.
+    await Promise.resolve(this.#store.set(failed.record)).catch(() => {});
+    this.#take(failed.record);
+    throw this.#absentError();
   }
 
   /** Stores a token set (from exchangeCode or the device flow) as the session's current pair. */
   async setTokens(tokens) {
     if (typeof tokens !== "object" || tokens === null) throw raise("not_json");
-    const plain = { ...tokens };
-    const now = this.#now();
-    // Checked before anything moves (a token set needs an access token and a readable expiry).
-    glue.__recordFacts(json(plain), now, this.#settings.marginSeconds);
+    const text = json({ ...tokens });
+    const written = (seen) => rec.signedInRecord(seen, text, this.#now());
+    written(this.#version); // checked before anything moves
     this.#generation++;
-    const stored = await this.#read();
-    const version = Math.max(this.#state?.record.version ?? 0, stored?.version ?? 0) + 1;
-    const record = { version, tokens: plain, refreshUsedAt: now };
-    this.#signedOut = false;
-    this.#use(record);
+    const stored = await this.#read().catch(() => undefined);
+    const next = written(Math.max(this.#version, this.#versionOf(stored)));
+    const late = this.#job && this.#held?.tokens;
+    this.#skew = next.skew;
+    this.#hold(next, JSON.parse(text));
     this.#loaded = true;
+    const onRefused = async (s) => written(Math.max(this.#version, this.#versionOf(s)));
+    const job = this.#write(next, { emit: true, onRefused });
+    if (late) await this.#revokeLate(late);
+    await awaitWrite(job, this.#graceMs());
+  }
+
+  /** The version of a stored record, or 0 when it has none this library can use. */
+  #versionOf(stored) {
     try {
-      await this.#write(record);
-    } catch (e) {
-      this.#pendingWrite = record;
-      throw e;
+      return rec.readRecord(rec.recordText(stored), this.#now(), 0, 0).version;
+    } catch {
+      // Unusable, but the store may still know its version (a record it cannot parse).
+      return Number.isSafeInteger(stored?.version) && stored.version > 0 ? stored.version : 0;
     }
-    this.#emit();
+  }
+
+  /**
+   * Resolves once every record this session received or wrote is stored. When the store is failing, it
+   * waits `timeoutMs` and then rejects with the store_error; the write goes on in the background.
+   */
+  async flush() {
+    while (this.#job) await awaitWrite(this.#job, this.#settings.timeoutMs);
   }
 
   /** The current token set (from the store on first use). */
   async tokens() {
-    if (!this.#loaded) await this.#load();
-    if (!this.#state) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
-    return tokenSet(this.#state.record.tokens);
+    await this.#ensureLoaded();
+    if (!this.#held) throw this.#absentError();
+    return tokenSet(this.#held.tokens);
   }
 
-  /** `{ expiresAt, refreshTokenIdleDays, warnings }`; a warning when the refresh token nears its 180-day limit. */
+  /**
+   * `{ expiresAt, refreshTokenIdleDays, pendingWrite, warnings }`; a warning when the refresh token nears its
+   * 180-day limit, and `pendingWrite` while a pair is held but not yet stored.
+   */
   async status() {
-    if (!this.#loaded) await this.#load();
-    if (!this.#state) throw raise(this.#signedOut ? "signed_out" : "no_tokens");
-    const { record } = this.#state;
-    return JSON.parse(glue.__sessionStatus(json(record.tokens), record.refreshUsedAt ?? this.#now(), this.#now()));
+    await this.#ensureLoaded();
+    if (!this.#held) throw this.#absentError();
+    return rec.recordStatus(this.#held.text, this.#now(), this.#skew, Boolean(this.#job));
   }
 
   /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
@@ -394,16 +476,26 @@ export class TokenSession {
     const { revoke } = JSON.parse(glue.__checkOptions("SignOutOptions", json(options)));
     clearTimeout(this.#timer);
     this.#generation++;
-    this.#signedOut = true;
-    this.#pendingWrite = null;
-    const stored = await this.#read().catch(() => undefined);
-    const record = this.#state?.record ?? (stored?.signedOut ? undefined : stored);
-    const rt = record?.tokens?.refreshToken;
-    const version = Math.max(this.#state?.record.version ?? 0, stored?.version ?? 0) + 1;
-    this.#state = null;
-    this.#loaded = true;
-    await this.#write({ version, signedOut: true, signedOutAt: this.#now() });
-    if (!revoke || !rt) return { revoked: false };
+    let stored;
+    try {
+      stored = await this.#read();
+    } catch {
+      stored = null; // unknown: the write below decides again once the store answers
+    }
+    const rt = (this.#held?.tokens ?? (this.#loaded ? undefined : stored?.tokens))?.refreshToken;
+    const [chain, version, now, skew] = [this.#chain, this.#version, this.#now(), this.#skew];
+    const decide = (s) => rec.signedOutRecord(s === null ? undefined : rec.recordText(s), chain, version, now, skew);
+    const next = decide(stored);
+    [this.#held, this.#absent, this.#loaded] = [null, () => raise("signed_out"), true];
+    if (next) {
+      this.#version = Math.max(this.#version, next.version);
+      const job = this.#write(next, { onRefused: async (s) => decide(s) });
+      await awaitWrite(job, this.#graceMs());
+    } else {
+      supersede(this.#job, null);
+      this.#job = null;
+    }
+    if (!revoke || typeof rt !== "string") return { revoked: false };
     try {
       await this.#auth.revoke(rt, "refresh_token");
       return { revoked: true };

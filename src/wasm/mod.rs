@@ -77,16 +77,62 @@ pub fn is_expired(token: Option<String>, set_json: Option<String>, options: &str
     run(secs(now).and_then(|now| ops::is_expired(token.as_deref(), set_json.as_deref(), options, now)))
 }
 
-#[cfg(feature = "client")]
-#[wasm_bindgen(js_name = __recordFacts)]
-pub fn record_facts(tokens: &str, refresh_used_at: f64, margin: f64) -> JsResult<String> {
-    run(secs(refresh_used_at).and_then(|used| ops::record_facts(tokens, used, margin.max(0.0) as u64)))
+/// A whole number from JS (a version, a clock offset): finite, integral, within 2^53.
+fn whole(n: f64, field: &'static str) -> Result<i64, Error> {
+    if n.is_finite() && n.abs() <= crate::record::MAX_VERSION as f64 && n == (n as i64) as f64 {
+        Ok(n as i64)
+    } else {
+        Err(Error::config(field, "Expected a whole number (a bug in ctct-oauth if you did not pass one)."))
+    }
+}
+
+fn version(n: f64) -> Result<u64, Error> {
+    u64::try_from(whole(n, "version")?).map_err(|_| Error::config("version", "Expected a version."))
 }
 
 #[cfg(feature = "client")]
-#[wasm_bindgen(js_name = __sessionStatus)]
-pub fn session_status(tokens: &str, refresh_used_at: f64, now: f64) -> JsResult<String> {
-    run(secs(refresh_used_at).and_then(|used| ops::session_status(tokens, used, secs(now)?)))
+#[wasm_bindgen(js_name = __readRecord)]
+pub fn read_record(stored: &str, now: f64, skew: f64, margin: f64) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::read_record(stored, now, whole(skew, "skew")?, margin.max(0.0) as u64)))
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = __recordStatus)]
+pub fn record_status(stored: &str, now: f64, skew: f64, pending: bool) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::record_status(stored, now, whole(skew, "skew")?, pending)))
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = __refreshedRecord)]
+pub fn refreshed_record(base_version: f64, chain: f64, tokens: &str, now: f64) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::refreshed_record(version(base_version)?, version(chain)?, tokens, now)))
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = __signedInRecord)]
+pub fn signed_in_record(seen: f64, tokens: &str, now: f64) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::signed_in_record(version(seen)?, tokens, now)))
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = __signedOutRecord)]
+pub fn signed_out_record(
+    stored: Option<String>,
+    held_chain: f64,
+    held_version: f64,
+    now: f64,
+    skew: f64,
+) -> JsResult<String> {
+    run(secs(now).and_then(|now| {
+        let (chain, held) = (version(held_chain)?, version(held_version)?);
+        ops::signed_out_record(stored.as_deref(), chain, held, now, whole(skew, "skew")?)
+    }))
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(js_name = __failedRecord)]
+pub fn failed_record(stored: &str, now: f64, skew: f64) -> JsResult<String> {
+    run(secs(now).and_then(|now| ops::failed_record(stored, now, whole(skew, "skew")?)))
 }
 
 // Kept in the client module: a fleet checks its options when constructed (synchronously), in any entry.

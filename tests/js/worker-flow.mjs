@@ -30,7 +30,8 @@ export default {
         const tokens = await request.json();
         await auth.session({ store: kvStore(env.TOKENS, "account-1") }).setTokens(tokens);
         const again = await auth.session({ store: kvStore(env.TOKENS, "account-1") }).tokens();
-        await kvStore(env.TOKENS, "account-1").set({ version: 0, tokens: { accessToken: "older" } }); // refused: older
+        // Refused: not newer than what the session stored.
+        await kvStore(env.TOKENS, "account-1").set({ version: 1, tokens: { accessToken: "older" } });
         const stored = await env.TOKENS.get("account-1", "json");
         return Response.json({
           ok: true,

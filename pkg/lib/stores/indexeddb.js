@@ -1,3 +1,5 @@
+import { checkRecord, isVersion } from "./common.js";
+
 /**
  * IndexedDB: consistent across the tabs of an origin, so with the session's Web Lock a tab that refreshes
  * second always finds the first tab's pair (localStorage can lag between tabs). `set` is a
@@ -33,15 +35,17 @@ export function indexedDbStore(key = "ctct-oauth", { database = "ctct-oauth" } =
         const r = s.get(key);
         r.onsuccess = () => done(r.result ?? undefined);
       }),
-    set: (value) =>
-      transaction("readwrite", (s, done) => {
+    set: async (value) => {
+      checkRecord(value, "indexedDbStore");
+      return transaction("readwrite", (s, done) => {
         const r = s.get(key);
         r.onsuccess = () => {
-          const written = !(r.result && r.result.version >= value.version);
+          const written = !(r.result && isVersion(r.result.version) && r.result.version >= value.version);
           if (written) s.put(value, key);
           done(written);
         };
-      }),
+      });
+    },
     delete: () => transaction("readwrite", (s) => s.delete(key)),
   };
 }

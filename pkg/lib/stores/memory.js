@@ -1,14 +1,22 @@
 /**
- * Tokens in memory (one process). A newer pair is never overwritten by an older one, and its lock lets
- * several sessions of one process that share it refresh once between them.
+ * Tokens in memory (one process). A newer record is never overwritten by an older one, and its leases let
+ * several sessions of one process that share it refresh once between them. Lane names (`lane:...`, one per
+ * client id) are shared by every memoryStore of the process, so accounts with stores of their own still
+ * queue in one lane instead of being refused by the server.
  */
+import { LANE, checkName, checkRecord, checkTtl, isVersion, newLease } from "./common.js";
+
+/** The process's lanes: `name -> { lease, expiresAt, stamp }`. */
+const lanes = new Map();
+
 export function memoryStore() {
   let record;
-  const locks = new Map(); // name -> { lease, expiresAt }
-  const stamps = new Map();
-  const live = (name) => {
-    const l = locks.get(name);
-    return l && l.expiresAt > Date.now() ? l : undefined;
+  const locks = new Map();
+  const table = (name) => (name.startsWith(LANE) ? lanes : locks);
+  /** A live lease of `name`, or undefined. Stamps are 0 until a request ends: this process knows of none. */
+  const live = (name, now) => {
+    const l = table(name).get(name);
+    return l?.lease && l.expiresAt > now ? l : undefined;
   };
   return {
     backend: "memory",
@@ -16,7 +24,8 @@ export function memoryStore() {
       return record && structuredClone(record);
     },
     async set(value) {
-      if (record && record.version >= value.version) return false;
+      checkRecord(value, "memoryStore");
+      if (record && isVersion(record.version) && record.version >= value.version) return false;
       record = structuredClone(value);
       return true;
     },
@@ -24,20 +33,34 @@ export function memoryStore() {
       record = undefined;
     },
     async lock(name, ttlMs) {
-      if (live(name)) return null;
-      const lease = Math.random().toString(36).slice(2) + Date.now().toString(36);
-      locks.set(name, { lease, expiresAt: Date.now() + ttlMs });
-      return { lease, now: Date.now(), stamp: stamps.get(name) ?? null };
+      checkName(name, "memoryStore.lock");
+      const ttl = checkTtl(ttlMs, "memoryStore.lock");
+      const now = Date.now();
+      const l = table(name).get(name);
+      const stamp = l?.stamp ?? 0;
+      if (live(name, now)) return { lease: null, now, stamp };
+      const lease = newLease();
+      table(name).set(name, { lease, expiresAt: now + ttl, stamp });
+      return { lease, now, stamp };
     },
     async renew(name, lease, ttlMs) {
-      const l = live(name);
+      const ttl = checkTtl(ttlMs, "memoryStore.renew");
+      const now = Date.now();
+      const l = live(checkName(name, "memoryStore.renew"), now);
       if (l?.lease !== lease) return false;
-      l.expiresAt = Date.now() + ttlMs;
+      l.expiresAt = now + ttl;
       return true;
     },
     async unlock(name, lease, options) {
-      if (options?.stamp) stamps.set(name, Date.now());
-      if (locks.get(name)?.lease === lease) locks.delete(name);
+      const now = Date.now();
+      const l = table(checkName(name, "memoryStore.unlock")).get(name);
+      const released = live(name, now)?.lease === lease;
+      if (released) l.lease = null;
+      if (options?.stamp) {
+        if (l) l.stamp = now;
+        else table(name).set(name, { lease: null, expiresAt: 0, stamp: now });
+      }
+      return released;
     },
   };
 }

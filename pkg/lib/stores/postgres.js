@@ -11,9 +11,9 @@
  *
  * No import of any PostgreSQL package: the caller brings the pool.
  */
+import { LANE, attempt, checkName, checkRecord, checkTtl, isVersion, newLease, parseRecord } from "./common.js";
 
 const BACKEND = "PostgreSQL";
-const LANE = "lane:";
 const DEFAULTS = { table: "ctct_oauth_sessions", locksTable: "ctct_oauth_locks", namespace: "ctct-oauth" };
 
 /** A table name as SQL: each dot-separated part quoted ("schema.table" stays schema-qualified). */
@@ -54,20 +54,27 @@ const ms = (t) => `floor(extract(epoch FROM ${t}) * 1000)::bigint`;
 function statements(table, locks) {
   const ttl = "$4::float8 * interval '1 millisecond'";
   return {
-    get: `SELECT record FROM ${table} WHERE key = $1`,
+    // The version as text: pg reads bigint as a string anyway, and one beyond 2^53 must not be rounded.
+    get: `SELECT version::text AS version, record FROM ${table} WHERE key = $1`,
+    // A stored version the library could not have written is replaced by any write.
     set: `INSERT INTO ${table} AS s (key, version, record, updated_at)
 VALUES ($1, $2, $3::jsonb, clock_timestamp())
 ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, record = EXCLUDED.record, updated_at = EXCLUDED.updated_at
-WHERE s.version < EXCLUDED.version`,
+WHERE s.version < EXCLUDED.version OR s.version NOT BETWEEN 1 AND 9007199254740991`,
     delete: `DELETE FROM ${table} WHERE key = $1`,
     // Taken iff no row, or its lease is released or expired; concurrent callers queue on the row and
-    // re-check the WHERE against the winner's row, so exactly one gets a row back.
-    lock: `WITH c AS (SELECT clock_timestamp() AS now)
+    // re-check the WHERE against the winner's row, so exactly one gets `taken`. A caller refused gets the
+    // holder's row as this statement saw it (its stamp: when the previous holder's request ended).
+    lock: `WITH c AS (SELECT clock_timestamp() AS now), taken AS (
 INSERT INTO ${locks} AS l (scope, name, lease, expires_at)
 SELECT $1, $2, $3, c.now + ${ttl} FROM c
 ON CONFLICT (scope, name) DO UPDATE SET lease = EXCLUDED.lease, expires_at = EXCLUDED.expires_at
 WHERE l.expires_at IS NULL OR l.expires_at <= (SELECT now FROM c)
-RETURNING (SELECT ${ms("now")} FROM c) AS now, l.stamp`,
+RETURNING l.stamp)
+SELECT true AS taken, (SELECT ${ms("now")} FROM c) AS now, stamp FROM taken
+UNION ALL
+SELECT false, (SELECT ${ms("now")} FROM c), l.stamp FROM ${locks} l
+WHERE l.scope = $1 AND l.name = $2 AND NOT EXISTS (SELECT 1 FROM taken)`,
     renew: `UPDATE ${locks} SET expires_at = clock_timestamp() + ${ttl}
 WHERE scope = $1 AND name = $2 AND lease = $3 AND expires_at > clock_timestamp()`,
     release: `UPDATE ${locks} SET lease = NULL, expires_at = NULL
@@ -75,44 +82,6 @@ WHERE scope = $1 AND name = $2 AND lease = $3 AND expires_at > clock_timestamp()
     stamp: `INSERT INTO ${locks} AS l (scope, name, stamp) VALUES ($1, $2, ${ms("clock_timestamp()")})
 ON CONFLICT (scope, name) DO UPDATE SET stamp = EXCLUDED.stamp`,
   };
-}
-
-/** The one error a store rejects with: which backend, which operation, and the client's error as cause. */
-function storeError(operation, cause) {
-  const detail = String(cause?.message ?? cause)
-    .split("\n")[0]
-    .slice(0, 200);
-  const err = new Error(`${BACKEND} store: ${operation} failed: ${detail}`, { cause });
-  err.name = "StoreError";
-  err.backend = BACKEND;
-  err.operation = operation;
-  return err;
-}
-
-/** A random lease id: 16 bytes, hex. */
-function newLease() {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function ttl(value, operation) {
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`postgresStore.${operation}: ttlMs must be a positive number of milliseconds`);
-  }
-  return Math.ceil(value);
-}
-
-function lockName(name, operation) {
-  if (typeof name !== "string" || name === "") throw new TypeError(`postgresStore.${operation}: name must be a string`);
-  return name;
-}
-
-/** JSON.parse, minus its error message: that quotes the text, and the text holds tokens. */
-function parseRecord(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error("the stored record is not valid JSON");
-  }
 }
 
 // Errors of two sessions creating the same table at the same moment (CREATE TABLE IF NOT EXISTS is not
@@ -167,14 +136,11 @@ export function postgresStore(pool, key, options = {}) {
   const scope = (name) => (name.startsWith(LANE) ? namespace : key);
 
   /** Runs `fn` after the tables exist, turning any failure into a StoreError for `operation`. */
-  async function op(operation, fn) {
-    try {
+  const op = (operation, fn) =>
+    attempt(BACKEND, operation, async () => {
       if (options.createTable !== false) await ensureTables(pool, options);
-      return await fn();
-    } catch (e) {
-      throw storeError(operation, e);
-    }
-  }
+      return fn();
+    });
 
   return {
     backend: BACKEND,
@@ -184,14 +150,18 @@ export function postgresStore(pool, key, options = {}) {
       op("get", async () => {
         const { rows } = await pool.query(sql.get, [key]);
         if (rows.length === 0) return undefined;
-        const record = rows[0].record;
-        return typeof record === "string" ? parseRecord(record) : record; // a pool without the jsonb parser
+        const { record } = rows[0];
+        // The column is the version; one the library could not have written is reported as none.
+        const version = Number(rows[0].version);
+        const v = isVersion(version) ? version : null;
+        if (typeof record === "string") return parseRecord(record, v); // a pool without the jsonb parser
+        if (!record || typeof record !== "object" || Array.isArray(record))
+          return { version: v, unreadable: "not_object" };
+        return { ...record, version: v };
       }),
 
     async set(record) {
-      if (!record || typeof record !== "object" || !Number.isSafeInteger(record.version)) {
-        throw new TypeError("postgresStore.set: record must be an object with an integer version");
-      }
+      checkRecord(record, "postgresStore");
       const json = JSON.stringify(record);
       return op("set", async () => (await pool.query(sql.set, [key, record.version, json])).rowCount === 1);
     },
@@ -202,25 +172,26 @@ export function postgresStore(pool, key, options = {}) {
       }),
 
     async lock(name, ttlMs) {
-      const n = lockName(name, "lock");
-      const t = ttl(ttlMs, "lock");
+      const n = checkName(name, "postgresStore.lock");
+      const t = checkTtl(ttlMs, "postgresStore.lock");
       const lease = newLease();
       return op("lock", async () => {
         const { rows } = await pool.query(sql.lock, [scope(n), n, lease, t]);
-        if (rows.length === 0) return null;
+        // No row: another caller created the row after this statement's snapshot; refused, no hints.
+        if (rows.length === 0) return { lease: null, now: undefined, stamp: null };
         const stamp = rows[0].stamp === null ? null : Number(rows[0].stamp);
-        return { lease, now: Number(rows[0].now), stamp };
+        return { lease: rows[0].taken ? lease : null, now: Number(rows[0].now), stamp };
       });
     },
 
     async renew(name, lease, ttlMs) {
-      const n = lockName(name, "renew");
-      const t = ttl(ttlMs, "renew");
+      const n = checkName(name, "postgresStore.renew");
+      const t = checkTtl(ttlMs, "postgresStore.renew");
       return op("renew", async () => (await pool.query(sql.renew, [scope(n), n, String(lease), t])).rowCount === 1);
     },
 
     async unlock(name, lease, unlockOptions = {}) {
-      const n = lockName(name, "unlock");
+      const n = checkName(name, "postgresStore.unlock");
       return op("unlock", async () => {
         // Stamp before releasing: whoever takes the lock next must already see this stamp.
         if (unlockOptions?.stamp) await pool.query(sql.stamp, [scope(n), n]);

@@ -1,50 +1,70 @@
 /**
- * A session store on Redis, for node-redis (v4+, `createClient()`) or ioredis clients that the caller
- * created and connected. Every operation is one raw command (GET, DEL, or a Lua script through
- * EVALSHA/EVAL), so both clients behave the same and every compare-and-set is atomic on the server.
- * The contract (shared with the PostgreSQL store) is in ./README.md.
+ * A session store on Redis, for node-redis (v4+: `createClient()` or `createCluster()`) or ioredis
+ * (`new Redis()` or `new Redis.Cluster()`) clients that the caller created and connected. Every
+ * operation is one command on one key (a hash read, DEL, or a Lua script through EVALSHA/EVAL), so it
+ * is atomic on the server and works on Redis Cluster whatever the keys are named: no script touches two
+ * keys, so none can fail with CROSSSLOT.
+ * The contract (shared with the other stores) is in ./README.md.
  *
- * Keys: the record is the JSON string at `key`; a lock `name` lives at `<scope>:lock:<name>` and its stamp
- * at `<scope>:stamp:<name>`, where the scope is `key` for account names (e.g. "refresh") and the
- * namespace for names starting with "lane:" (shared by every store of the namespace).
+ * Keys: the record is a hash at `key` (`version`, kept where a script can always read it, and `record`,
+ * the JSON); a lease `name` is a hash at `<scope>:lock:<name>` (`lease`, `expires`, `stamp`), where the
+ * scope is `key` for account names (e.g. "refresh") and the namespace for names starting with "lane:"
+ * (shared by every store of the namespace). Times are the server's (TIME), in ms.
  *
  * No import of any Redis package: the caller brings the client.
  */
+import { LANE, STAMP_TTL_MS, attempt, checkName, checkRecord } from "./common.js";
+import { checkTtl, isVersion, newLease, parseRecord } from "./common.js";
 
 const BACKEND = "Redis";
-const LANE = "lane:";
-/** Stamps outlive their last writer by an hour (the contract's minimum). */
-const STAMP_TTL_MS = 3_600_000;
 
 // Lua's numbers are doubles: milliseconds since 1970 are built as a string from TIME's seconds and
-// microseconds, exactly. Scripts return integers or arrays only (no booleans: RESP2 and RESP3 differ).
-const NOW_MS = "local t = redis.call('TIME') local now = t[1] .. string.format('%03d', math.floor(t[2] / 1000))";
+// microseconds, exactly, and written with %.0f. Scripts return integers or arrays only (no booleans:
+// RESP2 and RESP3 differ). A missing field reads as false.
+const NOW_MS =
+  "local t = redis.call('TIME') local now = tonumber(t[1] .. string.format('%03d', math.floor(t[2] / 1000)))";
+const MS = (x) => `string.format('%.0f', ${x})`;
+// A stored version the library could have written: anything else is replaced by any write.
+const VERSION = "local v = tonumber(redis.call('HGET', KEYS[1], 'version'))";
+const USABLE = "v and v >= 1 and v <= 9007199254740991 and v == math.floor(v)";
 
 const SCRIPTS = {
-  // KEYS[1] record; ARGV[1] the record's JSON, ARGV[2] its version. 1 if written. A stored record whose
-  // version cannot be read is not "newer" and is replaced.
-  set: `local cur = redis.call('GET', KEYS[1])
-if cur then
-  local ok, rec = pcall(cjson.decode, cur)
-  local v = ok and type(rec) == 'table' and tonumber(rec['version'])
-  if v and v >= tonumber(ARGV[2]) then return 0 end
+  // KEYS[1] record; ARGV[1] the record's JSON, ARGV[2] its version. 1 if written.
+  set: `local t = redis.call('TYPE', KEYS[1])
+t = t.ok or t
+if t == 'hash' then
+  ${VERSION}
+  if ${USABLE} and v >= tonumber(ARGV[2]) then return 0 end
+elseif t ~= 'none' then
+  redis.call('DEL', KEYS[1])
 end
-redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[1])
 return 1`,
-  // KEYS[1] lock, KEYS[2] stamp; ARGV[1] lease, ARGV[2] ttl ms. {now, stamp or nil} if taken, else 0.
+  // KEYS[1] lease hash; ARGV[1] lease, ARGV[2] ttl ms, ARGV[3] stamp ttl ms. {taken (1/0), now, stamp}.
   lock: `${NOW_MS}
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-return {now, redis.call('GET', KEYS[2])}`,
-  // KEYS[1] lock; ARGV[1] lease, ARGV[2] ttl ms. 1 if the lease still held the lock.
-  renew: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local h = redis.call('HMGET', KEYS[1], 'lease', 'expires', 'stamp')
+if h[1] and tonumber(h[2]) and tonumber(h[2]) > now then return {0, now, h[3]} end
+redis.call('HSET', KEYS[1], 'lease', ARGV[1], 'expires', ${MS("now + tonumber(ARGV[2])")})
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[2]), tonumber(ARGV[3])))
+return {1, now, h[3]}`,
+  // KEYS[1] lease hash; ARGV[1] lease, ARGV[2] ttl ms, ARGV[3] stamp ttl ms. 1 if the lease still held it.
+  renew: `${NOW_MS}
+local h = redis.call('HMGET', KEYS[1], 'lease', 'expires')
+if h[1] ~= ARGV[1] or not (tonumber(h[2]) and tonumber(h[2]) > now) then return 0 end
+redis.call('HSET', KEYS[1], 'expires', ${MS("now + tonumber(ARGV[2])")})
+redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[2]), tonumber(ARGV[3])))
 return 1`,
-  // KEYS[1] lock, KEYS[2] stamp; ARGV[1] lease, ARGV[2] "1" to stamp, ARGV[3] stamp ttl ms. 1 if released.
-  unlock: `local released = 0
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) released = 1 end
+  // KEYS[1] lease hash; ARGV[1] lease, ARGV[2] "1" to stamp, ARGV[3] stamp ttl ms. 1 if released.
+  unlock: `${NOW_MS}
+local h = redis.call('HMGET', KEYS[1], 'lease', 'expires')
+local released = 0
+if h[1] == ARGV[1] and tonumber(h[2]) and tonumber(h[2]) > now then
+  redis.call('HDEL', KEYS[1], 'lease', 'expires')
+  released = 1
+end
 if ARGV[2] == '1' then
-  ${NOW_MS}
-  redis.call('SET', KEYS[2], now, 'PX', ARGV[3])
+  redis.call('HSET', KEYS[1], 'stamp', ${MS("now")})
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 end
 return released`,
 };
@@ -58,131 +78,104 @@ function sha1(name) {
   return shas[name];
 }
 
-/** The one error a store rejects with: which backend, which operation, and the client's error as cause. */
-function storeError(operation, cause) {
-  const detail = String(cause?.message ?? cause)
-    .split("\n")[0]
-    .slice(0, 200);
-  const err = new Error(`${BACKEND} store: ${operation} failed: ${detail}`, { cause });
-  err.name = "StoreError";
-  err.backend = BACKEND;
-  err.operation = operation;
-  return err;
-}
-
-/** JSON.parse, minus its error message: that quotes the text, and the text holds tokens. */
-function parseRecord(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error("the stored record is not valid JSON");
-  }
-}
-
-/** A function sending one raw command (array of strings) on either client. */
+/**
+ * A function sending one raw command (`args`, strings) about `key` on any of the four clients: a cluster
+ * client routes it by that key.
+ */
 function commandSender(client) {
-  // ioredis has both `call(cmd, ...args)` and a `sendCommand(Command)` of its own: test `call` first.
-  if (client && typeof client.call === "function") return (args) => client.call(...args);
-  if (client && typeof client.sendCommand === "function") return (args) => client.sendCommand(args);
-  throw new TypeError("redisStore: expected a connected node-redis (createClient) or ioredis client");
-}
-
-/** A random lease id: 16 bytes, hex. */
-function newLease() {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function ttl(ms, operation) {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0) {
-    throw new TypeError(`redisStore.${operation}: ttlMs must be a positive number of milliseconds`);
+  // ioredis (Redis and Redis.Cluster) has `call(cmd, ...args)`, and routes by the command's keys itself.
+  if (client && typeof client.call === "function") return (key, args) => client.call(...args);
+  // node-redis's cluster client takes the key that picks the node first.
+  if (client && typeof client.sendCommand === "function" && typeof client.nodeClient === "function") {
+    return (key, args) => client.sendCommand(key, false, args);
   }
-  return String(Math.ceil(ms));
-}
-
-function lockName(name, operation) {
-  if (typeof name !== "string" || name === "") throw new TypeError(`redisStore.${operation}: name must be a string`);
-  return name;
+  if (client && typeof client.sendCommand === "function") return (key, args) => client.sendCommand(args);
+  throw new TypeError("redisStore: expected a connected node-redis (createClient, createCluster) or ioredis client");
 }
 
 /**
- * @param client a connected node-redis or ioredis client
+ * @param client a connected node-redis or ioredis client (single or cluster)
  * @param {string} key the account's record key, e.g. "ctct:account-42"
- * @param {{ namespace?: string }} [options] lane locks live under `namespace` (default "ctct-oauth")
+ * @param {{ namespace?: string }} [options] lane leases live under `namespace` (default "ctct-oauth")
  */
 export function redisStore(client, key, options = {}) {
   const send = commandSender(client);
   if (typeof key !== "string" || key === "") throw new TypeError("redisStore: key must be a non-empty string");
   const namespace = options.namespace ?? "ctct-oauth";
-  const scope = (name) => (name.startsWith(LANE) ? namespace : key);
-  const lockKey = (name) => `${scope(name)}:lock:${name}`;
-  const stampKey = (name) => `${scope(name)}:stamp:${name}`;
+  const leaseKey = (name) => `${name.startsWith(LANE) ? namespace : key}:lock:${name}`;
 
   /** Runs a script by hash; loads it by EVAL when the server does not know it (first use, restart, flush). */
-  async function script(name, keys, args) {
-    const tail = [String(keys.length), ...keys, ...args];
+  async function script(name, k, args) {
+    const tail = ["1", k, ...args];
     try {
-      return await send(["EVALSHA", await sha1(name), ...tail]);
+      return await send(k, ["EVALSHA", await sha1(name), ...tail]);
     } catch (e) {
       if (!String(e?.message).startsWith("NOSCRIPT")) throw e;
-      return send(["EVAL", SCRIPTS[name], ...tail]);
+      return send(k, ["EVAL", SCRIPTS[name], ...tail]);
     }
   }
 
-  /** Runs `fn`, turning any failure of the client or server into a StoreError for `operation`. */
-  async function op(operation, fn) {
-    try {
-      return await fn();
-    } catch (e) {
-      throw storeError(operation, e);
-    }
-  }
-
+  const stampTtl = String(STAMP_TTL_MS);
   return {
     backend: BACKEND,
     key,
 
     get: () =>
-      op("get", async () => {
-        const raw = await send(["GET", key]);
-        if (raw === null || raw === undefined) return undefined;
-        return parseRecord(String(raw));
+      attempt(BACKEND, "get", async () => {
+        let reply;
+        try {
+          reply = await send(key, ["HMGET", key, "version", "record"]);
+        } catch (e) {
+          // Something else is at the key: not a record this library can read (a write replaces it).
+          if (String(e?.message).startsWith("WRONGTYPE")) return { version: null, unreadable: "wrong_type" };
+          throw e;
+        }
+        const [v, text] = Array.isArray(reply) ? reply : [];
+        if (text === null || text === undefined) return undefined;
+        const version = Number(v);
+        return parseRecord(String(text), isVersion(version) ? version : null);
       }),
 
-    set(record) {
-      if (!record || typeof record !== "object" || !Number.isSafeInteger(record.version)) {
-        return Promise.reject(new TypeError("redisStore.set: record must be an object with an integer version"));
-      }
+    async set(record) {
+      checkRecord(record, "redisStore");
       const json = JSON.stringify(record);
-      return op("set", async () => Number(await script("set", [key], [json, String(record.version)])) === 1);
+      return attempt(
+        BACKEND,
+        "set",
+        async () => Number(await script("set", key, [json, String(record.version)])) === 1,
+      );
     },
 
     delete: () =>
-      op("delete", async () => {
-        await send(["DEL", key]);
+      attempt(BACKEND, "delete", async () => {
+        await send(key, ["DEL", key]);
       }),
 
     async lock(name, ttlMs) {
-      lockName(name, "lock");
-      const px = ttl(ttlMs, "lock");
+      const k = leaseKey(checkName(name, "redisStore.lock"));
+      const px = String(checkTtl(ttlMs, "redisStore.lock"));
       const lease = newLease();
-      return op("lock", async () => {
-        const reply = await script("lock", [lockKey(name), stampKey(name)], [lease, px]);
-        if (!Array.isArray(reply)) return null;
-        const stamp = reply[1] === null || reply[1] === undefined ? null : Number(reply[1]);
-        return { lease, now: Number(reply[0]), stamp };
+      return attempt(BACKEND, "lock", async () => {
+        const [taken, now, stamp] = await script("lock", k, [lease, px, stampTtl]);
+        const at = stamp === null || stamp === undefined || stamp === false ? null : Number(stamp);
+        return { lease: Number(taken) === 1 ? lease : null, now: Number(now), stamp: at };
       });
     },
 
     async renew(name, lease, ttlMs) {
-      lockName(name, "renew");
-      const px = ttl(ttlMs, "renew");
-      return op("renew", async () => Number(await script("renew", [lockKey(name)], [String(lease), px])) === 1);
+      const k = leaseKey(checkName(name, "redisStore.renew"));
+      const px = String(checkTtl(ttlMs, "redisStore.renew"));
+      return attempt(
+        BACKEND,
+        "renew",
+        async () => Number(await script("renew", k, [String(lease), px, stampTtl])) === 1,
+      );
     },
 
     async unlock(name, lease, unlockOptions = {}) {
-      lockName(name, "unlock");
-      const args = [String(lease), unlockOptions?.stamp ? "1" : "0", String(STAMP_TTL_MS)];
-      return op("unlock", async () => Number(await script("unlock", [lockKey(name), stampKey(name)], args)) === 1);
+      const k = leaseKey(checkName(name, "redisStore.unlock"));
+      const args = [String(lease), unlockOptions?.stamp ? "1" : "0", stampTtl];
+      return attempt(BACKEND, "unlock", async () => Number(await script("unlock", k, args)) === 1);
     },
   };
 }

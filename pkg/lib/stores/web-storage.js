@@ -1,3 +1,5 @@
+import { checkRecord, isVersion, parseRecord } from "./common.js";
+
 /**
  * localStorage / sessionStorage. A newer pair is never overwritten by an older one. For several tabs
  * prefer indexedDbStore: browsers may sync localStorage between tabs late, so a tab can read the old pair
@@ -6,7 +8,7 @@
 export function webStorageStore(storage, key = "ctct-oauth") {
   const read = () => {
     const text = storage.getItem(key);
-    return text ? JSON.parse(text) : undefined;
+    return text ? parseRecord(text) : undefined;
   };
   return {
     backend: "Web Storage",
@@ -14,8 +16,9 @@ export function webStorageStore(storage, key = "ctct-oauth") {
       return read();
     },
     async set(value) {
+      checkRecord(value, "webStorageStore");
       const current = read();
-      if (current && current.version >= value.version) return false;
+      if (current && isVersion(current.version) && current.version >= value.version) return false;
       storage.setItem(key, JSON.stringify(value));
       return true;
     },
