@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { lstat, mkdtemp, open, readdir, readFile, rename, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -88,17 +88,35 @@ async function deviceLogin(args, env) {
 }
 
 const readJson = async (path) => JSON.parse(await readFile(path, "utf8"));
+/** The versions a file store holds (`r-<version>.json`, up to 2^53 - 1), highest first. */
+const versions = async (dir) =>
+  (await readdir(dir))
+    .flatMap((f) => /^r-(\d+)\.json$/.exec(f)?.[1] ?? [])
+    .map(Number)
+    .filter(Number.isSafeInteger)
+    .sort((a, b) => b - a);
+/** A file store's record: its highest version. */
+const readStored = async (dir) => readJson(join(dir, `r-${(await versions(dir))[0]}.json`));
+/** Writes a record into a file store as its next version, as another program could. */
+const writeStored = (dir, record) => writeFile(join(dir, `r-${record.version}.json`), JSON.stringify(record));
+/** A record whose access token is due: opaque (no `exp` to read), expired by its own times. */
+const due = (record) => {
+  const { expiresAt, ...rest } = record;
+  return { ...rest, version: record.version + 1, tokens: { ...record.tokens, accessToken: "due-token", expiresAt: 1 } };
+};
 const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
-test("device login, whoami, token, refresh (rotated pair saved by rename), logout; whoami then exits 1", async () => {
+test("device login, whoami, token, refresh (a new version file each time), logout; whoami then exits 1", async () => {
   const env = await envFor("device");
-  const file = join(env.HOME, ".ctct-oauth", "tokens.json");
+  const dir = join(env.HOME, ".ctct-oauth", "tokens");
   const login = await deviceLogin([], env);
   assert.equal(login.code, 0, login.stderr);
   assert.match(login.stdout, /^Signed in as owner@example.com \(client cc-device\); tokens saved to file:/);
   assert.match(login.stderr, /Waiting for approval/, "progress is shown while polling");
-  assert.equal((await stat(file)).mode & 0o777, 0o600, "the token file is private");
-  assert.equal((await stat(join(env.HOME, ".ctct-oauth"))).mode & 0o777, 0o700, "and so is its directory");
+  const file = join(dir, `r-${(await versions(dir))[0]}.json`);
+  assert.equal((await stat(file)).mode & 0o777, 0o600, "the record is private");
+  assert.equal((await stat(dir)).mode & 0o777, 0o700, "and so is its directory");
+  assert.equal((await stat(join(env.HOME, ".ctct-oauth"))).mode & 0o777, 0o700, "and the one above");
   const saved = await readJson(file);
   assert.ok(Number.isInteger(saved.version) && saved.tokens.refreshToken, "a versioned session record");
 
@@ -118,37 +136,30 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
   assert.equal(token.stdout, `${saved.tokens.accessToken}\n`, "the token and nothing else, not refreshed");
   assert.equal(token.stderr, "");
 
-  // A reader holding the file open keeps the pair it opened; a symlink at the path is replaced, not followed.
-  const victim = join(env.HOME, "elsewhere.json");
-  await rename(file, victim);
-  await symlink(victim, file);
-  const reader = await open(victim, "r");
+  // A refresh writes a new version file; the one a reader may hold open is never rewritten.
   const before = (await stats()).tokenByGrant.refresh_token ?? 0;
   const refresh = await run(["refresh"], env);
   assert.equal(refresh.code, 0, refresh.stderr);
   assert.match(refresh.stdout, /^Refreshed; the access token is valid until \d{4}-/);
   assert.equal((await stats()).tokenByGrant.refresh_token, before + 1);
-  assert.equal(
-    JSON.parse(await reader.readFile("utf8")).tokens.refreshToken,
-    saved.tokens.refreshToken,
-    "the open file is untouched",
-  );
-  await reader.close();
-  assert.ok((await lstat(file)).isFile(), "the symlink was replaced by a new file");
-  assert.equal((await readJson(victim)).tokens.refreshToken, saved.tokens.refreshToken, "the link's target too");
-  assert.equal((await stat(file)).mode & 0o777, 0o600, "the new file is private");
-  const rotated = await readJson(file);
+  assert.equal((await readJson(file)).tokens.refreshToken, saved.tokens.refreshToken, "the old version is untouched");
+  const rotated = await readStored(dir);
   assert.notEqual(rotated.tokens.refreshToken, saved.tokens.refreshToken, "the rotated pair was saved");
-  assert.ok(rotated.version > saved.version);
-  assert.deepEqual((await readdir(join(env.HOME, ".ctct-oauth"))).sort(), ["tokens.json"], "no temp or lock file");
+  assert.equal(rotated.version, saved.version + 1);
+  assert.equal((await stat(join(dir, `r-${rotated.version}.json`))).mode & 0o777, 0o600, "the new file is private");
+  const names = await readdir(dir);
+  assert.ok(
+    names.every((f) => /^(r-\d+|l-[0-9a-f]+-\d+)\.json$/.test(f)),
+    `no temp file: ${names}`,
+  );
 
   // Due (expired here): `token` refreshes first and saves the rotated pair before printing the new token.
-  await writeFile(file, JSON.stringify({ ...rotated, tokens: { ...rotated.tokens, expiresAt: 1 } }));
-  const due = await run(["token"], env);
-  assert.equal(due.code, 0, due.stderr);
-  const afterDue = await readJson(file);
+  await writeStored(dir, due(rotated));
+  const dueRun = await run(["token"], env);
+  assert.equal(dueRun.code, 0, dueRun.stderr);
+  const afterDue = await readStored(dir);
   assert.notEqual(afterDue.tokens.refreshToken, rotated.tokens.refreshToken);
-  assert.equal(due.stdout, `${afterDue.tokens.accessToken}\n`);
+  assert.equal(dueRun.stdout, `${afterDue.tokens.accessToken}\n`);
 
   const revokes = (await stats()).revoke;
   const logout = await run(["logout"], env);
@@ -161,7 +172,7 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
     allowInsecureLoopback: true,
   });
   await assert.rejects(auth.refresh(afterDue.tokens.refreshToken), { code: "invalid_grant" }, "revoked for real");
-  const record = await readJson(file);
+  const record = await readStored(dir);
   assert.equal(record.signedOut, true);
   assert.equal(record.tokens, undefined, "no token is kept");
   for (const cmd of ["whoami", "token", "refresh"]) {
@@ -171,17 +182,18 @@ test("device login, whoami, token, refresh (rotated pair saved by rename), logou
     assert.match(r.stderr, /^error not_signed_in: Signed out in file:.*Run: ctct-oauth login$/m);
   }
   const again = await run(["logout"], env);
-  assert.deepEqual([again.code, again.stdout], [0, `Not signed in (file:${file}); nothing to do.\n`]);
+  assert.deepEqual([again.code, again.stdout], [0, `Not signed in (file:${dir}); nothing to do.\n`]);
 
-  // An authorization code saved where a token belongs (by hand, in the old bare format) is named as such.
-  await writeFile(file, JSON.stringify({ accessToken: "Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s" }));
+  // An authorization code saved where a token belongs (by hand) is named as such.
+  const code = "Wdvjb7a8T3Y4uSk_8XW1nQ9z2bPvLqK-0s";
+  await writeStored(dir, { version: record.version + 1, tokens: { accessToken: code, expiresAt: 4e9 } });
   const mistake = await run(["whoami"], env);
   assert.equal(mistake.code, 1);
   assert.match(mistake.stderr, /^error authorization_code_not_token: .*exchange it first/im);
 });
 
 test("login --browser: PKCE through the loopback redirect, a forged state refused, the tokens saved", async () => {
-  const env = await envFor("pkce", { CTCT_TOKENS_FILE: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t.json") });
+  const env = await envFor("pkce", { CTCT_TOKENS_DIR: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t") });
   const p = start(["login", "--browser", "--no-open", "--port", String(port)], env);
   const [, url] = await p.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m);
   assert.match(p.output(), new RegExp(`Listening on ${redirectUri}; .*registered exactly`));
@@ -195,7 +207,7 @@ test("login --browser: PKCE through the loopback redirect, a forged state refuse
     assert.equal(forged.status, 400, query);
     assert.match(await forged.text(), /does not belong to the sign-in/);
   }
-  await assert.rejects(stat(env.CTCT_TOKENS_FILE), { code: "ENOENT" });
+  await assert.rejects(stat(env.CTCT_TOKENS_DIR), { code: "ENOENT" });
   assert.equal(p.child.exitCode, null, "still waiting");
 
   const back = await new ScriptedUser().authorize(url, { redirectUri });
@@ -208,19 +220,19 @@ test("login --browser: PKCE through the loopback redirect, a forged state refuse
   const { code, stdout, stderr } = await p.done;
   assert.equal(code, 0, stderr);
   assert.match(stdout, /^Signed in as owner@example.com \(client cc-pkce\)/);
-  const saved = await readJson(env.CTCT_TOKENS_FILE);
+  const saved = await readStored(env.CTCT_TOKENS_DIR);
   assert.equal(decodeAccessToken(saved.tokens.accessToken).clientId, "cc-pkce");
   assert.ok(saved.tokens.refreshToken);
-  assert.equal((await stat(env.CTCT_TOKENS_FILE)).mode & 0o777, 0o600);
+  assert.equal((await stat(env.CTCT_TOKENS_DIR)).mode & 0o777, 0o700);
   await assert.rejects(fetch(back), "the loopback server is closed");
   const token = await run(["token"], env);
   assert.equal(token.stdout, `${saved.tokens.accessToken}\n`);
 });
 
 test("login --browser: a denial with the right state fails with access_denied; a timeout fails cleanly", async () => {
-  const file = join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t.json");
+  const dir = join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t");
   // The registered URI in CTCT_REDIRECT_URI is where the command listens, without --port.
-  const env = await envFor("pkce", { CTCT_TOKENS_FILE: file, CTCT_REDIRECT_URI: redirectUri });
+  const env = await envFor("pkce", { CTCT_TOKENS_DIR: dir, CTCT_REDIRECT_URI: redirectUri });
   const p = start(["login", "--browser", "--no-open"], env);
   const [, url] = await p.waitFor(/^ {2}(http:\/\/\S+\/authorize\?\S+)$/m);
   assert.equal(new URL(url).searchParams.get("redirect_uri"), redirectUri);
@@ -231,7 +243,7 @@ test("login --browser: a denial with the right state fails with access_denied; a
   const denied = await p.done;
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /^error access_denied: /m);
-  await assert.rejects(stat(env.CTCT_TOKENS_FILE), { code: "ENOENT" });
+  await assert.rejects(stat(dir), { code: "ENOENT" });
 
   const started = Date.now();
   const late = await run(["login", "--browser", "--no-open", "--port", String(port), "--timeout", "1s"], env);
@@ -239,7 +251,7 @@ test("login --browser: a denial with the right state fails with access_denied; a
   assert.match(late.stderr, /^error login_timeout: nobody signed in within 1 s; nothing was saved$/m);
   assert.ok(Date.now() - started < 5000);
   await assert.rejects(fetch(redirectUri), "the loopback server is closed");
-  await assert.rejects(stat(env.CTCT_TOKENS_FILE), { code: "ENOENT" });
+  await assert.rejects(stat(dir), { code: "ENOENT" });
 });
 
 test("--store redis://host:port/<key>: login saves the record production reads, token reads it", async (t) => {
@@ -295,7 +307,7 @@ test("--store postgres://...?key=<key>: login saves the record production reads,
 
 test("Ctrl-C: a device login exits 130 with nothing written; a browser login closes its loopback server", async () => {
   const dir = await mkdtemp(join(tmpdir(), "ctct-cli-"));
-  const env = await envFor("device", { CTCT_TOKENS_FILE: join(dir, "tokens.json") });
+  const env = await envFor("device", { CTCT_TOKENS_DIR: join(dir, "tokens") });
   // No flag: with no display to open a browser on, the default is the device flow.
   const device = start(["login"], env);
   await device.waitFor(/and enter the code \S+\n[^]*Waiting for approval/);
@@ -306,7 +318,7 @@ test("Ctrl-C: a device login exits 130 with nothing written; a browser login clo
   assert.doesNotMatch(r.stderr, NO_STACK);
   assert.deepEqual(await readdir(dir), [], "no file, no temp file, no lock");
 
-  const pkceEnv = await envFor("pkce", { CTCT_TOKENS_FILE: env.CTCT_TOKENS_FILE });
+  const pkceEnv = await envFor("pkce", { CTCT_TOKENS_DIR: env.CTCT_TOKENS_DIR });
   const browser = start(["login", "--browser", "--no-open"], pkceEnv);
   const [, listening] = await browser.waitFor(/Listening on (http:\/\/127\.0\.0\.1:\d+\/callback);/);
   assert.equal((await fetch(`${listening}?state=x&code=y`)).status, 400, "the server was up");
@@ -319,9 +331,9 @@ test("Ctrl-C: a device login exits 130 with nothing written; a browser login clo
 });
 
 test("Ctrl-C during a refresh waits until the rotated pair is saved, then exits 130", async () => {
-  const env = await envFor("device", { CTCT_TOKENS_FILE: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t.json") });
+  const env = await envFor("device", { CTCT_TOKENS_DIR: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t") });
   assert.equal((await deviceLogin([], env)).code, 0);
-  const saved = await readJson(env.CTCT_TOKENS_FILE);
+  const saved = await readStored(env.CTCT_TOKENS_DIR);
   // The server rotates at once and trickles its answer: a Ctrl-C lands after the old token is spent.
   await admin({ fault: { at: "token", kind: "slow-body", slowMs: 2000 } });
   const sent = (await stats()).tokenByGrant.refresh_token ?? 0;
@@ -333,9 +345,62 @@ test("Ctrl-C during a refresh waits until the rotated pair is saved, then exits 
   assert.match(r.stderr, /finishing the token request first, so its answer is saved/);
   assert.match(r.stderr, /^interrupted \(after finishing the token request and saving its answer\)$/m);
   assert.doesNotMatch(r.stderr, NO_STACK);
-  const rotated = await readJson(env.CTCT_TOKENS_FILE);
+  const rotated = await readStored(env.CTCT_TOKENS_DIR);
   assert.notEqual(rotated.tokens.refreshToken, saved.tokens.refreshToken, "the answer was not dropped");
   assert.equal((await run(["refresh"], env)).code, 0, "and the saved refresh token is the live one");
+});
+
+test("several `token` runs at once on a due pair: one refresh between them, one token, the pair saved", async () => {
+  const env = await envFor("device", { CTCT_TOKENS_DIR: join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t") });
+  assert.equal((await deviceLogin([], env)).code, 0);
+  await writeStored(env.CTCT_TOKENS_DIR, due(await readStored(env.CTCT_TOKENS_DIR)));
+  const before = (await stats()).tokenByGrant.refresh_token ?? 0;
+  const runs = await Promise.all(Array.from({ length: 6 }, () => run(["token"], env)));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  assert.equal((await stats()).tokenByGrant.refresh_token, before + 1, "one refresh request for six processes");
+  const stored = await readStored(env.CTCT_TOKENS_DIR);
+  assert.deepEqual(new Set(runs.map((r) => r.stdout)), new Set([`${stored.tokens.accessToken}\n`]));
+  assert.equal((await run(["refresh"], env)).code, 0, "the stored refresh token is the live one");
+});
+
+test("login replaces a record it cannot use; a store that will not take the pair: it is saved elsewhere", async (t) => {
+  const dir = join(await mkdtemp(join(tmpdir(), "ctct-cli-")), "t");
+  const env = await envFor("device", { CTCT_TOKENS_DIR: dir, CTCT_STORE_WAIT_MS: "1500" });
+  await mkdir(dir, { recursive: true });
+  await writeStored(dir, { version: 2 ** 53 + 2, tokens: "not a token set" }); // not a version the library writes
+  const login = await deviceLogin([], env);
+  assert.equal(login.code, 0, login.stderr);
+  const stored = await readStored(dir);
+  assert.ok(Number.isSafeInteger(stored.version) && stored.tokens.refreshToken, "replaced by the new sign-in");
+  assert.equal((await run(["token"], env)).code, 0);
+
+  // A Redis that refuses writes (out of memory): the sign-in's pair is not thrown away.
+  const redis = await startRedis();
+  const client = createClient({ url: redis.url });
+  await client.on("error", () => {}).connect();
+  t.after(() => (client.destroy(), redis.dispose()));
+  await client.sendCommand(["CONFIG", "SET", "maxmemory", "1"]);
+  const refused = await deviceLogin(["--store", `${redis.url}/ctct:full`], env);
+  assert.equal(refused.code, 3, refused.stderr);
+  const [, rescued] = /they are saved in file:(\S+)/.exec(refused.stderr) ?? [];
+  assert.ok(rescued, refused.stderr);
+  assert.match(refused.stderr, /^hint: use --store file:\S+ until the store is back$/m);
+  const kept = await readStored(rescued);
+  assert.ok(kept.tokens.refreshToken, "the pair is in the rescue directory");
+  const token = await run(["token", "--store", `file:${rescued}`], env);
+  assert.equal(token.stdout, `${kept.tokens.accessToken}\n`, token.stderr);
+});
+
+test("a PostgreSQL password is masked wherever the store is named, in the URL's user part or its query", async () => {
+  const env = await envFor("device");
+  for (const url of [
+    "postgres://u:hunter2secret@127.0.0.1:1/db?key=k",
+    "postgres://u@127.0.0.1:1/db?password=hunter2secret&key=k",
+  ]) {
+    const r = await run(["token", "--store", url], env);
+    assert.notEqual(r.code, 0);
+    assert.ok(!r.stderr.includes("hunter2secret") && !r.stdout.includes("hunter2secret"), r.stderr);
+  }
 });
 
 test("--help for the command and each subcommand; usage errors exit 2", async () => {
@@ -403,7 +468,7 @@ test("the packed package installs the command: npx ctct-oauth runs it", async ()
   // Installed, the command finds the package's own entry and the user's store packages from the project.
   const r = await exec("npx", ["--no-install", "ctct-oauth", "whoami"], { cwd: project, env }).catch((e) => e);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^error not_signed_in: No saved tokens in file:.*\.ctct-oauth\/tokens\.json/m);
+  assert.match(r.stderr, /^error not_signed_in: No saved tokens in file:.*\.ctct-oauth\/tokens\./m);
   const noRedis = await exec("npx", ["--no-install", "ctct-oauth", "token", "--store", "redis://127.0.0.1:1/k"], {
     cwd: project,
     env,

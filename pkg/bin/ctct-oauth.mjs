@@ -6,9 +6,7 @@
 // Tokens go through the library's own sessions and stores, so a pair saved here is the record production
 // code reads with redisStore/postgresStore (or the file store below, with the same contract).
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { accessSync, constants as fsConstants, readFileSync, rmSync } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { accessSync, constants as fsConstants, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
@@ -24,6 +22,7 @@ import {
   postgresStore,
   redisStore,
 } from "../dist/node/index.mjs";
+import { fileStore } from "../dist/web/lib/stores/file.js";
 
 const PROGRAM = "ctct-oauth";
 const EXIT = { ok: 0, notSignedIn: 1, usage: 2, unavailable: 3, internal: 70, SIGINT: 130, SIGTERM: 143 };
@@ -41,9 +40,10 @@ const EXIT_CODES = `Exit codes:
   70   internal error (a bug in ctct-oauth)
   130  interrupted (Ctrl-C); 143 terminated (SIGTERM)`;
 
-const STORE_HELP = `  --store <where>     where the tokens live (default: $CTCT_STORE, else file:$CTCT_TOKENS_FILE,
-                      else file:~/.ctct-oauth/tokens.json)
-                        file:<path>                          a JSON file, mode 0600, replaced atomically
+const STORE_HELP = `  --store <where>     where the tokens live (default: $CTCT_STORE, else file:$CTCT_TOKENS_DIR,
+                      else file:~/.ctct-oauth/tokens)
+                        file:<dir>                           a directory (mode 0700) of JSON files; several
+                                                             commands at once refresh once between them
                         redis://[user:pass@]host:port/<key>  needs the \`redis\` (or \`ioredis\`) package;
                                                              rediss:// for TLS, ?db=<n> to pick a database
                         postgres://user@host:port/db?key=<key>  needs the \`pg\` package (table
@@ -81,7 +81,9 @@ Environment (read by ConstantContactOAuth.fromEnv, with the same rules as in you
   CTCT_SCOPES                   space-separated; default: every data scope, plus offline_access
   CTCT_ENDPOINTS                JSON, to point at another authorization server
   CTCT_ALLOW_INSECURE_LOOPBACK  true/1/yes: allow http:// endpoints on loopback hosts (local servers)
-  CTCT_STORE, CTCT_TOKENS_FILE  the default --store
+  CTCT_STORE, CTCT_TOKENS_DIR   the default --store
+  CTCT_STORE_WAIT_MS            how long a new token pair the store does not take is retried before it
+                                is saved in a directory of its own (default 60000)
 
 Output: results on stdout (\`token\` prints only the token); prompts, progress and errors on stderr.
 In scripts: curl -H "Authorization: Bearer $(npx ${PROGRAM} token)" https://api.cc.email/v3/account/summary
@@ -158,7 +160,10 @@ ${EXIT_CODES}`,
 
 const say = (line = "") => process.stderr.write(`${line}\n`);
 const out = (line) => process.stdout.write(`${line}\n`);
-const mask = (text) => String(text).replace(/(\w+:\/\/[^/:@\s]*:)[^@/\s]+@/g, "$1***@");
+const mask = (text) =>
+  String(text)
+    .replace(/(\w+:\/\/[^/:@\s]*:)[^@/\s]+@/g, "$1***@")
+    .replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#\s]*/gi, "$1***");
 
 class CliError extends Error {
   constructor(code, message, exit, hint) {
@@ -234,13 +239,11 @@ function report(e) {
 
 const interrupt = new AbortController();
 const cleanups = new Set(); // closes loopback servers and store clients on the way out
-const tempFiles = new Set(); // removed even on a forced exit
 let criticalDepth = 0;
 let pendingSignal = null;
 
 function onSignal(signal) {
   if (interrupt.signal.aborted || pendingSignal) {
-    for (const f of tempFiles) rmSync(f, { force: true });
     say("\ninterrupted");
     process.exit(EXIT[signal]);
   }
@@ -299,105 +302,9 @@ function anySignal(...signals) {
 // ---------------------------------------------------------------------------------------------------------
 // Stores.
 
-const DEFAULT_FILE = join(homedir(), ".ctct-oauth", "tokens.json");
-const LOCK_STALE_MS = 10_000; // a lock file older than this was left by a process that died holding it
-const LOCK_WAIT_MS = 12_000;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * A new file, created exclusively with mode 0600 beside the old one, then renamed over it: a reader that
- * has the old file open keeps reading the old pair, a symlink at the path is replaced (never followed),
- * and the file is never briefly readable by others.
- */
-async function writeAtomically(file, value) {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}`);
-  tempFiles.add(temp);
-  try {
-    const handle = await open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (e) {
-    await rm(temp, { force: true });
-    throw e;
-  } finally {
-    tempFiles.delete(temp);
-  }
-  // The rename itself, on disk: without it a crash can bring back the old (rotated, dead) pair.
-  const dir = await open(dirname(file), "r").catch(() => null);
-  await dir?.sync().catch(() => {});
-  await dir?.close();
-}
-
-/**
- * The library's store contract on a JSON file: get, a compare-and-set on `version`, delete. A lock file
- * beside it makes the compare-and-set atomic across processes (two `token` runs at once, say).
- */
-function fileStore(file) {
-  const lockFile = `${file}.lock`;
-  async function read() {
-    let text;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (e) {
-      if (e.code === "ENOENT") return undefined;
-      throw e;
-    }
-    const value = JSON.parse(text);
-    // A bare token set: what the example CLI wrote before this command existed.
-    if (value && !Number.isInteger(value.version) && typeof value.accessToken === "string") {
-      return { version: 1, tokens: value };
-    }
-    return value;
-  }
-  async function locked(fn) {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        await (await open(lockFile, "wx", 0o600)).close();
-        break;
-      } catch (e) {
-        if (e.code !== "EEXIST") throw e;
-        const since = await stat(lockFile).then(
-          (s) => Date.now() - s.mtimeMs,
-          () => 0,
-        );
-        if (since > LOCK_STALE_MS) await rm(lockFile, { force: true });
-        else if (Date.now() > deadline) throw new Error(`${lockFile} is held by another process`);
-        else await sleep(20 + Math.random() * 30);
-      }
-    }
-    tempFiles.add(lockFile);
-    try {
-      return await fn();
-    } finally {
-      tempFiles.delete(lockFile);
-      await rm(lockFile, { force: true });
-    }
-  }
-  return {
-    backend: "file",
-    get: read,
-    async set(record) {
-      if (!Number.isInteger(record?.version)) throw new TypeError("a stored record needs an integer version");
-      return locked(async () => {
-        const current = await read().catch(() => undefined); // an unreadable file is replaced
-        if (Number.isInteger(current?.version) && current.version >= record.version) return false;
-        await writeAtomically(file, record);
-        return true;
-      });
-    },
-    async delete() {
-      await locked(() => rm(file, { force: true }));
-    },
-  };
-}
+const DEFAULT_DIR = join(homedir(), ".ctct-oauth", "tokens");
+/** How long a command keeps writing a new pair the store does not take, before it rescues the pair. */
+const STORE_WAIT_MS = Number(process.env.CTCT_STORE_WAIT_MS) > 0 ? Number(process.env.CTCT_STORE_WAIT_MS) : 60_000;
 
 /** The user's own copy of a package: beside this one, else in the working directory's project (npx). */
 async function importUserPackage(name) {
@@ -418,7 +325,7 @@ function parseStoreSpec(spec, command) {
   if (spec.startsWith("file:")) {
     const rest = spec.slice("file:".length);
     if (rest.startsWith("//")) return { kind: "file", path: fileURLToPath(spec) };
-    if (!rest) throw usage("--store file: needs a path, e.g. file:./tokens.json", command);
+    if (!rest) throw usage("--store file: needs a directory, e.g. file:./tokens", command);
     const path = rest.startsWith("~/") ? join(homedir(), rest.slice(2)) : resolve(rest);
     return { kind: "file", path };
   }
@@ -449,7 +356,7 @@ function parseStoreSpec(spec, command) {
 function storeSpec(flags) {
   if (flags.store) return flags.store;
   if (process.env.CTCT_STORE) return process.env.CTCT_STORE;
-  return `file:${process.env.CTCT_TOKENS_FILE || DEFAULT_FILE}`;
+  return `file:${process.env.CTCT_TOKENS_DIR || DEFAULT_DIR}`;
 }
 
 const missingPackage = (pkg, scheme) =>
@@ -876,16 +783,62 @@ async function whoami(ctx, flags) {
   for (const w of warnings) say(`warning: ${w}`);
 }
 
+/**
+ * Waits until the session's new pair is in the store. The library keeps writing a pair the store did not
+ * take (holding the account's lease meanwhile); this command waits for that for a while, then saves the
+ * pair in a directory of its own rather than end with it unwritten: with rotating refresh tokens, the pair
+ * is the only one that still works.
+ */
+async function stored(ctx, session) {
+  const deadline = Date.now() + STORE_WAIT_MS;
+  for (let told = false; ; told = true) {
+    try {
+      return await session.flush();
+    } catch (e) {
+      if (e?.code !== "store_error") throw e;
+      if (!told) say(`warning: ${ctx.label} did not take the new tokens; still writing them (Ctrl-C to stop)...`);
+      if (Date.now() >= deadline) return rescue(ctx, session, e);
+    }
+  }
+}
+
+async function rescue(ctx, session, cause) {
+  const dir = join(homedir(), ".ctct-oauth", `rescued-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  await ctx
+    .client()
+    .session({ store: fileStore(dir) })
+    .setTokens(await session.tokens());
+  const wait = `${STORE_WAIT_MS / 1000} s`;
+  const why = `${ctx.label} did not take the new tokens within ${wait}; they are saved in file:${dir}`;
+  throw Object.assign(
+    new CliError("store_error", why, EXIT.unavailable, `use --store file:${dir} until the store is back`),
+    {
+      cause,
+    },
+  );
+}
+
+/** `fn(session)`, then its new pair in the store: a store that failed after the server answered is waited for. */
+async function keeping(ctx, session, fn) {
+  try {
+    return await fn(session);
+  } catch (e) {
+    if (e?.code !== "store_error" || !(await session.status().catch(() => null))?.pendingWrite) throw e;
+    await stored(ctx, session);
+    return fn(session);
+  }
+}
+
 async function token(ctx) {
   const session = await savedSession(ctx, ctx.client());
   // A refresh, when due, writes the rotated pair to the store before the token comes back.
-  out(await critical(() => session.accessToken()));
+  out(await critical(() => keeping(ctx, session, (s) => s.accessToken())));
 }
 
 async function refresh(ctx, flags) {
   const session = await savedSession(ctx, ctx.client());
   // Refreshes even though the token is not due (unless another process already replaced it).
-  const next = await critical(() => session.refresh());
+  const next = await critical(() => keeping(ctx, session, (s) => s.refresh()));
   if (flags.json) out(JSON.stringify({ refreshed: true, expiresAt: next.expiresAt, store: ctx.label }));
   else out(`Refreshed; the access token is valid until ${iso(next.expiresAt)}; saved to ${ctx.label}`);
 }
@@ -957,7 +910,15 @@ async function main(argv) {
     client,
     store: opened.store,
     label: opened.label,
-    save: (auth, tokens) => auth.session({ store: opened.store }).setTokens(tokens),
+    // A sign-in's pair is never thrown away: a store that does not take it is waited for, then the pair
+    // is saved in a directory of its own.
+    save: async (auth, tokens) => {
+      const session = auth.session({ store: opened.store });
+      await session.setTokens(tokens).catch((e) => {
+        if (e?.code !== "store_error") throw e;
+      });
+      await stored(ctx, session);
+    },
   };
   await COMMANDS[first](ctx, flags);
 }
