@@ -1,14 +1,16 @@
 // The demo page (www/) in headless Chromium at 1280 and 390 px, against the local server started as
-// scripts/demo.sh starts it: what a newcomer meets, step by step. Screenshots go to test-output/screenshots/.
+// scripts/demo.sh starts it: what a newcomer meets, step by step. Screenshots go to test-output/screenshots/;
+// the 1280 px run's "after an API call" is the README's docs/demo.png (rewritten when the page changes).
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { launchChromium } from "./js/harness.mjs";
 import { runDemo } from "./js/demo-process.mjs";
+import { README_SHOT, hashOf, sourcesHash, withHash } from "./js/readme-shot.mjs";
 import * as check from "./js/demo-checks.mjs";
 
 const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
-let demo, browser, endpoints;
+let demo, browser, endpoints, readmePng;
 
 before(async () => {
   await mkdir(check.shotsDir, { recursive: true });
@@ -162,6 +164,7 @@ for (const width of [1280, 390]) {
       assert.match(await page.textContent("#sessionStatus"), /^Called GET \/account\/summary at /);
       await check.checkLayout(page, width, "API called");
       await check.shot(page, "demo-api", width);
+      if (width === 1280) readmePng = await page.screenshot({ fullPage: true });
       noOtherErrors("API call");
       await check.configure(demo.authzOrigin, { api429: "throttled" });
       try {
@@ -298,6 +301,15 @@ for (const width of [1280, 390]) {
     });
   });
 }
+
+test("docs/demo.png is this page as it is now (the 1280 px run, after an API call)", async () => {
+  assert.ok(readmePng, "the 1280 px run took the screenshot");
+  const hash = await sourcesHash();
+  const committed = await readFile(README_SHOT).catch(() => null);
+  if (committed && hashOf(committed) === hash) return;
+  await writeFile(README_SHOT, withHash(readmePng, hash));
+  assert.fail("docs/demo.png showed an older page: it is rewritten from this run, commit it");
+});
 
 test("with CTCT_CLIENT_ID the demo targets the real Constant Contact (no local server)", async () => {
   const real = await runDemo({ CTCT_CLIENT_ID: "0b3e6c62-6f1f-4b5e-9a55-8a5a2e2f7c11" });
