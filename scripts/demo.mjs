@@ -34,25 +34,34 @@ export async function startDemo({ port = 8080, authzPort = 4455, clientId } = {}
   };
 }
 
+/**
+ * What the command prints once both servers listen. The page and every endpoint are on 127.0.0.1; 127.0.0.2
+ * is the token issuer's host (its key set answers there), standing in for identity.constantcontact.com, the
+ * issuer Constant Contact's tokens name while its endpoints are on authz.constantcontact.com.
+ */
+export function banner(demo) {
+  if (!demo.authz) {
+    return `
+  ctct-oauth demo, open in your browser:  ${demo.url}
+  against the real Constant Contact with client id ${process.env.CTCT_CLIENT_ID}
+  (its registered redirect URI must be this page's URL). Ctrl-C stops it.
+`;
+  }
+  return `
+  ctct-oauth demo, open in your browser:  ${demo.url}
+  local authorization server:             ${demo.authz.origin} (stands in for authz.constantcontact.com)
+  token issuer named in the tokens:       ${demo.authz.issuer} (stands in for identity.constantcontact.com)
+  Sign in with any user name (e.g. owner@example.com). Ctrl-C stops both.
+`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const demo = await startDemo({
     port: Number(process.env.PORT ?? 8080),
     authzPort: Number(process.env.AUTHZ_PORT ?? 4455),
     clientId: process.env.CTCT_CLIENT_ID,
   });
-  console.log(
-    demo.authz
-      ? `
-  ctct-oauth demo:                  ${demo.url}
-  local authorization server:       ${demo.authz.issuer}
-  sign in with any user name (e.g. owner@example.com); Ctrl-C stops both.
-`
-      : `
-  ctct-oauth demo:                  ${demo.url}
-  against the real Constant Contact with client id ${process.env.CTCT_CLIENT_ID}
-  (its registered redirect URI must be this page's URL). Ctrl-C stops it.
-`,
-  );
+  console.log(banner(demo));
   const stop = () => demo.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -57,38 +57,35 @@ test("WebKit, demo: Connect with Constant Contact, sign in and allow, back signe
   await webkit.goto(demo.url);
   await webkit.find("body[data-ready]");
   assert.match(await textOf("#server"), /local test server/);
+  await click("#advanced summary"); // the URL builder waits behind Settings
   await click("#build");
   const url = new URL(await textOf("#authUrl"));
   assert.equal(url.origin, demo.authz.origin);
   assert.equal(url.searchParams.get("code_challenge_method"), "S256");
   assert.equal(url.searchParams.get("state"), await textOf("#authState"));
 
-  const link = await webkit.find("#authLink");
-  assert.equal(await webkit.text(link), "Connect with Constant Contact");
-  await webkit.click(link);
+  const connect = await webkit.find("#connect");
+  assert.equal(await webkit.text(connect), "Connect with Constant Contact");
+  await webkit.click(connect);
   await click("#sign-in"); // the local server's sign-in page (find waits for it to load)
   await click("#allow");
-  await until(`/Signed in/.test(document.querySelector("#redirectResult")?.textContent ?? "")`, 20_000);
+  await until(`/Signed in/.test(document.querySelector("#connectStatus")?.textContent ?? "")`, 20_000);
   const back = new URL(await webkit.url());
   assert.equal(back.origin + back.pathname, demo.url, "back on the demo page");
-  assert.match(await textOf("#claims"), /cc-pkce/);
-  assert.equal(
-    await hidden("#error"),
-    true,
-    `no error shown: ${await webkit.eval(
-      "const t = (id) => document.querySelector(id).textContent; return t('#errCode') + ' ' + t('#errMessage');",
-    )}`,
-  );
-  await until(`!document.querySelector("#sessionCard").hidden`);
+  assert.match(await textOf("#sessionClaims"), /cc-pkce/);
+  assert.equal(await hidden("#connectError"), true, `no error shown: ${await textOf("#connectError")}`);
+  await until(`!document.querySelector("#sessionOut").hidden`);
   assert.match(await textOf("#tokenSet"), /access token.*…/s, "tokens are shown redacted");
 });
 
 test("WebKit, demo: the session refreshes, calls the API and signs out; a tampered state is refused", async () => {
   const stats = async () => (await fetch(`${demo.authz.origin}/__admin/stats`)).json();
-  const before = await webkit.eval("return document.querySelector('#token').value;");
+  const accessToken = `document.querySelector('#tokenSet tr[data-row="access token"] td:last-child').textContent`;
+  const before = await webkit.eval(`return ${accessToken};`);
   const refreshes = (await stats()).tokenByGrant.refresh_token ?? 0;
   await click("#refreshNow");
-  await until(`document.querySelector("#token").value !== ${JSON.stringify(before)}`, 15_000);
+  await until(`/^Refreshed/.test(document.querySelector("#sessionStatus").textContent)`, 15_000);
+  assert.notEqual(await webkit.eval(`return ${accessToken};`), before);
   assert.equal((await stats()).tokenByGrant.refresh_token, refreshes + 1);
 
   await click("#callApi");
@@ -96,12 +93,13 @@ test("WebKit, demo: the session refreshes, calls the API and signs out; a tamper
   assert.match(await textOf("#apiResult"), /"contact_email": "owner@example.com"/);
 
   await click("#signOut");
-  await until(`document.querySelector("#sessionCard").hidden`, 15_000);
-  assert.match(await textOf("#redirectResult"), /Signed out/);
+  await until(`!document.querySelector("#sessionEmpty").hidden`, 15_000);
+  assert.match(await textOf("#sessionStatus"), /Signed out/);
   assert.equal((await stats()).revoke, 1);
 
+  await click("#advanced summary");
   await click("#build");
   await webkit.goto(`${demo.url}?code=Wdvjb7a8T3Y4uSk&state=tampered`);
   await webkit.find("body[data-ready]");
-  assert.equal(await textOf("#errCode"), "state_mismatch");
+  assert.equal(await textOf("#connectError .code"), "state_mismatch");
 });
