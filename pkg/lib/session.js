@@ -132,7 +132,9 @@ export class TokenSession {
       clearTimeout(this.#timer);
       return;
     }
-    if (before?.read.version === r.version) return;
+    // The same record (a pair written at the same version by someone else is another record).
+    const same = before?.read.version === r.version && before.read.chain === r.chain;
+    if (same && before.tokens.refreshToken === stored.tokens?.refreshToken) return;
     // The stored set's times are its writer's; this session reads them on its own clock.
     this.#held = {
       text,
