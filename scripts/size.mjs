@@ -46,6 +46,12 @@ const targets = {
     "dist/web/ctct_oauth_server.js",
   ],
   workerd: ["workerd (Cloudflare Workers)", 77_200, "dist/web/ctct_oauth_server_bg.wasm", "dist/web/workerd.js"],
+  "edge-light": [
+    "edge-light (Vercel's Edge runtime)",
+    77_200,
+    "dist/web/ctct_oauth_server_bg.wasm",
+    "dist/web/edge-light.js",
+  ],
   deno: ["deno", 77_200, "dist/web/ctct_oauth_server_bg.wasm", "dist/web/deno.js"],
   node: [
     "node (import and require)",
