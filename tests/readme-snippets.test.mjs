@@ -95,8 +95,9 @@ declare module "hono/cookie" {
   export function getCookie(c: unknown, name: string): string | undefined;
   export function setCookie(c: unknown, name: string, value: string, options?: object): void;
 }
-declare module "@hono/node-server";
-declare module "@sveltejs/kit";
+declare module "@sveltejs/kit" {
+  export function json(body: unknown): Response;
+}
 `;
 
 const MODES = {
