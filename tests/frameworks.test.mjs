@@ -29,7 +29,7 @@ const SERVERS = {
   "Hono (Bun)": [bin("bun"), "hono-bun.mjs"],
   "Hono (Workers, wrangler dev)": [bin("wrangler"), "dev", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
 };
-const APP_SERVERS = ["next", ...Object.keys(SERVERS), "sveltekit", "vercel-edge"];
+const APP_SERVERS = ["next", ...Object.keys(SERVERS), "sveltekit", "vercel-edge", "react-router"];
 const CALLBACKS = ["/api/node/callback", "/api/edge/callback", "/pkce", "/callback"];
 
 before(async () => {
@@ -239,7 +239,7 @@ for (const [name, [command, ...args]] of Object.entries(SERVERS)) {
 // SvelteKit 2 (`vite build`): +server.js routes do the confidential flow with $env/dynamic/private; the page
 // decodes a token in the browser with ctct-oauth/decode. adapter-node's build runs with `node build`,
 // adapter-cloudflare's with `wrangler dev` (workerd).
-async function svelteKitRoundTrip(origin) {
+async function signInThenDecodeInBrowser(origin) {
   const { res } = await serverSignIn(origin, "/login", "/callback");
   const text = await res.text();
   assert.equal(res.status, 200, text);
@@ -281,7 +281,7 @@ for (const adapter of ["node", "cloudflare"]) {
       });
     }
     try {
-      await svelteKitRoundTrip(origin);
+      await signInThenDecodeInBrowser(origin);
     } finally {
       await server.stop();
     }
@@ -349,4 +349,26 @@ test("Vercel's Edge runtime (edge-runtime): an Edge Function, bundled as Vercel 
   } finally {
     await server.close();
   }
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// React Router 7, framework mode (`react-router build`, served by `react-router-serve`): loaders do the
+// confidential flow; the page decodes a token in the browser with ctct-oauth/decode.
+test("React Router 7: react-router build, react-router-serve: the loaders' sign-in, the browser's decode", async () => {
+  const dir = await installApp("react-router");
+  const build = await runCommand("npx", ["react-router", "build"], { cwd: dir });
+  assert.equal(packageNoise(build), "", `react-router build spoke of the package:\n${build}`);
+  const origin = `http://127.0.0.1:${ports["react-router"]}`;
+  const env = { ...serverEnv(origin), PORT: String(ports["react-router"]), HOST: "127.0.0.1" };
+  const server = await startServer("npx", ["react-router-serve", "./build/server/index.js"], {
+    cwd: dir,
+    env,
+    url: `${origin}/`,
+  });
+  try {
+    await signInThenDecodeInBrowser(origin);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(packageNoise(server.output()), "", `react-router-serve spoke of the package:\n${server.output()}`);
 });
