@@ -8,9 +8,10 @@
 //   web/edge-light.js  Vercel's Edge runtime (Next.js edge routes and middleware): as workerd.js, the wasm
 //                   imported with the `?module` suffix
 //   web/deno.js     Deno: the wasm read from disk, initSync (one bundle)
-//   node/index.cjs  Node require(); node/index.mjs requires it, so import and require share one instance
-//   node/bundler.mjs  bundlers targeting Node (the "module" condition, which esbuild, webpack, Turbopack and
-//                   Rollup apply to import and require alike): one ES module carrying its wasm as base64
+//   node/index.cjs  Node require(): the nodejs bindings, the wasm read from beside them
+//   node/bundler.mjs  Node import(), and bundlers targeting Node (the "module" condition, which esbuild, webpack,
+//                   Turbopack and Rollup apply to import and require alike): one ES module carrying its wasm as
+//                   base64. It and index.cjs share one instance through globalThis (below).
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { build, transform } from "esbuild";
 
@@ -195,11 +196,25 @@ const sharedErrorClass = {
     b.onResolve({ filter: /\/error\.js$/ }, () => ({ path: "./lib/error.js", external: true }));
   },
 };
+// Node's two entries, node/bundler.mjs (`import`, and bundlers through `module`) and node/index.cjs (`require`),
+// are one instance: whichever loads first builds the API (its wasm module included) and leaves it on globalThis
+// under a key naming this version; the other takes it from there. So `instanceof CtctOAuthError`, the token lane
+// and every other module-level state hold across import and require. Each entry stays complete on its own, so a
+// bundler or a file tracer that follows one of them (Nitro traces the file Rollup resolves) ships a working set.
+const version = JSON.parse(readFileSync(new URL("../pkg/package.json", import.meta.url), "utf8")).version;
+const SHARED = `Symbol.for(${JSON.stringify(`ctct-oauth@${version}`)})`;
+const shared = (file) =>
+  file.endsWith(".cjs")
+    ? `module.exports = globalThis[${SHARED}] ??= require("./${file.replace(/^.*\//, "")}.impl.src.mjs");\n`
+    : `const api = (globalThis[${SHARED}] ??= require("./${file.replace(/^.*\//, "")}.impl.src.mjs"));\n` +
+      `export const { ${names.join(", ")} } = api;\n`;
 for (const [file, text] of Object.entries(entries)) {
-  const src = at(`${file}.src.mjs`);
-  writeFileSync(src, text);
   const node = file.startsWith("node/");
   const cjs = file.endsWith(".cjs");
+  const src = at(`${file}.src.${cjs ? "cjs" : "mjs"}`);
+  const impl = at(`${file}.impl.src.mjs`);
+  if (node) writeFileSync(impl, text);
+  writeFileSync(src, node ? shared(file) : text);
   await build({
     entryPoints: [src],
     outfile: at(file),
@@ -217,16 +232,8 @@ for (const [file, text] of Object.entries(entries)) {
     logLevel: "warning",
   });
   rmSync(src);
+  if (node) rmSync(impl);
 }
-// Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
-// `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first (slow
-// to import). Bundlers cannot follow createRequire, so they get node/bundler.mjs through the "module"
-// condition, which Node ignores.
-writeFileSync(
-  at("node/index.mjs"),
-  `${banner}\nimport { createRequire } from "node:module";\n` +
-    `export const { ${names.join(", ")} } = createRequire(import.meta.url)("./index.cjs");\n`,
-);
 // The decode entry and Node's bundler entry hold their bindings.
 rmSync(at("web/ctct_oauth_decode.js"));
 rmSync(at("node/web-bindings"), { recursive: true });

@@ -23,7 +23,7 @@ import {
   isExpired,
   postgresStore,
   redisStore,
-} from "../dist/node/index.mjs";
+} from "../dist/node/bundler.mjs";
 
 const PROGRAM = "ctct-oauth";
 const EXIT = { ok: 0, notSignedIn: 1, usage: 2, unavailable: 3, internal: 70, SIGINT: 130, SIGTERM: 143 };
