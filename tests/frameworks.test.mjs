@@ -29,7 +29,7 @@ const SERVERS = {
   "Hono (Bun)": [bin("bun"), "hono-bun.mjs"],
   "Hono (Workers, wrangler dev)": [bin("wrangler"), "dev", "--ip", "127.0.0.1", "--show-interactive-dev-session=false"],
 };
-const APP_SERVERS = ["next", ...Object.keys(SERVERS), "sveltekit", "vercel-edge", "react-router"];
+const APP_SERVERS = ["next", ...Object.keys(SERVERS), "sveltekit", "vercel-edge", "react-router", "astro", "nuxt"];
 const CALLBACKS = ["/api/node/callback", "/api/edge/callback", "/pkce", "/callback"];
 
 before(async () => {
@@ -372,3 +372,58 @@ test("React Router 7: react-router build, react-router-serve: the loaders' sign-
   }
   assert.equal(packageNoise(server.output()), "", `react-router-serve spoke of the package:\n${server.output()}`);
 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Astro 5 with @astrojs/node (standalone): API routes do the confidential flow; the page's script decodes a token
+// in the browser with ctct-oauth/decode.
+test("Astro (@astrojs/node): astro build, the standalone server: the sign-in, the browser's decode", async () => {
+  const dir = await installApp("astro");
+  const build = await runCommand("npx", ["astro", "build"], { cwd: dir });
+  assert.equal(packageNoise(build), "", `astro build spoke of the package:\n${build}`);
+  const origin = `http://127.0.0.1:${ports.astro}`;
+  const env = { ...serverEnv(origin), PORT: String(ports.astro), HOST: "127.0.0.1" };
+  const server = await startServer("node", ["dist/server/entry.mjs"], { cwd: dir, env, url: `${origin}/` });
+  try {
+    await signInThenDecodeInBrowser(origin);
+  } finally {
+    await server.stop();
+  }
+  assert.equal(packageNoise(server.output()), "", `the Astro server spoke of the package:\n${server.output()}`);
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Nuxt 4 (`nuxt build`): Nitro server routes do the confidential flow; the page decodes a token in the browser
+// with ctct-oauth/decode. Nitro's node-server preset runs with `node .output/server/index.mjs`; its
+// cloudflare-module preset would run with `wrangler dev` (workerd), not in the matrix yet (docs/frameworks.md).
+for (const preset of ["node-server"]) {
+  test(`Nuxt (Nitro ${preset}): nuxt build, the server: the sign-in, the browser's decode`, async () => {
+    const dir = await installApp("nuxt");
+    const build = await runCommand("npx", ["nuxt", "build"], { cwd: dir, env: { NITRO_PRESET: preset } });
+    assert.equal(packageNoise(build), "", `nuxt build spoke of the package:\n${build}`);
+    const origin = `http://127.0.0.1:${ports.nuxt}`;
+    const env = { ...serverEnv(origin), PORT: String(ports.nuxt), HOST: "127.0.0.1" };
+    let server;
+    if (preset === "node-server") {
+      server = await startServer("node", [".output/server/index.mjs"], { cwd: dir, env, url: `${origin}/` });
+    } else {
+      const vars = Object.entries(env).map(([k, v]) => `${k}='${v}'`);
+      await writeFile(join(dir, ".dev.vars"), `${vars.join("\n")}\n`);
+      const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(ports.nuxt)];
+      const wranglerEnv = {
+        XDG_CONFIG_HOME: join(dir, ".wrangler-config"),
+        WRANGLER_LOG_PATH: join(dir, ".wrangler-logs"),
+      };
+      server = await startServer("npx", [...args, "--show-interactive-dev-session=false"], {
+        cwd: dir,
+        env: { ...env, ...wranglerEnv },
+        url: `${origin}/`,
+      });
+    }
+    try {
+      await signInThenDecodeInBrowser(origin);
+    } finally {
+      await server.stop();
+    }
+    assert.equal(packageNoise(server.output()), "", `the Nuxt server spoke of the package:\n${server.output()}`);
+  });
+}
