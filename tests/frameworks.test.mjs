@@ -393,11 +393,21 @@ test("Astro (@astrojs/node): astro build, the standalone server: the sign-in, th
 
 // ---------------------------------------------------------------------------------------------------------------
 // Nuxt 4 (`nuxt build`): Nitro server routes do the confidential flow; the page decodes a token in the browser
-// with ctct-oauth/decode. Nitro's node-server preset runs with `node .output/server/index.mjs`; its
-// cloudflare-module preset would run with `wrangler dev` (workerd), not in the matrix yet (docs/frameworks.md).
-for (const preset of ["node-server"]) {
+// with ctct-oauth/decode. Nitro's node-server preset (no configuration) runs with `node .output/server/index.mjs`;
+// its cloudflare-module preset, with docs/frameworks.md's nuxt.config.js (Nitro's wasm support on), with
+// `wrangler dev` (workerd).
+async function documentedNuxtCloudflareConfig() {
+  const doc = await readFile(new URL("../docs/frameworks.md", import.meta.url), "utf8");
+  const block = /```js\n(\/\/ nuxt\.config\.js, for Nitro's cloudflare presets[\s\S]*?)```/.exec(doc);
+  assert.ok(block, "docs/frameworks.md has no nuxt.config.js block for Nitro's cloudflare presets");
+  return block[1];
+}
+
+for (const preset of ["node-server", "cloudflare-module"]) {
   test(`Nuxt (Nitro ${preset}): nuxt build, the server: the sign-in, the browser's decode`, async () => {
     const dir = await installApp("nuxt");
+    if (preset === "cloudflare-module")
+      await writeFile(join(dir, "nuxt.config.js"), await documentedNuxtCloudflareConfig());
     const build = await runCommand("npx", ["nuxt", "build"], { cwd: dir, env: { NITRO_PRESET: preset } });
     assert.equal(packageNoise(build), "", `nuxt build spoke of the package:\n${build}`);
     const origin = `http://127.0.0.1:${ports.nuxt}`;
