@@ -5,10 +5,13 @@
 //                   bindings, web/ctct_oauth.js, fetch ctct_oauth_bg.wasm beside them (top-level await);
 //                   the lib modules import them as a namespace, so unused bindings are dropped too.
 //   web/workerd.js  Cloudflare Workers: the wasm imported as a compiled module, initSync (one bundle)
+//   web/edge-light.js  Vercel's Edge runtime (Next.js edge routes and middleware): as workerd.js, the wasm
+//                   imported with the `?module` suffix
 //   web/deno.js     Deno: the wasm read from disk, initSync (one bundle)
-//   node/index.cjs  Node require(); node/index.mjs requires it, so import and require share one instance
-//   node/bundler.mjs  bundlers targeting Node (the "module" condition, which esbuild applies to import and
-//                   require alike): one ES module that reads the wasm from beside the bundle
+//   node/index.cjs  Node require(): the nodejs bindings, the wasm read from beside them
+//   node/bundler.mjs  Node import(), and bundlers targeting Node (the "module" condition, which esbuild, webpack,
+//                   Turbopack and Rollup apply to import and require alike): one ES module carrying its wasm as
+//                   base64. It and index.cjs share one instance through globalThis (below).
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { build, transform } from "esbuild";
 
@@ -92,6 +95,16 @@ const entries = {
 import { initSync } from "./ctct_oauth_server.js";
 initSync({ module: wasm });`,
   ),
+  // Vercel's Edge runtime (Next.js's edge routes and middleware, under Turbopack and webpack alike; Vercel's
+  // Edge Functions; Nitro's vercel-edge preset), through the "edge-light" condition: it cannot compile wasm
+  // from bytes at run time, nor fetch it, so the wasm comes as a compiled module from an import with
+  // Vercel's `?module` suffix, which those bundlers turn into a WebAssembly.Module (wrangler reads it so too).
+  "web/edge-light.js": source(
+    "ctct_oauth_server.js",
+    `import wasm from "./ctct_oauth_server_bg.wasm?module";
+import { initSync } from "./ctct_oauth_server.js";
+initSync({ module: wasm });`,
+  ),
   "web/deno.js": source(
     "ctct_oauth_server.js",
     `import { initSync } from "./ctct_oauth_server.js";
@@ -108,29 +121,17 @@ setGlue(bindings);
 export { decodeAccessToken, tokenExpiresAt, isExpired } from "../../lib/stateless.js";
 export { CtctOAuthError } from "../../lib/error.js";
 `,
-  // A Node bundle may be CJS (esbuild empties import.meta there; __dirname is the bundle's directory) or
-  // ESM (no __dirname; import.meta.url is the bundle's URL): one file that works in both. The web
-  // bindings, as their wasm is byte-identical to the nodejs one and they need no require().
+  // Bundlers targeting Node (esbuild, webpack, Turbopack, Rollup, Vite's SSR builds): the wasm inside the entry
+  // as base64, so the bundle needs no file beside it and no path to one. A path does not survive every bundler:
+  // Turbopack and webpack rewrite `new URL(…, import.meta.url)` into their own URL objects (Next.js's server
+  // builds then failed in fileURLToPath), Turbopack turns __dirname into "/ROOT/…", and esbuild's CJS output
+  // empties import.meta. The web bindings: their wasm is byte-identical to the nodejs one and they need no
+  // require(). Buffer decodes the text (Node, Bun and Deno's Node mode have it).
   "node/bundler.mjs": source(
     "web-bindings/ctct_oauth.js",
-    `import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+    `import wasm from "./web-bindings/ctct_oauth_bg.wasm";
 import { initSync } from "./web-bindings/ctct_oauth.js";
-const wasmFile = import.meta.url
-  ? fileURLToPath(new URL("ctct_oauth_bg.wasm", import.meta.url))
-  : __dirname + "/ctct_oauth_bg.wasm";
-let bytes;
-try {
-  bytes = readFileSync(wasmFile);
-} catch (cause) {
-  if (cause?.code !== "ENOENT") throw cause;
-  throw new Error(
-    "ctct-oauth could not find its WebAssembly module at " + wasmFile + ": copy " +
-      "node_modules/ctct-oauth/dist/node/ctct_oauth_bg.wasm there (a bundle reads it from its own directory).",
-    { cause },
-  );
-}
-initSync({ module: bytes });`,
+initSync({ module: Buffer.from(wasm, "base64") });`,
   ),
 };
 
@@ -174,6 +175,19 @@ for (const glue of [
   writeFileSync(at(glue), text.replace(ASCII_LOOP, ENCODE_INTO));
 }
 
+// initSync checks `module instanceof WebAssembly.Module`, which is false for a module compiled in another realm:
+// Next.js's Edge sandbox compiles the `?module` import outside the context its code runs in, so the check fails
+// and initSync tries to compile the Module object as bytes ("Argument 0 must be a buffer source"). The server
+// module's bindings (edge-light, workerd and Deno entries) check the module's tag instead, which holds across realms.
+const REALM_CHECK = "    if (!(module instanceof WebAssembly.Module)) {\n";
+const TAG_CHECK = '    if (Object.prototype.toString.call(module) !== "[object WebAssembly.Module]") {\n';
+{
+  const text = readFileSync(at("web/ctct_oauth_server.js"), "utf8");
+  if (!text.includes(REALM_CHECK))
+    throw new Error("scripts/entries.mjs: initSync's instanceof check was not found in web/ctct_oauth_server.js");
+  writeFileSync(at("web/ctct_oauth_server.js"), text.replace(REALM_CHECK, TAG_CHECK));
+}
+
 // The decode entry imports the browser layout's error module instead of a copy, so that `instanceof
 // CtctOAuthError` holds across `ctct-oauth` and `ctct-oauth/decode` in one app.
 const sharedErrorClass = {
@@ -182,11 +196,25 @@ const sharedErrorClass = {
     b.onResolve({ filter: /\/error\.js$/ }, () => ({ path: "./lib/error.js", external: true }));
   },
 };
+// Node's two entries, node/bundler.mjs (`import`, and bundlers through `module`) and node/index.cjs (`require`),
+// are one instance: whichever loads first builds the API (its wasm module included) and leaves it on globalThis
+// under a key naming this version; the other takes it from there. So `instanceof CtctOAuthError`, the token lane
+// and every other module-level state hold across import and require. Each entry stays complete on its own, so a
+// bundler or a file tracer that follows one of them (Nitro traces the file Rollup resolves) ships a working set.
+const version = JSON.parse(readFileSync(new URL("../pkg/package.json", import.meta.url), "utf8")).version;
+const SHARED = `Symbol.for(${JSON.stringify(`ctct-oauth@${version}`)})`;
+const shared = (file) =>
+  file.endsWith(".cjs")
+    ? `module.exports = globalThis[${SHARED}] ??= require("./${file.replace(/^.*\//, "")}.impl.src.mjs");\n`
+    : `const api = (globalThis[${SHARED}] ??= require("./${file.replace(/^.*\//, "")}.impl.src.mjs"));\n` +
+      `export const { ${names.join(", ")} } = api;\n`;
 for (const [file, text] of Object.entries(entries)) {
-  const src = at(`${file}.src.mjs`);
-  writeFileSync(src, text);
   const node = file.startsWith("node/");
   const cjs = file.endsWith(".cjs");
+  const src = at(`${file}.src.${cjs ? "cjs" : "mjs"}`);
+  const impl = at(`${file}.impl.src.mjs`);
+  if (node) writeFileSync(impl, text);
+  writeFileSync(src, node ? shared(file) : text);
   await build({
     entryPoints: [src],
     outfile: at(file),
@@ -195,13 +223,16 @@ for (const [file, text] of Object.entries(entries)) {
     format: cjs ? "cjs" : "esm",
     platform: node ? "node" : "neutral",
     target: node ? "node18" : "es2022",
-    external: ["*.wasm"],
+    // The Node bundler entry carries its wasm as base64 text; the others import or read it from beside them.
+    external: file === "node/bundler.mjs" ? [] : ["*.wasm", "*.wasm?module"],
+    loader: file === "node/bundler.mjs" ? { ".wasm": "base64" } : {},
     plugins: file === "web/decode.js" ? [sharedErrorClass] : [],
     banner: { js: banner },
     legalComments: "none",
     logLevel: "warning",
   });
   rmSync(src);
+  if (node) rmSync(impl);
 }
 // `ctct-oauth/file-store` for require(): the file store as one CommonJS module (its ES module is the
 // browser layout's lib/stores/file.js, which Node, Deno and Bun import).
@@ -217,15 +248,6 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
-// Node's `import`: the CJS entry loaded with require, so import and require share one instance. Not
-// `export * from "./index.cjs"`: for that Node runs its CJS export lexer over the whole entry first (slow
-// to import). Bundlers cannot follow createRequire, so they get node/bundler.mjs through the "module"
-// condition, which Node ignores.
-writeFileSync(
-  at("node/index.mjs"),
-  `${banner}\nimport { createRequire } from "node:module";\n` +
-    `export const { ${names.join(", ")} } = createRequire(import.meta.url)("./index.cjs");\n`,
-);
 // The decode entry and Node's bundler entry hold their bindings.
 rmSync(at("web/ctct_oauth_decode.js"));
 rmSync(at("node/web-bindings"), { recursive: true });

@@ -6,7 +6,17 @@ import { join, relative } from "node:path";
 
 const WIDTH = 120;
 const root = new URL("..", import.meta.url).pathname;
-const SKIP = new Set(["node_modules", "target", "dist", "generated", "corpus", "test-output", ".git", "artifacts"]);
+const SKIP = new Set([
+  "node_modules",
+  "target",
+  "dist",
+  "generated",
+  "corpus",
+  "test-output",
+  ".git",
+  "artifacts",
+  ".cache",
+]);
 const EXT = /\.(rs|js|mjs|cjs|ts|mts|cts|sh|toml|html|css)$/;
 const bad = [];
 function walk(dir) {

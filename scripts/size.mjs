@@ -46,13 +46,20 @@ const targets = {
     "dist/web/ctct_oauth_server.js",
   ],
   workerd: ["workerd (Cloudflare Workers)", 77_200, "dist/web/ctct_oauth_server_bg.wasm", "dist/web/workerd.js"],
+  "edge-light": [
+    "edge-light (Vercel's Edge runtime)",
+    77_200,
+    "dist/web/ctct_oauth_server_bg.wasm",
+    "dist/web/edge-light.js",
+  ],
   deno: ["deno", 77_200, "dist/web/ctct_oauth_server_bg.wasm", "dist/web/deno.js"],
-  node: [
-    "node (import and require)",
-    77_300,
-    "dist/node/ctct_oauth_bg.wasm",
-    "dist/node/index.mjs",
-    "dist/node/index.cjs",
+  node: ["node require (index.cjs)", 77_300, "dist/node/ctct_oauth_bg.wasm", "dist/node/index.cjs"],
+  // Node's import and bundlers targeting Node: one file, the wasm inside as base64 (no separate wasm to count).
+  "node-import": [
+    "node import, Node bundles (bundler.mjs, the wasm inside)",
+    99_600,
+    Buffer.alloc(0),
+    "dist/node/bundler.mjs",
   ],
 };
 

@@ -2,7 +2,9 @@
 # Sets up what is missing and runs every test: native unit tests, clippy, the package build, the
 # wasm-bindgen-test suite in Node, Chromium, a dedicated worker and Firefox ESR, the package in Node,
 # Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd, Deno, Bun, a packed-tarball
-# consumer, the types, fault injection, and the demo page. Exits non-zero on the first failure.
+# consumer, the types, fault injection, the bundler and framework matrices (tests/frameworks.test.mjs
+# installs each framework app's locked dependencies into .cache/frameworks/ itself), and the demo page.
+# Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

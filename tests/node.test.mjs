@@ -10,7 +10,7 @@ import { report } from "./js/report.mjs";
 const cjs = createRequire(import.meta.url)("ctct-oauth");
 
 test("Node resolves the node entries for import and require", () => {
-  assert.match(import.meta.resolve("ctct-oauth"), /\/dist\/node\/index\.mjs$/);
+  assert.match(import.meta.resolve("ctct-oauth"), /\/dist\/node\/bundler\.mjs$/);
   assert.match(createRequire(import.meta.url).resolve("ctct-oauth"), /\/dist\/node\/index\.cjs$/);
 });
 

@@ -1,4 +1,4 @@
-// Every ```js and ```ts block of README.md and pkg/README.md, type-checked with `tsc --strict` against the
+// Every ```js and ```ts block of the READMEs and of docs/frameworks.md, type-checked with `tsc --strict` against the
 // packed, installed package under moduleResolution bundler, node16 and nodenext: a snippet cannot drift
 // from the types. A block is skipped only with `<!-- no-typecheck: why -->` on the line before its fence.
 // A ```js block is checked as JavaScript (checkJs), as an editor or `// @ts-check` reads it, so its
@@ -13,7 +13,7 @@ import { installedProject } from "./js/tarball.mjs";
 
 const run = promisify(execFile);
 const root = new URL("..", import.meta.url).pathname;
-const READMES = ["README.md", "pkg/README.md"];
+const READMES = ["README.md", "pkg/README.md", "docs/frameworks.md"];
 
 /** `{ file, line (of the opening fence), lang, code, skip }` for every js/ts block. */
 function snippets(file, text) {
@@ -57,6 +57,47 @@ declare const state: {
 };
 declare module "redis";
 declare module "pg";
+declare module "next/server" {
+  export class NextRequest extends Request {
+    cookies: { get(name: string): { name: string; value: string } | undefined };
+  }
+  export class NextResponse extends Response {
+    cookies: { set(name: string, value: string, options?: object): void };
+    static redirect(url: string | URL): NextResponse;
+    static next(): NextResponse;
+    static json(body: unknown, init?: ResponseInit): NextResponse;
+  }
+}
+declare module "express" {
+  interface Request {
+    originalUrl: string;
+    cookies?: Record<string, string>;
+  }
+  interface Reply {
+    cookie(name: string, value: string, options?: object): Reply;
+    redirect(url: string): void;
+    json(body: unknown): void;
+  }
+  export default function express(): { get(path: string, handler: (req: Request, res: Reply) => unknown): void };
+}
+declare module "hono" {
+  interface Context {
+    env: Record<string, string | undefined>;
+    req: { url: string };
+    redirect(url: string): Response;
+    json(body: unknown): Response;
+  }
+  export class Hono {
+    get(path: string, handler: (c: Context) => Response | Promise<Response>): void;
+  }
+}
+declare module "hono/cookie" {
+  export function getCookie(c: unknown, name: string): string | undefined;
+  export function setCookie(c: unknown, name: string, value: string, options?: object): void;
+}
+declare module "@sveltejs/kit" {
+  export function json(body: unknown): Response;
+}
 `;
 
 const MODES = {

@@ -25,7 +25,7 @@ const runtimes = [
     ],
     entry: /\/dist\/web\/deno\.js$/,
   },
-  { name: "Bun", bin: "bun", args: ["run", "tests/js/runtime-run.mjs"], entry: /\/dist\/node\/index\.mjs$/ },
+  { name: "Bun", bin: "bun", args: ["run", "tests/js/runtime-run.mjs"], entry: /\/dist\/node\/bundler\.mjs$/ },
 ];
 
 let server;

@@ -109,7 +109,7 @@ test("are-the-types-wrong: no problem; each resolution's types match its runtime
   assert.deepEqual(files, {
     node10: ["ctct-oauth/index.d.ts", "ctct-oauth/dist/node/index.cjs"],
     "node16-cjs": ["ctct-oauth/index.d.cts", "ctct-oauth/dist/node/index.cjs"],
-    "node16-esm": ["ctct-oauth/index.d.ts", "ctct-oauth/dist/node/index.mjs"],
+    "node16-esm": ["ctct-oauth/index.d.ts", "ctct-oauth/dist/node/bundler.mjs"],
     bundler: ["ctct-oauth/index.d.ts", "ctct-oauth/dist/web/browser.js"],
   });
   assert.equal(r.code ?? 0, 0);

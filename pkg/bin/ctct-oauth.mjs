@@ -21,7 +21,7 @@ import {
   isExpired,
   postgresStore,
   redisStore,
-} from "../dist/node/index.mjs";
+} from "../dist/node/bundler.mjs";
 import { fileStore } from "../dist/web/lib/stores/file.js";
 
 const PROGRAM = "ctct-oauth";

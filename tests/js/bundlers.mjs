@@ -114,15 +114,13 @@ export async function fixture() {
 
 const htmlFor = (script) => `<!doctype html><meta charset="utf-8" /><link rel="icon" href="data:," />\n${script}\n`;
 // The README's step for bundlers that leave `new URL()` assets behind: browsers get the client module and the
-// server one (fetched on a first device-flow, verification or fleet call); Node bundles, Node's one module.
+// server one (fetched on a first device-flow, verification or fleet call).
 const copyWasm = async (dir, out, target = "web") => {
   const files = {
     web: ["ctct_oauth_bg.wasm", "ctct_oauth_server_bg.wasm"],
     decode: ["ctct_oauth_decode_bg.wasm"],
-    node: ["ctct_oauth_bg.wasm"],
   }[target];
-  const from = target === "node" ? "node" : "web";
-  for (const name of files) await copyFile(join(dir, `node_modules/ctct-oauth/dist/${from}/${name}`), join(out, name));
+  for (const name of files) await copyFile(join(dir, `node_modules/ctct-oauth/dist/web/${name}`), join(out, name));
 };
 
 const viteBuild = async (module, dir, app, out, extra = {}) => {
@@ -204,8 +202,8 @@ ${page("flow")}`;
   await writeFile(join(out, "index.html"), htmlFor(`<script type="module">\n${relay}</script>`));
 }
 
-/** esbuild --platform=node, CJS or ESM; `copy` is the README's step of copying the wasm beside the bundle. */
-export async function esbuildNode(dir, format, out, { copy = true } = {}) {
+/** esbuild --platform=node, CJS or ESM (the wasm travels inside the bundle: nothing to copy). */
+export async function esbuildNode(dir, format, out) {
   const { build } = await import("esbuild");
   const outfile = join(out, format === "cjs" ? "server.cjs" : "server.mjs");
   await build({
@@ -218,7 +216,6 @@ export async function esbuildNode(dir, format, out, { copy = true } = {}) {
     outfile,
     logLevel: "error",
   });
-  if (copy) await copyWasm(dir, out, "node");
   return outfile;
 }
 

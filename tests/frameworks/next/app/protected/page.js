@@ -1,0 +1,3 @@
+export default function Protected() {
+  return <p id="protected">Signed in</p>;
+}

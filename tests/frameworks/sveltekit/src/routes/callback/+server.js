@@ -1,0 +1,15 @@
+import { json } from "@sveltejs/kit";
+import { decodeAccessToken } from "ctct-oauth";
+import { serverAuth } from "$lib/ctct.server.js";
+
+export async function GET({ url, cookies }) {
+  const auth = serverAuth();
+  const { code } = auth.parseRedirect(url, { state: cookies.get("ctct_state") ?? "" });
+  const tokens = await auth.exchangeCode(code);
+  const next = await auth.refresh(tokens);
+  return json({
+    clientId: decodeAccessToken(next.accessToken).clientId,
+    rotated: next.refreshToken !== tokens.refreshToken,
+    accessToken: next.accessToken, // for the test's page below; an app keeps it in a session
+  });
+}
