@@ -25,8 +25,10 @@
 // - an API stub (/v3/account/summary, /v3/account/user/privileges) checking the Bearer JWT against the key set,
 //   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
 // - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
-// Test controls live under /__admin (stats, config, reset); they exist only on this local server, and refuse a
-// request with a foreign Origin (a web page) or a non-loopback Host (DNS rebinding). Node's fetch sends no Origin.
+// Test controls live under /__admin (stats, config, seed, reset); they exist only on this local server, and refuse
+// a request with a foreign Origin (a web page) or a non-loopback Host (DNS rebinding). Node's fetch sends no Origin.
+// Beside this file: adapter.mjs (storage that forgets nothing before its expiry), seed.mjs (accounts without the
+// sign-in pages), provider.mjs (oidc-provider without its Node 20 warning).
 //
 // Constant Contact's behaviour is the default, so the local server hides no client bug; each switch brings back
 // the lenient behaviour a test may need. Markers as in the reference: [DOC] CC's docs, [CC-SUPPORT] CC's support
@@ -79,8 +81,12 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPair, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import Provider, { errors } from "oidc-provider";
 import * as jose from "jose";
+import { importProvider } from "./provider.mjs";
+import { createMapAdapter } from "./adapter.mjs";
+import { seedGrant } from "./seed.mjs";
+
+const { default: Provider, errors } = await importProvider();
 
 export const AUDIENCE = "https://api.cc.email/v3";
 export const CC_SCOPES = ["account_read", "account_update", "contact_data", "campaign_data"];
@@ -284,6 +290,7 @@ export async function startAuthServer(options = {}) {
   const refreshTokens = new Map(); // value -> { issuedAt, lastUsed (ms on ruleNow()'s clock), cid, sub, ... }
   const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
   const lastDevicePoll = new Map(); // device_code -> ms, for slow_down
+  const Adapter = createMapAdapter();
 
   const redirectClient = (c, extra) => ({
     client_id: c.id,
@@ -293,6 +300,7 @@ export async function startAuthServer(options = {}) {
     ...extra,
   });
   const provider = new Provider(issuer, {
+    adapter: Adapter,
     clients: [
       redirectClient(CLIENTS.confidential, {
         client_secret: CLIENTS.confidential.secret,
@@ -737,6 +745,17 @@ export async function startAuthServer(options = {}) {
     return null;
   }
 
+  /**
+   * An account signed in without the pages (seed.mjs): a grant and a rotating (or, for the long-lived client,
+   * static) refresh token. Resolves to { refreshToken, grantId, clientId, sub }.
+   */
+  async function seed({ clientId = CLIENTS.confidential.id, sub, scope = "account_read contact_data" } = {}) {
+    const out = await seedGrant(provider, { clientId, sub, scope, audience: AUDIENCE, ccScopes: CC_SCOPES });
+    const now = ruleNow();
+    refreshTokens.set(out.refreshToken, { issuedAt: now, lastUsed: now, cid: clientId, sub });
+    return { ...out, clientId, sub };
+  }
+
   /** "Now" for the refresh-token expiry rule: the clock moved by clockOffsetSeconds. */
   const ruleNow = () => Date.now() + switches.clockOffsetSeconds * 1000;
 
@@ -1000,6 +1019,20 @@ export async function startAuthServer(options = {}) {
       ctx.body = stats;
       return;
     }
+    if (ctx.path === "/__admin/seed" && ctx.method === "POST") {
+      // {"subs": ["a", ...], "clientId"?, "scope"?}: accounts signed in without the pages (seed() below).
+      try {
+        const { subs, ...rest } = JSON.parse((await readBody(ctx.req)) || "{}");
+        if (!Array.isArray(subs)) throw new TypeError("subs must be an array of user names");
+        const out = [];
+        for (const sub of subs) out.push(await seed({ ...rest, sub }));
+        ctx.body = out;
+      } catch (e) {
+        ctx.status = 400;
+        ctx.body = { error: "bad_seed", error_description: e.message };
+      }
+      return;
+    }
     if (ctx.path === "/__admin/config" && ctx.method === "POST") {
       try {
         Object.assign(switches, checkSwitches(JSON.parse((await readBody(ctx.req)) || "{}")));
@@ -1063,6 +1096,9 @@ export async function startAuthServer(options = {}) {
     redirectUris,
     stats,
     switches,
+    seed,
+    /** What the storage holds (adapter.mjs): { entries, grants, byModel }. */
+    storage: () => Adapter.stats(),
     /** Mints an access token signed with the server's key (for verification tests). */
     signAccessToken: (claims) =>
       new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: signingJwk.kid }).sign(privateKey),
