@@ -122,3 +122,27 @@ export function createMapAdapter() {
     }
   };
 }
+
+/**
+ * A lock per refresh token, for the token endpoint: `await locks(token, fn)` runs fn once every earlier request
+ * presenting the same token has finished. oidc-provider finds a refresh token, checks `consumed`, then awaits other
+ * lookups (grant, account) before consuming it, so two requests at once could both rotate it; a real server (one
+ * database row) spends it once, and the second request then meets a used token (and the grant is revoked).
+ */
+export function createTokenLocks() {
+  const inFlight = new Map(); // token -> the promise the last request presenting it settles
+  return async function oneAtATime(token, fn) {
+    if (!token) return fn();
+    const before = inFlight.get(token) ?? Promise.resolve();
+    let release;
+    const mine = before.then(() => new Promise((r) => (release = r)));
+    inFlight.set(token, mine);
+    await before;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (inFlight.get(token) === mine) inFlight.delete(token);
+    }
+  };
+}
