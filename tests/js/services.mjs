@@ -395,7 +395,7 @@ export async function startRedis({ appendonly = false, replicaOf = null } = {}) 
      */
     async setReadOnly(on, { error = "READONLY" } = {}) {
       if (error !== "READONLY" && error !== "NOREPLICAS") throw new TypeError(`unknown error ${error}`);
-      if (primary && primary !== DEAD_PRIMARY) throw new Error("setReadOnly is for a primary (this is a replica)");
+      if (primary) throw new Error("setReadOnly is for a primary (this is a replica)");
       if (error === "NOREPLICAS") {
         await h.command("CONFIG", "SET", "min-replicas-to-write", on ? "1" : "0");
         return h;
