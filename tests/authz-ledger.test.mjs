@@ -435,3 +435,28 @@ test("POST /__admin/seed: accounts without the pages; their refresh tokens work;
   }
   assert.equal((await seed({ subs: ["a"] }, { origin: "http://evil.example" })).status, 403);
 });
+
+test("revocation entries tell a JWT access token and an unknown token from a refresh token", async () => {
+  await admin("reset");
+  const { refreshToken } = await s.seed({ sub: "kinds@example.com" });
+  const [, tokens] = await refresh(refreshToken);
+  const revoke = (token) =>
+    fetch(s.endpoints.revoke, {
+      method: "POST",
+      headers: { "content-type": FORM, authorization: basic(CLIENTS.confidential) },
+      body: new URLSearchParams({ token }),
+    }).then((r) => r.status);
+  assert.equal(await revoke(tokens.access_token), 200);
+  assert.equal(await revoke("never-issued"), 200, "RFC 7009: an unknown token is no error");
+  const [jwt, unknown] = s.ledger().filter((e) => e.type === "revocation");
+  assert.deepEqual(
+    [jwt.token, jwt.tokenKind, jwt.grantId, jwt.tokenTypeHint, jwt.status, jwt.processed],
+    [tokenHash(tokens.access_token), "access_token", null, null, 200, true],
+  );
+  assert.deepEqual([unknown.token, unknown.tokenKind, unknown.status], [tokenHash("never-issued"), "unknown", 200]);
+  // The access token is on the deny list now: the API stub refuses it.
+  const api = await fetch(`${s.endpoints.apiBase}/account/summary`, {
+    headers: { authorization: `Bearer ${tokens.access_token}` },
+  });
+  assert.equal(api.status, 401);
+});
