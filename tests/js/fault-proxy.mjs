@@ -187,7 +187,10 @@ export async function startProxy(target, { port: wantedPort = 0 } = {}) {
       upstream = { host: to.host ?? HOST, port: to.port };
       return proxy;
     },
-    /** Counters and the current state. */
+    /**
+     * { accepted, forwarded (connected onwards), cuts (cut() calls), reset (held connections reset by "refuse"),
+     * bytesUp, bytesDown, mode, delayMs, target, open (connections now), held (of those, not forwarded) }.
+     */
     stats: () => ({
       ...counts,
       mode: current,

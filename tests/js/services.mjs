@@ -282,8 +282,10 @@ function parseReply(buf, i = 0) {
 /**
  * One command on a fresh connection to the Redis at { host, port }: resolves with its reply (strings, numbers,
  * arrays, null), rejects with an error reply (`code`: its first word, e.g. "READONLY") or when nothing comes within
- * `timeoutMs` (a paused server). No client library: what a test sets up or inspects is exactly what was sent.
+ * `timeoutMs` (a paused server; default 2,000, or a last argument { timeoutMs }). No client library: what a test
+ * sets up or inspects is exactly what was sent.
  *   await redisCommand(redis, "SET", "k", "v"); // "OK"
+ *   await redisCommand(redis, "GET", "k", { timeoutMs: 300 }); // "v"
  */
 export function redisCommand({ host = HOST, port }, ...args) {
   const timeoutMs = typeof args.at(-1) === "object" && args.at(-1) !== null ? args.pop().timeoutMs : 2000;
@@ -381,7 +383,10 @@ export async function startRedis({ appendonly = false, replicaOf = null } = {}) 
       return h;
     },
     /** A replica's replication link stalled (true: it falls behind) or flowing again (false: it catches up). */
-    lag: (on) => link.mode(on ? "stall" : "pass"),
+    lag(on) {
+      if (!link) throw new Error("lag() is for a replica");
+      return link.mode(on ? "stall" : "pass");
+    },
     /** The fault proxy the replication link runs through (null for a primary). */
     link,
     /**
