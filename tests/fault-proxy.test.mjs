@@ -254,6 +254,31 @@ test("delay(ms): each chunk is late by ms each way, in order; delay(0) restores"
   }
 });
 
+test("delay(ms) keeps the byte order under load, also when the delay shrinks while chunks are queued", async () => {
+  const echo = createServer((sock) => sock.on("error", () => {}).pipe(sock));
+  await new Promise((r) => echo.listen(0, "127.0.0.1", r));
+  const proxy = await startProxy({ host: "127.0.0.1", port: echo.address().port });
+  try {
+    const socket = await rawConnect(proxy.port);
+    let sent = "";
+    proxy.delay(30);
+    for (let i = 0; i < 400; i++) {
+      const piece = `${i},`;
+      sent += piece;
+      socket.write(piece);
+      if (i % 20 === 0) await wait(1); // separate chunks, in separate turns of the event loop
+      if (i === 200) proxy.delay(5); // later chunks due before earlier ones: they must still wait their turn
+      if (i === 300) proxy.delay(0);
+    }
+    assert.ok(await receivedWithin(socket, new RegExp(`${399},$`), 3000), "everything echoed");
+    assert.equal(socket.received, sent, "in the order sent");
+    socket.destroy();
+  } finally {
+    await proxy.close();
+    echo.close();
+  }
+});
+
 test("retarget(): new connections reach the other server; with cut(), node-redis and pg follow", async () => {
   const proxy = await startProxy(redis);
   const pgOther = await startPostgres();

@@ -73,16 +73,21 @@ export async function startProxy(target, { port: wantedPort = 0 } = {}) {
    * is a close: a reset as a reset (an unreachable server resets the client, as a TCP proxy in front of it would).
    */
   function pipe(c, from, to, counter) {
-    let last = 0; // when the previous event of this direction is due, so a shorter delay keeps the order
+    // One queue and one timer per direction, emptied in order: a timer per chunk could fire out of order (timers
+    // count from the event loop's cached time, so a later chunk's shorter timeout may fire first).
+    const queue = [];
+    let timer = null;
+    const pump = () => {
+      c.timers.delete(timer);
+      timer = null;
+      while (queue.length && queue[0].due <= Date.now()) queue.shift().fn();
+      if (queue.length) c.timers.add((timer = setTimeout(pump, queue[0].due - Date.now())));
+    };
     const send = (fn) => {
-      const due = Math.max(Date.now() + delayMs, last);
-      last = due;
-      if (due <= Date.now()) return fn();
-      const t = setTimeout(() => {
-        c.timers.delete(t);
-        fn();
-      }, due - Date.now());
-      c.timers.add(t);
+      const due = Date.now() + delayMs;
+      if (!queue.length && due <= Date.now()) return fn();
+      queue.push({ due, fn }); // after everything queued before it, whatever the delay then
+      if (!timer) c.timers.add((timer = setTimeout(pump, Math.max(0, due - Date.now()))));
     };
     from.on("data", (chunk) => {
       counts[counter] += chunk.length;
