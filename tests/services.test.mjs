@@ -161,7 +161,7 @@ describe("Redis", () => {
         assert.equal(await io.wait(1, 2000), 1, "replicated");
         if (lag) await replica.lag(true);
         assert.equal(await io.set("late", "1"), "OK", "acknowledged by the primary");
-        assert.equal(await io.wait(1, 200), lag ? 0 : 1, lag ? "no replica has it" : "the replica has it");
+        assert.equal(await io.wait(1, lag ? 200 : 2000), lag ? 0 : 1, lag ? "no replica has it" : "the replica has it");
         await redisFailover({ primary, replica, proxy });
         assert.equal(proxy.stats().target.port, replica.port);
         assert.equal(await io.get("early"), "1", "the client reconnected through the proxy, to the new primary");
@@ -287,7 +287,7 @@ describe("PostgreSQL", () => {
 
     test("pause() hangs queries through it; stop/start and a read-only database behind it", async () => {
       const bouncer = await startPgBouncer(postgres);
-      const pool = new pg.Pool({ ...bouncer.connection, max: 2, query_timeout: 300, connectionTimeoutMillis: 300 });
+      const pool = new pg.Pool({ ...bouncer.connection, max: 2, query_timeout: 300, connectionTimeoutMillis: 1000 });
       pool.on("error", quiet);
       try {
         assert.equal((await pool.query("SELECT 1 AS one")).rows[0].one, 1);
