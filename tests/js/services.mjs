@@ -283,7 +283,8 @@ function parseReply(buf, i = 0) {
  * One command on a fresh connection to the Redis at { host, port }: resolves with its reply (strings, numbers,
  * arrays, null), rejects with an error reply (`code`: its first word, e.g. "READONLY") or when nothing comes within
  * `timeoutMs` (a paused server; default 2,000, or a last argument { timeoutMs }). No client library: what a test
- * sets up or inspects is exactly what was sent.
+ * sets up or inspects is exactly what was sent. Each call is a connection of its own: WAIT there counts replicas of
+ * nothing written (always all of them); ask WAIT on the connection that wrote.
  *   await redisCommand(redis, "SET", "k", "v"); // "OK"
  *   await redisCommand(redis, "GET", "k", { timeoutMs: 300 }); // "v"
  */
@@ -342,11 +343,12 @@ const DEAD_PRIMARY = { host: HOST, port: 1 };
  * A fresh Redis, loopback only. Options:
  * - appendonly: true: the append-only file with `appendfsync always`, so a restart (stop or kill, then start) keeps
  *   every acknowledged write; default false, no persistence at all (a restart is a flush).
- * - replicaOf: a Redis handle (or any { host, port }): a replica, resolved once its link to the primary is up (INFO
- *   replication master_link_status:up). Its replication link runs through a fault proxy of its own (`link`), so
- *   `lag(true)` can stall it: the primary goes on acknowledging writes (replication is asynchronous; WAIT 1 says 0),
- *   the replica serves what it had. A failover then (redisFailover cuts the link) loses those writes. Not pause():
- *   the kernel of a stopped replica still receives the stream, and applies it once resumed.
+ * - replicaOf: a Redis handle (or any { host, port }): a replica, resolved once its link to the primary is up and
+ *   the primary's stream reaches it (a write made after startRedis resolves is on its way to the replica). Its
+ *   replication link runs through a fault proxy of its own (`link`), so `lag(true)` can stall it: the primary goes
+ *   on acknowledging writes (replication is asynchronous; WAIT 1 says 0), the replica serves what it had. A failover
+ *   then (redisFailover cuts the link) loses those writes. Not pause(): the kernel of a stopped replica still
+ *   receives the stream, and applies it once resumed.
  * Resolves to { url, host, port, dir, start, stop, kill, pause, resume, state, dispose, command, setReadOnly,
  * replicaOf, and for a replica: promote, lag, link }.
  */
@@ -418,6 +420,14 @@ export async function startRedis({ appendonly = false, replicaOf = null } = {}) 
   if (primary) {
     await until(`replica ${port} of ${primary.port}`, async () => {
       return (await redisInfo(h, "replication")).master_link_status === "up";
+    });
+    // After a diskless sync the primary holds the stream back until the replica's first acknowledgement, which
+    // may take a second: until then the replica misses every write. A PUBLISH is in the stream and touches no
+    // key: once the replica has applied it, it is replicating.
+    await redisCommand(primary, "PUBLISH", "ctct-services:sync", "1");
+    const offset = Number((await redisInfo(primary, "replication")).master_repl_offset);
+    await until(`replica ${port} streaming from ${primary.port}`, async () => {
+      return Number((await redisInfo(h, "replication")).slave_repl_offset) >= offset;
     });
   }
   return h;
