@@ -25,8 +25,11 @@
 // - an API stub (/v3/account/summary, /v3/account/user/privileges) checking the Bearer JWT against the key set,
 //   answering 401 {"error_key":"unauthorized","error_message":"Unauthorized"}, switchable to 429
 // - login and consent pages (with "deny") that a test can drive; request counters for round-trip assertions
-// Test controls live under /__admin (stats, config, reset); they exist only on this local server, and refuse a
-// request with a foreign Origin (a web page) or a non-loopback Host (DNS rebinding). Node's fetch sends no Origin.
+// Test controls live under /__admin (stats, config, ledger, seed, reset); they exist only on this local server, and
+// refuse a request with a foreign Origin (a web page) or a non-loopback Host (DNS rebinding). Node's fetch sends no
+// Origin. Beside this file: adapter.mjs (storage that forgets nothing before its expiry), ledger.mjs (the record of
+// every token and revocation request: GET /__admin/ledger, server.ledger()), faults.mjs (which request gets a
+// fault), seed.mjs (accounts without the sign-in pages), provider.mjs (oidc-provider without its Node 20 warning).
 //
 // Constant Contact's behaviour is the default, so the local server hides no client bug; each switch brings back
 // the lenient behaviour a test may need. Markers as in the reference: [DOC] CC's docs, [CC-SUPPORT] CC's support
@@ -79,8 +82,15 @@ import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { createHash, generateKeyPair, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import Provider, { errors } from "oidc-provider";
 import * as jose from "jose";
+import { importProvider } from "./provider.mjs";
+import { createMapAdapter, createTokenLocks } from "./adapter.mjs";
+import { createLedger, tokenHash } from "./ledger.mjs";
+import { AFTER_KINDS, FAULT_AT, isFaultSwitch, takeFault as pickFault } from "./faults.mjs";
+import { seedGrant } from "./seed.mjs";
+
+const { default: Provider, errors } = await importProvider();
+export { tokenHash };
 
 export const AUDIENCE = "https://api.cc.email/v3";
 export const CC_SCOPES = ["account_read", "account_update", "contact_data", "campaign_data"];
@@ -133,18 +143,17 @@ const DEFAULT_SWITCHES = {
   corsFromRedirectUris: false, // true: also the origins of the registered redirect URIs (the old rule)
   api429: null, // null | "throttled" | "quota_exceeded" | "queued" (no error_key: the bulk-activity queue)
   deviceInterval: 5, // seconds, sent as `interval` and enforced with slow_down
-  // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }. The
-  // next `times` requests to that endpoint get the fault. Kinds: "500" | "502" | "503" (Retry-After: 2) |
-  // "html200" | "truncated" (200 with JSON cut short; the request is not processed) | "reset" (headers and
-  // part of a body, then the connection is destroyed) | "hang" (never answers) | "429" (no Retry-After) |
-  // "429-retry" (Retry-After: 1) | "slow-body" (the real answer, trickled over `slowMs`, default 1,500 ms) |
-  // "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is lost) |
-  // "hang-after" (the request IS processed, and no answer ever comes: a holder that dies after rotating).
+  // Fault injection: null, or { at: "token" | "keys" | "revoke" | "device" | "api", kind, times = 1 }, or a list
+  // of such. The next `times` requests to that endpoint get the fault; or, with `probability` (0..1) and `seed`,
+  // each request does with that probability, reproducibly (faults.mjs). Kinds: "500" | "502" | "503"
+  // (Retry-After: 2) | "html200" | "truncated" (200 with JSON cut short; the request is not processed) | "reset"
+  // (headers and part of a body, then the connection is destroyed) | "hang" (never answers) | "429" (no
+  // Retry-After) | "429-retry" (Retry-After: 1) | "slow-body" (the real answer, trickled over `slowMs`, default
+  // 1,500 ms) | "truncated-after" (the request IS processed, its real answer cut short: a rotated refresh token is
+  // lost) | "hang-after" (the request IS processed, and no answer ever comes: a holder that dies after rotating) |
+  // "reset-after" (the request IS processed, then the connection is reset before any byte of the answer).
   fault: null,
 };
-const FAULT_AT = ["token", "keys", "revoke", "device", "api"];
-const FAULT_KINDS = ["500", "502", "503", "html200", "truncated", "reset", "hang", "429", "429-retry", "slow-body"];
-FAULT_KINDS.push("truncated-after", "hang-after");
 function oneOf(...values) {
   return (v) => values.includes(v);
 }
@@ -165,7 +174,7 @@ const SWITCH_RULES = {
   corsFromRedirectUris: isBool,
   api429: oneOf(null, "throttled", "quota_exceeded", "queued"),
   deviceInterval: (v) => Number.isFinite(v) && v >= 0,
-  fault: (v) => v === null || (FAULT_AT.includes(v?.at) && FAULT_KINDS.includes(v.kind)),
+  fault: isFaultSwitch,
 };
 
 /** The switches in `given` (all of its keys, or only the switch names when `only`), checked; throws a TypeError. */
@@ -284,6 +293,9 @@ export async function startAuthServer(options = {}) {
   const refreshTokens = new Map(); // value -> { issuedAt, lastUsed (ms on ruleNow()'s clock), cid, sub, ... }
   const lastTokenCall = new Map(); // client id -> ms, for the 1 request/s limit
   const lastDevicePoll = new Map(); // device_code -> ms, for slow_down
+  const Adapter = createMapAdapter();
+  // Requests presenting one refresh token are handled one after another (adapter.mjs says why).
+  const oneAtATime = createTokenLocks();
 
   const redirectClient = (c, extra) => ({
     client_id: c.id,
@@ -293,6 +305,7 @@ export async function startAuthServer(options = {}) {
     ...extra,
   });
   const provider = new Provider(issuer, {
+    adapter: Adapter,
     clients: [
       redirectClient(CLIENTS.confidential, {
         client_secret: CLIENTS.confidential.secret,
@@ -462,6 +475,11 @@ export async function startAuthServer(options = {}) {
     },
   });
   provider.proxy = false;
+  const ledger = createLedger({
+    provider,
+    paths: { token: PATHS.token, revoke: PATHS.revoke },
+    clientIdOf: (ctx, form) => basicClientId(ctx.get("authorization")) || form.get("client_id") || null,
+  });
 
   // ---- middleware before the provider's own routes ----
   provider.use(async (ctx, next) => {
@@ -475,11 +493,27 @@ export async function startAuthServer(options = {}) {
       ctx.body = { error: "not_found", error_description: `${ctx.host} does not serve ${path} (see endpoints)` };
       return;
     }
+    // Nothing above waits, so ledger entries and fault decisions are made in arrival order.
+    const entry = ledger.begin(ctx, path);
     const fault = takeFault(path);
-    if (fault && !["slow-body", "truncated-after", "hang-after"].includes(fault.kind)) return injectFault(ctx, fault);
-    if (fault) return faultAfter(ctx, fault, () => (path.startsWith("/v3/") ? api(ctx) : route(ctx, next)));
-    if (path.startsWith("/v3/")) return api(ctx);
-    return route(ctx, next);
+    const faultEntry = fault ? ledger.fault(fault, entry) : null;
+    const refreshToken = entry ? await ledger.readForm(ctx, entry) : null;
+    const handle = () =>
+      oneAtATime(refreshToken, async () => {
+        await (path.startsWith("/v3/") ? api(ctx) : route(ctx, next));
+        if (entry) await ledger.settle(ctx, entry);
+      });
+    if (fault && !AFTER_KINDS.includes(fault.kind)) {
+      injectFault(ctx, fault);
+      if (entry) ledger.settleFault(ctx, entry, fault);
+      return;
+    }
+    if (fault) {
+      await faultAfter(ctx, fault, handle);
+      faultEntry.processed = entry ? entry.processed : true;
+      return;
+    }
+    return handle();
   });
 
   /**
@@ -511,13 +545,11 @@ export async function startAuthServer(options = {}) {
     };
   }
 
-  /** The next fault for this path, counted down; null when none applies. */
+  /** The next fault for this path (faults.mjs), counted down; null when none applies. */
   function takeFault(path) {
-    const f = switches.fault;
-    if (!f || !(f.at === "api" ? path.startsWith(FAULT_PATHS.api) : FAULT_PATHS[f.at] === path)) return null;
-    f.times = (f.times ?? 1) - 1;
-    if (f.times <= 0) switches.fault = null;
-    stats.faults += 1;
+    const at = path.startsWith(FAULT_PATHS.api) ? "api" : FAULT_AT.find((a) => a !== "api" && FAULT_PATHS[a] === path);
+    const f = pickFault(switches, at ?? null);
+    if (f) stats.faults += 1;
     return f;
   }
 
@@ -577,6 +609,14 @@ export async function startAuthServer(options = {}) {
       ctx.respond = false; // processed, never answered: the socket stays open until the client goes
       return;
     }
+    if (fault.kind === "reset-after") {
+      // Processed, then the connection is reset (RST) before any byte of the answer is written.
+      ctx.respond = false;
+      const socket = ctx.req.socket;
+      if (socket.writable && !socket.writableEnded) socket.resetAndDestroy();
+      else socket.destroy();
+      return;
+    }
     const text =
       typeof ctx.body === "string" || Buffer.isBuffer(ctx.body) ? String(ctx.body) : JSON.stringify(ctx.body ?? "");
     const status = ctx.status;
@@ -632,9 +672,9 @@ export async function startAuthServer(options = {}) {
     }
 
     if (path === PATHS.token && ctx.method === "POST") {
-      // Read the form here (oidc-provider falls back to req.body) to apply CC's limits before the provider.
-      const raw = await readBody(ctx.req);
-      ctx.req.body = raw;
+      // The form was read for the ledger (oidc-provider falls back to req.body), to apply CC's limits before the
+      // provider too.
+      const raw = ctx.req.body;
       const form = new URLSearchParams(raw);
       stats.token += 1;
       grant = form.get("grant_type") ?? "none";
@@ -646,7 +686,7 @@ export async function startAuthServer(options = {}) {
     }
 
     if ((path === PATHS.introspect || path === PATHS.revoke) && ctx.method === "POST") {
-      const raw = await readBody(ctx.req);
+      const raw = ctx.req.body ?? (await readBody(ctx.req)); // a revocation's was read for the ledger
       ctx.req.body = raw;
       const form = new URLSearchParams(raw);
       stats[path.endsWith("revoke") ? "revoke" : "introspect"] += 1;
@@ -656,6 +696,7 @@ export async function startAuthServer(options = {}) {
         const claims = await verifyAccessJwt(token).catch(() => null);
         if (path.endsWith("revoke")) {
           if (claims) revokedJti.add(claims.jti);
+          if (ctx.state.ledgerEntry) ctx.state.ledgerEntry.processed = true;
           return answer(ctx, { status: 200, body: "" });
         }
         if (!claims || revokedJti.has(claims.jti)) return answer(ctx, { status: 200, body: { active: false } });
@@ -667,6 +708,7 @@ export async function startAuthServer(options = {}) {
     if (path === PATHS.device) stats.deviceAuthorize += 1;
     if (path === jwksPath) stats.keys += 1;
 
+    if (ctx.state.ledgerEntry) ctx.state.ledgerEntry.processed = true; // it reaches oidc-provider
     await next();
 
     // ---- after the provider ----
@@ -735,6 +777,19 @@ export async function startAuthServer(options = {}) {
       }
     }
     return null;
+  }
+
+  /**
+   * An account signed in without the pages (seed.mjs): a grant and a rotating (or, for the long-lived client,
+   * static) refresh token, with an entry of type "seed" in the ledger. Resolves to { refreshToken, grantId,
+   * clientId, sub }.
+   */
+  async function seed({ clientId = CLIENTS.confidential.id, sub, scope = "account_read contact_data" } = {}) {
+    const out = await seedGrant(provider, { clientId, sub, scope, audience: AUDIENCE, ccScopes: CC_SCOPES });
+    const now = ruleNow();
+    refreshTokens.set(out.refreshToken, { issuedAt: now, lastUsed: now, cid: clientId, sub });
+    ledger.seeded({ clientId, sub, ...out });
+    return { ...out, clientId, sub };
   }
 
   /** "Now" for the refresh-token expiry rule: the clock moved by clockOffsetSeconds. */
@@ -822,7 +877,11 @@ export async function startAuthServer(options = {}) {
   function basicClientId(header) {
     const m = /^Basic\s+(.+)$/i.exec(header ?? "");
     if (!m) return null;
-    return decodeURIComponent(Buffer.from(m[1], "base64").toString("utf8").split(":")[0] ?? "");
+    try {
+      return decodeURIComponent(Buffer.from(m[1], "base64").toString("utf8").split(":")[0] ?? "");
+    } catch {
+      return null; // malformed: the provider answers invalid_client
+    }
   }
 
   async function verifyAccessJwt(token) {
@@ -1000,6 +1059,25 @@ export async function startAuthServer(options = {}) {
       ctx.body = stats;
       return;
     }
+    if (ctx.path === "/__admin/seed" && ctx.method === "POST") {
+      // {"subs": ["a", ...], "clientId"?, "scope"?}: accounts signed in without the pages (seed() below).
+      try {
+        const { subs, ...rest } = JSON.parse((await readBody(ctx.req)) || "{}");
+        if (!Array.isArray(subs)) throw new TypeError("subs must be an array of user names");
+        const out = [];
+        for (const sub of subs) out.push(await seed({ ...rest, sub }));
+        ctx.body = out;
+      } catch (e) {
+        ctx.status = 400;
+        ctx.body = { error: "bad_seed", error_description: e.message };
+      }
+      return;
+    }
+    if (ctx.path === "/__admin/ledger" && ctx.method === "GET") {
+      // ?since=N: only the entries after seq N (a checker polling as it goes).
+      ctx.body = ledger.entries(Number(ctx.query.since ?? 0) || 0);
+      return;
+    }
     if (ctx.path === "/__admin/config" && ctx.method === "POST") {
       try {
         Object.assign(switches, checkSwitches(JSON.parse((await readBody(ctx.req)) || "{}")));
@@ -1017,6 +1095,7 @@ export async function startAuthServer(options = {}) {
       Object.assign(switches, initialSwitches());
       lastTokenCall.clear();
       lastDevicePoll.clear();
+      ledger.clear();
       ctx.body = { ok: true };
       return;
     }
@@ -1063,6 +1142,11 @@ export async function startAuthServer(options = {}) {
     redirectUris,
     stats,
     switches,
+    seed,
+    /** The ledger's entries after seq `since` (default all), as GET /__admin/ledger gives them. */
+    ledger: (since = 0) => ledger.entries(since),
+    /** What the storage holds (adapter.mjs): { entries, grants, byModel }. */
+    storage: () => Adapter.stats(),
     /** Mints an access token signed with the server's key (for verification tests). */
     signAccessToken: (claims) =>
       new jose.SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: signingJwk.kid }).sign(privateKey),

@@ -36,10 +36,13 @@ fi
 # Real Redis and PostgreSQL servers for the store adapters' tests (tests/js/services.mjs starts private
 # instances on free loopback ports; nothing runs system-wide). Debian's postinst would start the stock
 # services: unless the machine already forbids that (Docker images ship a policy-rc.d), forbid it for the
-# length of the install.
+# length of the install. PgBouncer (Debian's 1.18) goes in front of such a PostgreSQL in transaction mode, as
+# serverless Postgres offers it; it too runs privately (as the non-root user the PostgreSQL helper creates).
+# /usr/sbin may be off a non-root PATH: pgbouncer is looked for there too, so the check stays idempotent.
 pg_bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
-if ! command -v redis-server >/dev/null || [ -z "$(pg_bin_dir)" ] || [ ! -x "$(pg_bin_dir)/initdb" ]; then
-  step "redis-server and postgresql (Debian; services are not started)"
+if ! command -v redis-server >/dev/null || [ -z "$(pg_bin_dir)" ] || [ ! -x "$(pg_bin_dir)/initdb" ] ||
+  { ! command -v pgbouncer >/dev/null && [ ! -x /usr/sbin/pgbouncer ]; }; then
+  step "redis-server, postgresql and pgbouncer (Debian; services are not started)"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   policy=""
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -49,7 +52,7 @@ if ! command -v redis-server >/dev/null || [ -z "$(pg_bin_dir)" ] || [ ! -x "$(p
     $SUDO chmod +x "$policy"
   fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server postgresql
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server postgresql pgbouncer
   [ -z "$policy" ] || $SUDO rm -f "$policy"
 fi
 
