@@ -289,3 +289,27 @@ test("4: a session's store_error prints no token, whatever the client hung on it
   await session.flush(); // and the pair, kept meanwhile, lands
   assert.equal((await inner.get()).tokens.refreshToken, secret);
 });
+
+test("a sign-in whose write lost a race is written again as a record, one version past the winner", async () => {
+  const auth = client();
+  const inner = memoryStore();
+  const theirs = { accessToken: "theirs", refreshToken: "their-refresh-token", expiresAt: 4e9 };
+  let raced = false;
+  const store = {
+    ...inner,
+    async set(record) {
+      // Another process writes the same version just before this one.
+      if (!raced) ((raced = true), await inner.set({ version: record.version, chain: record.version, tokens: theirs }));
+      return inner.set(record);
+    },
+  };
+  const mine = { accessToken: "mine", refreshToken: "my-refresh-token", expiresAt: 4e9 };
+  await auth.session({ store }).setTokens(mine);
+  const stored = await inner.get();
+  assert.deepEqual([stored.version, stored.chain, stored.tokens.refreshToken], [2, 2, "my-refresh-token"]);
+  // And a sign-out the same way.
+  raced = false;
+  await auth.session({ store }).signOut();
+  const out = await inner.get();
+  assert.deepEqual([out.signedOut, out.tokens], [true, undefined]);
+});

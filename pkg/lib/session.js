@@ -187,7 +187,7 @@ export class TokenSession {
 
   /** Writes `written` (a record of the module's) durably; `onRefused(stored)` decides what follows a refusal. */
   #write(written, { lease = null, emit = false, onRefused }) {
-    const job = startWrite(this.#store, written.record, { backend: this.#backend, lease, onRefused });
+    const job = startWrite(this.#store, written, { backend: this.#backend, lease, onRefused });
     supersede(this.#job, job);
     this.#job = job;
     job.settled.then(

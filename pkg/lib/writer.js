@@ -11,14 +11,15 @@ import { raise } from "./raise.js";
 const pause = (delay) => sleep(delay * (0.5 + Math.random()));
 
 /**
- * Writes `record` (a compare-and-set), then whatever `onRefused(stored)` returns after a refusal (a record,
- * or null when nothing more is to be written). `job.settled` resolves to "written" | "done" |
+ * Writes `written.record` (a compare-and-set; `written`: a record the module wrote, `{ version, record }`),
+ * then whatever `onRefused(stored)` returns after a refusal (another such, or null when nothing more is to
+ * be written). `job.settled` resolves to "written" | "done" |
  * "superseded" (or rejects with what `onRefused` threw); `job.failed` resolves with the first store
  * error (a typed store_error), so a caller can stop waiting while the job goes on. `lease`: `{ renew(),
  * release() }` of the account lease this write must hold until it lands, or null.
  */
-export function startWrite(store, record, { backend, lease = null, onRefused }) {
-  const job = { version: record.version, lease, superseded: false };
+export function startWrite(store, written, { backend, lease = null, onRefused }) {
+  const job = { version: written.version, lease, superseded: false };
   let reportFailure;
   job.failed = new Promise((resolve) => (reportFailure = resolve));
   /** Retries `fn` until the store answers, keeping the lease alive; `failure(cause)` is its typed error. */
@@ -37,13 +38,13 @@ export function startWrite(store, record, { backend, lease = null, onRefused }) 
     }
   };
   job.settled = (async () => {
-    let next = record;
+    let next = written;
     for (let refusals = 0; ; refusals++) {
       // A store that keeps refusing what it is told next is broken or contended: never a hot loop.
       if (refusals > 0) await pause(Math.min(25 * 2 ** refusals, 2000));
       job.version = next.version;
       const written = await untilAnswered(
-        () => store.set(next),
+        () => store.set(next.record),
         (cause) => raise("store_write", { cause, backend }),
       );
       if (job.superseded) return "superseded";
