@@ -91,7 +91,18 @@ function judge(e, context) {
 
 const clock = () => Date.now() / 1000 + task.clockOffset;
 const auth = new ConstantContactOAuth({ ...task.config, fetch: watched, clock, allowInsecureLoopback: true });
-const opened = await openStore(task.store);
+/** The store's client: a process started while the store is down waits for it, as a server would. */
+async function open() {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openStore(task.store);
+    } catch (e) {
+      if (attempt >= 300) throw e;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
+const opened = await open();
 const stores = new Map(task.accounts.map((a) => [a, watch(opened.store(a), a)]));
 const sessionsOf = new Map(
   task.accounts.map((a) => [
