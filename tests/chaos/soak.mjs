@@ -18,6 +18,7 @@ const out = values.out ?? "test-output/soak.json";
 const total = { schedules: 0, faults: 0, requests: 0, refreshes: 0, pairs: 0, calls: 0, violations: [], windows: {} };
 const byBackend = {};
 const started = Date.now();
+mkdirSync(dirname(out), { recursive: true });
 for (let seed = from; seed < from + n; seed++) {
   const schedule = makeSchedule(seed);
   let verdict;
@@ -33,7 +34,6 @@ for (let seed = from; seed < from + n; seed++) {
       stats: {},
     };
   }
-  mkdirSync(dirname(out), { recursive: true });
   total.schedules += 1;
   for (const k of ["faults", "requests", "refreshes", "pairs", "calls"]) total[k] += verdict.stats[k] ?? 0;
   for (const [w, c] of Object.entries(verdict.windows)) total.windows[w] = (total.windows[w] ?? 0) + c;
@@ -41,7 +41,6 @@ for (let seed = from; seed < from + n; seed++) {
   byBackend[schedule.backend] = (byBackend[schedule.backend] ?? 0) + 1;
   const flag = verdict.violations.length ? `VIOLATION ${JSON.stringify(verdict.violations)}` : "ok";
   console.log(`${total.schedules}/${n} seed ${seed} ${schedule.backend}: ${flag}`);
-  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ from, ...total, byBackend, minutes: (Date.now() - started) / 60000 }, null, 2));
 }
 console.log(JSON.stringify({ from, ...total, byBackend }, null, 2));
