@@ -130,15 +130,16 @@ export function check(evidence) {
         violation("G3", { account, wrote: s.version, over: before.kind, chain: [before.chain, s.chain] });
       }
     }
-    const user = [...byVersion.values()].filter((s) => s.kind === "signed_out" || s.chain === s.version);
-    const last = user.sort((a, b) => a.version - b.version).at(-1);
+    // The last user action by its version: a sign-out's own, a sign-in's (the chain of every record that
+    // descends from it, also when the sign-in's own record was superseded before it landed).
+    const actions = [...byVersion.values()].map((s) =>
+      s.kind === "signed_out" ? { at: s.version, out: true } : { at: s.chain, chain: s.chain },
+    );
+    const last = actions.sort((a, b) => a.at - b.at).at(-1);
     const end = final[account];
     if (lostWritesBetween(start, Infinity) || !last || end?.error) continue;
-    const ok =
-      last.kind === "signed_out"
-        ? end?.signedOut === true
-        : end?.chain === last.chain || (end?.chain === undefined && end?.version === last.version);
-    if (!ok) violation("G3", { account, lastUser: last.kind, chain: last.chain, final: end?.version });
+    const ok = last.out ? end?.signedOut === true && end.version >= last.at : end?.chain === last.chain;
+    if (!ok) violation("G3", { account, lastUser: last.out ? "signed_out" : "signed_in", at: last.at, final: end });
   }
 
   // G4: the token endpoint's pace.
