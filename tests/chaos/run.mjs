@@ -142,8 +142,20 @@ export async function runSchedule(schedule, { log = () => {} } = {}) {
         if (!u) continue;
         const end = async () => {
           undo.delete(end);
-          // An undo can fail when another fault replaced its server (a failover after read-only).
-          await u().catch((err) => note({ ev: "fault-error", message: err.message }));
+          // An undo can fail while another fault holds the server (read-only undone while it is paused):
+          // try again for a while. It can also fail for good when a failover replaced its server.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await u();
+              break;
+            } catch (err) {
+              if (attempt >= 20) {
+                note({ ev: "fault-error", message: err.message });
+                break;
+              }
+              await sleep(500);
+            }
+          }
           note({ ev: "fault-end", target: "store", fault: e.fault });
         };
         undo.add(end);
@@ -194,7 +206,9 @@ export async function runSchedule(schedule, { log = () => {} } = {}) {
     await sleep(start + schedule.durationMs - Date.now());
     // Heal: every fault undone, every paused process resumed; then every process settles and reports.
     note({ ev: "heal" });
-    for (const end of [...undo]) await end();
+    // The last fault first: a server paused after it was made read-only must answer before it can be
+    // made writable again.
+    for (const end of [...undo].reverse()) await end();
     for (const w of stopped) (w.child.kill("SIGCONT"), note({ ev: "cont", id: w.id }));
     stopped.clear();
     await live.admin("config", { fault: null });
