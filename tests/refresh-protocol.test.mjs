@@ -313,3 +313,30 @@ test("a sign-in whose write lost a race is written again as a record, one versio
   const out = await inner.get();
   assert.deepEqual([out.signedOut, out.tokens], [true, undefined]);
 });
+
+test("a refresh queued before a sign-in spends the sign-in's token once and keeps its pair", async () => {
+  // Found by the soak (seed 10006): a refresh waiting its turn in the process's lane while the session was
+  // given new tokens read the new sign-in's record, spent its refresh token, then took the pair for a late
+  // one and revoked it; the next refresh presented the spent token again.
+  await admin("reset");
+  const auth = client();
+  const [other, first, second] = [await tokensFor(auth), await tokensFor(auth), await tokensFor(auth)];
+  const busy = auth.session({ store: memoryStore() });
+  const session = auth.session({ store: memoryStore() });
+  await busy.setTokens(expired(other));
+  await session.setTokens(expired(first));
+  // The other account's refresh holds the lane; this session's refresh queues behind it.
+  await admin("config", { fault: { at: "token", kind: "slow-body", slowMs: 800 } });
+  const ahead = busy.accessToken();
+  await wait(100);
+  const queued = session.accessToken();
+  await wait(100);
+  await session.setTokens(expired(second)); // a new sign-in while the refresh waits its turn
+  await ahead;
+  const token = await queued;
+  assert.notEqual(token, expired(second).accessToken, "refreshed");
+  assert.equal(await session.accessToken(), token, "and kept: no second refresh, no refused token");
+  const presented = (await stats()).tokenByGrant.refresh_token;
+  assert.equal(presented, 2, "one refresh per account");
+  assert.equal((await stats()).revoke ?? 0, 0, "nothing revoked");
+});

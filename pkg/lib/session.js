@@ -47,7 +47,6 @@ export class TokenSession {
   #loaded = false;
   #skew = 0; // seconds the server's clock is ahead of this session's, as last measured
   #inflight = null;
-  #generation = 0; // moves on setTokens and signOut: a refresh that started before must not store its pair
   #job = null; // the record being written
   #listeners = new Set();
   #timer;
@@ -254,15 +253,14 @@ export class TokenSession {
   }
 
   async #refresh(refused, skipIfBusy) {
-    const generation = this.#generation;
-    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, generation, skipIfBusy);
+    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, skipIfBusy);
     const { lane, laneGapMs } = this.#settings;
     const run = async () => {
       const endTurn = await turn(lane);
       try {
         const { usable, base } = this.#usableOrBase(await this.#read(), refused);
         if (usable) return usable;
-        return await this.#spend(base, generation, (call) => inLocalLane(lane, laneGapMs, call), null, endTurn);
+        return await this.#spend(base, (call) => inLocalLane(lane, laneGapMs, call), null, endTurn);
       } finally {
         endTurn();
       }
@@ -276,7 +274,7 @@ export class TokenSession {
    * first (no store traffic while queued), then the account's lease: while another process holds it,
    * wait (backing off) and adopt the pair it stores.
    */
-  async #refreshCoordinated(refused, generation, skipIfBusy) {
+  async #refreshCoordinated(refused, skipIfBusy) {
     const { lockTtlMs, lane, laneGapMs } = this.#settings;
     const inLane = (call) =>
       inClusterLane(this.#store, lane, { gapMs: laneGapMs, ttlMs: lockTtlMs, backend: this.#backend }, call);
@@ -289,7 +287,7 @@ export class TokenSession {
           lease = this.#lease(got.lease);
           const { usable, base } = this.#usableOrBase(await this.#read(), refused);
           if (usable) return usable;
-          return await this.#spend(base, generation, inLane, lease, endTurn);
+          return await this.#spend(base, inLane, lease, endTurn);
         }
       } finally {
         endTurn();
@@ -334,7 +332,7 @@ export class TokenSession {
   }
 
   /** Spends `base`'s refresh token in the lane and stores the pair at exactly one version past `base`. */
-  async #spend(base, generation, inLane, lease, endTurn) {
+  async #spend(base, inLane, lease, endTurn) {
     const rt = base.tokens.refreshToken;
     if (!rt) throw raise("no_refresh_token");
     let tokens;
@@ -350,8 +348,10 @@ export class TokenSession {
     } finally {
       endTurn();
     }
-    if (this.#generation !== generation) {
-      // Signed out (or given new tokens) here while the request was out: the late pair is revoked.
+    if (this.#held !== base) {
+      // Signed out, given new tokens, or handed a newer record while the request was out: it no longer
+      // holds what this pair replaces, so the pair is late, and revoked. (Not a counter of sign-ins: a
+      // refresh queued before a sign-in reads the sign-in's record, and its pair is the sign-in's own.)
       await this.#revokeLate(tokens);
       if (!this.#held) throw this.#absentError();
       return this.#held;
@@ -396,7 +396,6 @@ export class TokenSession {
     const text = json({ ...tokens });
     const written = (seen) => rec.signedInRecord(seen, text, this.#now());
     written(this.#version); // checked before anything moves
-    this.#generation++;
     const stored = await this.#read().catch(() => undefined);
     const next = written(Math.max(this.#version, this.#versionOf(stored)));
     const late = this.#job && this.#held?.tokens;
@@ -477,7 +476,6 @@ export class TokenSession {
   async signOut(options) {
     const { revoke } = JSON.parse(glue.__checkOptions("SignOutOptions", json(options)));
     clearTimeout(this.#timer);
-    this.#generation++;
     let stored;
     try {
       stored = await this.#read();
