@@ -192,17 +192,21 @@ pub(crate) fn failed_record(stored: &str, now: u64, skew: i64) -> Result<String,
     Ok(out)
 }
 
-/// A fleet's pass: `expires_at` (a JSON array of each account's expiry, this machine's clock) -> a JSON
-/// array of the indexes to refresh now, in order (see [`session::plan`]).
-pub(crate) fn plan_refreshes(expires_at: &str, now: u64, turn_ms: u64, margin: u64) -> Result<String, Error> {
-    let Ok(Value::Arr(items)) = json::parse(expires_at) else {
-        return Err(Error::config("accounts", "Expected the accounts' expiry times as an array of numbers."));
+/// A fleet's pass: `accounts` (a JSON array of `[expiresAt, issuedAt]` per account, this machine's clock)
+/// -> a JSON array of the indexes to refresh now, in order (see [`session::plan`]).
+pub(crate) fn plan_refreshes(accounts: &str, now: u64, turn_ms: u64, margin: u64) -> Result<String, Error> {
+    let Ok(Value::Arr(items)) = json::parse(accounts) else {
+        return Err(Error::config("accounts", "Expected each account's [expiresAt, issuedAt] in an array."));
     };
-    let times: Vec<u64> = items
+    let seconds = |v: Option<&Value<'_>>| match v {
+        Some(Value::Num(n)) if (0.0..=1e12).contains(n) => *n as u64,
+        _ => 0, // unknown: due now, and no half-life to wait for
+    };
+    let times: Vec<(u64, u64)> = items
         .iter()
         .map(|v| match v {
-            Value::Num(n) if (0.0..=1e12).contains(n) => *n as u64,
-            _ => 0, // unknown: due now
+            Value::Arr(pair) => (seconds(pair.first()), seconds(pair.get(1))),
+            _ => (0, 0),
         })
         .collect();
     let mut out = String::from("[");

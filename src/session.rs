@@ -212,16 +212,21 @@ pub fn status(f: &Facts, refresh_used_at: u64, has_refresh_token: bool, now: u64
 /// turn of the application's token lane (`turn_ms`: what one refresh costs, in the clock's milliseconds,
 /// measured by the fleet; at least the lane's gap). So a cluster refreshing thousands of accounts that
 /// expire within the same hour finishes every one before its session would have to (`margin`), at
-/// Constant Contact's one token request a second. `expires_at`: each account's, the clock's time.
-pub fn plan(expires_at: &[u64], now: u64, turn_ms: u64, margin: u64) -> alloc::vec::Vec<usize> {
-    let mut order: alloc::vec::Vec<usize> = (0..expires_at.len()).collect();
-    order.sort_by_key(|i| expires_at.get(*i).copied().unwrap_or(u64::MAX));
+/// Constant Contact's one token request a second. Each account is `(expires_at, issued_at)`, the clock's
+/// times (`issued_at` 0 when unknown): a pair is never refreshed before half its life has passed, since a
+/// refresh then buys little and an over-long queue estimate would otherwise refresh a whole fleet of
+/// fresh pairs again.
+pub fn plan(accounts: &[(u64, u64)], now: u64, turn_ms: u64, margin: u64) -> alloc::vec::Vec<usize> {
+    let mut order: alloc::vec::Vec<usize> = (0..accounts.len()).collect();
+    order.sort_by_key(|i| accounts.get(*i).map_or(u64::MAX, |a| a.0));
     let mut due = alloc::vec::Vec::new();
     for (rank, i) in order.into_iter().enumerate() {
+        let Some(&(expires_at, issued_at)) = accounts.get(i) else { continue };
         // Half as much again: the turns of other processes, and a refresh that is slower than the last.
         let queue_secs = (rank as u64 + 1).saturating_mul(turn_ms).saturating_mul(3) / 2000;
         let lead = margin.saturating_add(FLEET_MIN_LEAD_SECS).saturating_add(queue_secs);
-        if expires_at.get(i).is_some_and(|e| *e <= now.saturating_add(lead)) {
+        let half_life = issued_at.saturating_add(expires_at.saturating_sub(issued_at) / 2);
+        if expires_at <= now.saturating_add(lead) && now >= half_life {
             due.push(i);
         }
     }
@@ -273,19 +278,23 @@ mod tests {
     fn a_fleet_is_refreshed_before_any_session_would_wait() {
         // 2,000 accounts expiring within one hour, one token request a second: simulate the lane.
         let (start, n, margin) = (10_000u64, 2_000u64, 300u64);
-        let mut expires: alloc::vec::Vec<u64> = (0..n).map(|k| start + 3_600 + k * 3_600 / n).collect();
+        let mut expires: alloc::vec::Vec<(u64, u64)> = (0..n).map(|k| (start + 3_600 + k * 3_600 / n, start)).collect();
         let mut refreshed_at = alloc::vec![None; n as usize];
         let mut now = start;
         while now < start + 2 * 3_600 {
             if let Some(&i) = plan(&expires, now, 1_000, margin).first() {
-                assert!(now + margin < expires[i], "account {i} refreshed at {now}, due {}", expires[i] - margin);
+                assert!(now + margin < expires[i].0, "account {i} refreshed at {now}, due {}", expires[i].0 - margin);
                 refreshed_at[i].get_or_insert(now);
-                expires[i] = now + 86_400;
+                expires[i] = (now + 86_400, now);
             }
             now += 1;
         }
         assert!(refreshed_at.iter().all(Option::is_some), "every account was refreshed");
-        assert!(plan(&[start + 100_000], start, 1_000, margin).is_empty(), "nothing due a day ahead");
+        assert!(plan(&[(start + 100_000, 0)], start, 1_000, margin).is_empty(), "nothing due a day ahead");
+        // A queue estimate so long that every account looks due refreshes none before its half-life.
+        let fresh = [(start + 86_400, start), (start + 80_000, start - 6_400)];
+        assert!(plan(&fresh, start, 100_000_000, margin).is_empty(), "fresh pairs are left alone");
+        assert_eq!(plan(&fresh, start + 43_200, 100_000_000, margin), [1, 0], "at half-life, in expiry order");
     }
 
     #[test]

@@ -69,7 +69,8 @@ export class TokenSession {
       settings: this.#settings,
       state: async () => {
         await this.#ensureLoaded();
-        return this.#held ? { expiresAt: this.#held.read.expiresAt } : { absent: this.#absentError() };
+        const h = this.#held;
+        return h ? { expiresAt: h.read.expiresAt, issuedAt: h.read.refreshUsedAt } : { absent: this.#absentError() };
       },
       refreshUnlessBusy: () => this.#refreshUnlessBusy(),
     });
