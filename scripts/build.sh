@@ -18,12 +18,14 @@ features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-e
 features="$features --enable-reference-types --enable-multivalue"
 
 # wasm FEATURES: one wasm module (Cargo.toml [features] choose its exports), built in its own target
-# directory so the builds do not undo each other. wasm-bindgen must not give the exports multi-value
-# returns (V8 compiles a wrapper per signature for those at every cold start): see scripts/no-multivalue.mjs.
+# directory so the builds do not undo each other. Built as a cdylib only: for a lib whose crate types
+# include rlib (the tests link it) Cargo ignores the release profile's `lto = true`. wasm-bindgen must not
+# give the exports multi-value returns (V8 compiles a wrapper per signature for those at every cold start):
+# see scripts/no-multivalue.mjs.
 wasm() {
   local name=${1:-decode}
-  cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features \
-    --features "shipped $1" --target-dir "target/$name"
+  cargo rustc --quiet --release --target wasm32-unknown-unknown --lib --crate-type cdylib \
+    --no-default-features --features "shipped $1" --target-dir "target/$name"
   node scripts/no-multivalue.mjs "target/$name/wasm32-unknown-unknown/release/ctct_oauth.wasm" \
     "target/bindgen-input/$name.wasm"
 }
