@@ -17,9 +17,11 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// A request to send with `fetch`: always POST, form-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// Where to POST it; parameters are never in it.
     pub url: String,
     /// `(name, value)`; the Authorization value is a secret and is never logged.
     pub headers: Vec<(&'static str, String)>,
+    /// The form-encoded parameters (`application/x-www-form-urlencoded`).
     pub body: String,
 }
 
@@ -80,7 +82,8 @@ pub fn invalid_response(status: u16, field: Option<&'static str>, message: &'sta
     e
 }
 
-/// A JSON object body, or `invalid_response`.
+/// A response body read as one JSON object with distinct keys; `invalid_response` (with an excerpt) for
+/// anything else, and for a body over [`MAX_BODY`].
 pub fn json_object(status: u16, body: &str) -> Result<Value<'_>, Error> {
     if body.len() > MAX_BODY {
         return Err(invalid_response(status, None, "The response body is too large to be an OAuth response.", ""));

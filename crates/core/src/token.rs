@@ -13,13 +13,30 @@ use crate::redirect::split_scope;
 use crate::secret::Secret;
 use crate::{expiry, jwt, pkce, verify};
 
+/// The device flow's `grant_type` (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// What a token request trades for a token set.
 #[derive(Debug, Clone, Copy)]
 pub enum Grant<'a> {
-    AuthorizationCode { code: &'a str, code_verifier: Option<&'a str> },
-    RefreshToken { refresh_token: &'a str },
-    DeviceCode { device_code: &'a str },
+    /// A redirect's code ([`crate::redirect::Redirect::Code`]), with the PKCE verifier kept since step 1
+    /// (required for a public client).
+    AuthorizationCode {
+        /// The code itself, not the redirect URL.
+        code: &'a str,
+        /// The verifier of [`crate::authorize::AuthorizationRequest::pkce`].
+        code_verifier: Option<&'a str>,
+    },
+    /// A refresh token (rotating ones work once).
+    RefreshToken {
+        /// The token set's refresh token, not its access token.
+        refresh_token: &'a str,
+    },
+    /// One poll of a device authorization.
+    DeviceCode {
+        /// [`crate::device::DeviceAuthorization::device_code`].
+        device_code: &'a str,
+    },
 }
 
 /// An opaque credential we send: visible ASCII, bounded.
@@ -35,7 +52,10 @@ fn looks_like_jwt(value: &str) -> bool {
     value.starts_with("eyJ") && value.bytes().filter(|b| *b == b'.').count() == 2
 }
 
-/// The request for a grant, with the checks that catch the common mistakes before a round trip.
+/// The request for a grant, with the checks that catch the common mistakes before a round trip. Errors
+/// (`invalid_config`, with `field`): a redirect URL or an access token where a code or refresh token
+/// belongs, a malformed value, a public client's code exchange without its PKCE verifier, a code
+/// exchange without a configured redirect URI.
 pub fn request(cfg: &Config, grant: Grant<'_>) -> Result<Request, Error> {
     match grant {
         Grant::AuthorizationCode { code, code_verifier } => {
@@ -114,21 +134,31 @@ pub fn no_refresh_token() -> Error {
     e
 }
 
+/// What a token endpoint (or an implicit redirect) hands over, normalised. Times are seconds on this
+/// machine's clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenSet {
+    /// The access token (a JWT at Constant Contact): sent to the API as a Bearer token.
     pub access_token: Secret,
+    /// The refresh token; a refresh answer without one keeps the one used.
     pub refresh_token: Option<Secret>,
+    /// `Bearer` (the only type accepted), as the server wrote it.
     pub token_type: String,
+    /// `expires_in` as sent, when usable.
     pub expires_in: Option<u64>,
     /// When the access token expires, on this machine's clock: its `exp` corrected by `clock_skew`, else
     /// `received_at + expires_in`; `None` when neither is known.
     pub expires_at: Option<u64>,
+    /// When the answer arrived.
     pub received_at: u64,
     /// Seconds the server's clock is ahead of this machine's (the token's `iat` against the time it arrived),
     /// when that is beyond [`expiry::SKEW_THRESHOLD_SECS`]; else 0.
     pub clock_skew: i64,
+    /// The granted scopes, when the server says.
     pub scopes: Vec<String>,
+    /// The OpenID Connect ID token, when one came.
     pub id_token: Option<String>,
+    /// `name: explanation` texts for what works but deserves attention (the `WARN_*` constants, clock skew).
     pub warnings: Vec<Cow<'static, str>>,
 }
 
@@ -145,17 +175,21 @@ pub struct Context<'a> {
     pub client_id: &'a str,
 }
 
+/// `offline_access` was asked for, and no refresh token came.
 pub const WARN_NO_REFRESH_TOKEN: &str = concat!(
     "no_refresh_token: offline_access was requested but Constant Contact issued no refresh token; the user ",
     "will have to authorize again when the access token expires. Check that the application allows refresh ",
     "tokens."
 );
+/// The response had no `token_type`.
 pub const WARN_NO_TOKEN_TYPE: &str = "no_token_type: the response had no token_type; Bearer assumed.";
+/// The access token's `cid` is another application's.
 pub const WARN_CLIENT_MISMATCH: &str = concat!(
     "client_mismatch: the access token names another application (its cid is not your clientId). Check ",
     "that `endpoints` point at your application's authorization server; API calls with it act for the other ",
     "application."
 );
+/// `expires_in` was unusable, and the JWT's `exp` serves instead.
 pub const WARN_EXPIRES_IN: &str = concat!(
     "expires_in_invalid: the response's expires_in was not a usable number of seconds; the access token's ",
     "own expiry (exp) is used instead."
@@ -304,7 +338,8 @@ pub fn received_token_warnings(c: &jwt::Claims, client_id: &str, clock_skew: i64
     w
 }
 
-/// Any token-endpoint response: a TokenSet on 200, the mapped error otherwise.
+/// Any token-endpoint response: a [`TokenSet`] on 200 ([`parse_success`]), else the server's error
+/// ([`crate::http::error_response`]; `retry_after`: the `Retry-After` header, seconds).
 pub fn parse(status: u16, retry_after: Option<u64>, body: &str, ctx: Context<'_>) -> Result<TokenSet, Error> {
     if status == 200 {
         parse_success(status, body, ctx)
