@@ -11,21 +11,16 @@ use ctct_oauth_core::config::{self, Config, ConfigInput};
 use ctct_oauth_core::device;
 use ctct_oauth_core::endpoints::{NAMES, OFFLINE_ACCESS};
 use ctct_oauth_core::error::{type_error, Error};
-use ctct_oauth_core::expiry::{self, TokenSetTimes};
+use ctct_oauth_core::http::retry_after;
 use ctct_oauth_core::json::{self, ObjectWriter, Value};
 use ctct_oauth_core::redirect::{self, Redirect, StateCheck};
 use ctct_oauth_core::secret::Secret;
-use ctct_oauth_core::token::{self, Grant, TokenSet};
-use ctct_oauth_core::{jwt, pkce, record, revocation, state};
+use ctct_oauth_core::token::{self, Grant};
+use ctct_oauth_core::{pkce, record, revocation, state};
 
 use crate::contract;
 use crate::options::Opts;
 use crate::{results, settings};
-
-/// `Retry-After` as seconds (the HTTP-date form is ignored).
-pub(crate) fn retry_after(header: Option<&str>) -> Option<u64> {
-    header.and_then(|h| h.trim().parse::<u64>().ok())
-}
 
 /// Checks the keys of an options object of an operation that is otherwise the JS layer's own (a
 /// session's signOut, the device polling loop), by its TypeScript name: `{}` when none were given.
@@ -363,34 +358,8 @@ impl Client {
                 w.end();
             }
             Redirect::Implicit { access_token, token_type, expires_in, scope, state } => {
-                let claims = jwt::decode(&access_token).ok().map(|d| d.claims);
-                let clock_skew = claims.as_ref().and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, now));
-                let expires_at = match &claims {
-                    Some(c) => Some(expiry::local_time(c.exp, clock_skew)),
-                    None => expiry::token_set_expires_at(TokenSetTimes {
-                        access_token: None,
-                        expires_at: None,
-                        received_at: Some(now),
-                        expires_in,
-                    })
-                    .ok(),
-                };
-                let warnings = claims
-                    .as_ref()
-                    .map(|c| token::received_token_warnings(c, &self.cfg.client_id, clock_skew))
-                    .unwrap_or_default();
-                let tokens = TokenSet {
-                    access_token: Secret::new(access_token),
-                    refresh_token: None,
-                    token_type: token_type.unwrap_or_else(|| String::from("Bearer")),
-                    expires_in,
-                    expires_at,
-                    received_at: now,
-                    clock_skew,
-                    scopes: scope.map(|s| redirect::split_scope(&s)).unwrap_or_default(),
-                    id_token: None,
-                    warnings,
-                };
+                let tokens =
+                    token::implicit(access_token, token_type, expires_in, scope.as_deref(), now, &self.cfg.client_id);
                 ObjectWriter::new(&mut out)
                     .str("type", "implicit")
                     .opt_str("state", state.as_deref())

@@ -7,11 +7,12 @@ use alloc::vec::Vec;
 
 use ctct_oauth_core::device::{self, Start};
 use ctct_oauth_core::error::{type_error, Error};
+use ctct_oauth_core::http::retry_after;
 use ctct_oauth_core::json::{self, Value};
 use ctct_oauth_core::token::{self, Grant};
 use ctct_oauth_core::{expiry, session, verify};
 
-use crate::client::{offline_in, retry_after, Asked, Client};
+use crate::client::{offline_in, Asked, Client};
 use crate::contract;
 use crate::ops::token_text;
 use crate::options::Opts;

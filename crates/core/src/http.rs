@@ -53,6 +53,12 @@ impl Request {
     }
 }
 
+/// A `Retry-After` header's delay, in seconds; `None` without one, or for the HTTP-date form (not read:
+/// Constant Contact sends seconds when it sends anything).
+pub fn retry_after(header: Option<&str>) -> Option<u64> {
+    header.and_then(|h| h.trim().parse::<u64>().ok())
+}
+
 /// An error carrying a server's OAuth `error`: its own `code` when the value is a registered OAuth error,
 /// `oauth_error` otherwise; the raw value is always on `error`.
 pub fn oauth_error(error: &str, message: &'static str) -> Error {
@@ -269,6 +275,13 @@ mod tests {
         assert_eq!(e.code, "invalid_response");
         let e = error_response(400, None, r#"{"error":"<script>"}"#);
         assert_eq!(e.code, "invalid_response");
+    }
+
+    #[test]
+    fn retry_after_is_seconds_only() {
+        assert_eq!([retry_after(Some(" 30 ")), retry_after(Some("0")), retry_after(None)], [Some(30), Some(0), None]);
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2026 07:28:00 GMT")), None, "the HTTP-date form is not read");
+        assert_eq!(retry_after(Some("-1")), None);
     }
 
     #[test]

@@ -51,7 +51,8 @@ pub enum Redirect {
         /// The issuer (RFC 9207), already checked against the expected one.
         iss: Option<String>,
     },
-    /// `#access_token=...` from the legacy implicit flow (read only; never requested by this library).
+    /// `#access_token=...` from the legacy implicit flow (read only; never requested by this library):
+    /// [`crate::token::implicit`] makes its token set.
     Implicit {
         /// The access token.
         access_token: String,

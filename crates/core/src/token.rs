@@ -299,15 +299,7 @@ pub fn parse_success(status: u16, body: &str, ctx: Context<'_>) -> Result<TokenS
         warnings.push(Cow::Borrowed(WARN_NO_REFRESH_TOKEN));
     }
     let id_token = string_field(&v, "id_token", status, body)?.map(String::from);
-    let clock_skew = claims.as_ref().and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, ctx.now));
-    if let Some(c) = &claims {
-        warnings.extend(received_token_warnings(c, ctx.client_id, clock_skew));
-    }
-    let expires_at = match (&claims, expires_in) {
-        (Some(c), _) => Some(expiry::local_time(c.exp, clock_skew)),
-        (None, Some(i)) => Some(ctx.now.saturating_add(i)),
-        (None, None) => None,
-    };
+    let (expires_at, clock_skew) = received(claims.as_ref(), expires_in, ctx.now, ctx.client_id, &mut warnings);
     Ok(TokenSet {
         access_token: Secret::new(String::from(access_token)),
         refresh_token: refresh_token.map(|t| Secret::new(String::from(t))),
@@ -320,6 +312,58 @@ pub fn parse_success(status: u16, body: &str, ctx: Context<'_>) -> Result<TokenS
         id_token,
         warnings,
     })
+}
+
+/// When a token set received at `now` (this machine's clock) expires on this clock, and the offset to the
+/// server's clock: from its access token's claims when it is a JWT (`exp`, corrected by the offset its
+/// `iat` shows), else `now + expires_in`. Adds the warnings every received set is checked for.
+fn received(
+    claims: Option<&jwt::Claims>,
+    expires_in: Option<u64>,
+    now: u64,
+    client_id: &str,
+    warnings: &mut Vec<Cow<'static, str>>,
+) -> (Option<u64>, i64) {
+    let clock_skew = claims.and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, now));
+    if let Some(c) = claims {
+        warnings.extend(received_token_warnings(c, client_id, clock_skew));
+    }
+    let expires_at = match (claims, expires_in) {
+        (Some(c), _) => Some(expiry::local_time(c.exp, clock_skew)),
+        (None, Some(i)) => Some(now.saturating_add(i)),
+        (None, None) => None,
+    };
+    (expires_at, clock_skew)
+}
+
+/// The token set of a legacy implicit-flow redirect ([`crate::redirect::Redirect::Implicit`]'s fields),
+/// read at `now` (this machine's clock) as a token response would be: expiry, clock offset and warnings
+/// as [`parse_success`] decides them for the application `client_id`. No refresh token ever comes this
+/// way; `token_type` is Bearer when absent (the redirect reader refuses any other); `scope` is the
+/// space-separated list.
+pub fn implicit(
+    access_token: String,
+    token_type: Option<String>,
+    expires_in: Option<u64>,
+    scope: Option<&str>,
+    now: u64,
+    client_id: &str,
+) -> TokenSet {
+    let claims = jwt::decode(&access_token).ok().map(|d| d.claims);
+    let mut warnings = Vec::new();
+    let (expires_at, clock_skew) = received(claims.as_ref(), expires_in, now, client_id, &mut warnings);
+    TokenSet {
+        access_token: Secret::new(access_token),
+        refresh_token: None,
+        token_type: token_type.unwrap_or_else(|| String::from("Bearer")),
+        expires_in,
+        expires_at,
+        received_at: now,
+        clock_skew,
+        scopes: scope.map(split_scope).unwrap_or_default(),
+        id_token: None,
+        warnings,
+    }
 }
 
 /// What every token set received (exchange, refresh, device, implicit) is checked for: a login with no
@@ -437,6 +481,27 @@ mod tests {
         .unwrap();
         assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("old"));
         assert_eq!(t.expires_at, None);
+    }
+
+    #[test]
+    fn an_implicit_redirects_tokens_are_read_as_a_token_response_would_be() {
+        // This clock is two hours behind the server's: both readers correct exp by the same offset.
+        let at = make(r#"{"exp":90000,"iat":8200,"cid":"another"}"#);
+        let body = format!(r#"{{"access_token":"{at}","token_type":"Bearer","expires_in":3600,"scope":"a b"}}"#);
+        let ctx = Context { requested_offline: false, ..ctx() };
+        let from_response = parse(200, None, &body, ctx).unwrap();
+        let t = implicit(at.clone(), None, Some(3600), Some("a b"), 1000, "cid");
+        assert_eq!(t, TokenSet { token_type: "Bearer".into(), ..from_response });
+        assert_eq!((t.expires_at, t.clock_skew, t.received_at), (Some(90000 - 7200), 7200, 1000));
+        assert!(t.warnings.iter().any(|w| w.starts_with("client_mismatch")));
+        assert!(t.warnings.iter().any(|w| w.starts_with("clock_skew")));
+        // An opaque token: expires_in from now, no warnings, no refresh token ever.
+        let t = implicit("opaque".into(), Some("bearer".into()), Some(60), None, 1000, "cid");
+        assert_eq!(
+            (t.expires_at, t.token_type.as_str(), t.refresh_token, t.warnings.len()),
+            (Some(1060), "bearer", None, 0)
+        );
+        assert_eq!(implicit("opaque".into(), None, None, None, 1000, "cid").expires_at, None);
     }
 
     #[test]
