@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # The constants the JS layer is built with (endpoints, scopes, the errors it raises, the rules' numbers),
-# printed by the Rust module's own code: scripts/entries.mjs writes them into pkg/lib/generated/.
+# printed by the Rust binding crate's own code (a native bin of it, ctct_oauth::constants):
+# scripts/entries.mjs writes them into pkg/lib/generated/.
 mkdir -p target/bindgen-input
-cargo run --quiet --features internals --bin ctct-oauth-constants > target/constants.json
+cargo run --quiet -p ctct-oauth --bin ctct-oauth-constants > target/constants.json
 out=pkg/dist
 rm -rf "$out"
 mkdir -p "$out"
@@ -17,13 +18,16 @@ mkdir -p "$out"
 features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals"
 features="$features --enable-reference-types --enable-multivalue"
 
-# wasm FEATURES: one wasm module (Cargo.toml [features] choose its exports), built in its own target
-# directory so the builds do not undo each other. wasm-bindgen must not give the exports multi-value
-# returns (V8 compiles a wrapper per signature for those at every cold start): see scripts/no-multivalue.mjs.
+# wasm FEATURES: one wasm module (Cargo.toml [features] choose its exports) of the binding crate, its core
+# crate linked in, built in its own target directory so the builds do not undo each other. Built as a
+# cdylib only: for a lib whose crate types include rlib (the tests link it) Cargo ignores the profile's
+# `lto = true`, and the core's code could not be optimised with the binding's. wasm-bindgen must not give the
+# exports multi-value returns (V8 compiles a wrapper per signature for those at every cold start): see
+# scripts/no-multivalue.mjs.
 wasm() {
   local name=${1:-decode}
-  cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features \
-    --features "shipped $1" --target-dir "target/$name"
+  cargo rustc --quiet --release --target wasm32-unknown-unknown -p ctct-oauth --lib --crate-type cdylib \
+    --no-default-features --features "shipped $1" --target-dir "target/$name"
   node scripts/no-multivalue.mjs "target/$name/wasm32-unknown-unknown/release/ctct_oauth.wasm" \
     "target/bindgen-input/$name.wasm"
 }

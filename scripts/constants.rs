@@ -2,5 +2,5 @@
 //! pkg/lib/generated/constants.js): Constant Contact's endpoints and scopes, every error the JS layer
 //! raises itself, and the numbers of the rules it applies, all decided in Rust.
 fn main() {
-    println!("{}", ctct_oauth::fuzz_hooks::constants());
+    println!("{}", ctct_oauth::constants());
 }

@@ -13,27 +13,27 @@ step() { printf '\n== test: %s\n' "$*"; }
 
 step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals included)"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
-cargo fmt --check
+cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
 npx --no-install prettier --check .
 node scripts/line-length.mjs
 
-step "native unit tests (the pure protocol core, and the contract the JS layer is checked against)"
-cargo test --quiet --lib
+step "native tests: the protocol core (unit tests and its documented example), the binding and its contract"
+cargo test --quiet --workspace
 
-step "the fuzzing corpus, replayed through the fuzz targets' checks (stable Rust)"
-cargo test --quiet --test corpus --features internals
+step "the fuzzing corpus, replayed through the fuzz targets' checks (stable Rust; fuzz/ is its own workspace)"
+(cd fuzz && cargo test --quiet --test corpus)
 
 step "clippy on every target: no unwrap/expect/panic/indexing in library code"
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
-cargo clippy --quiet --all-targets --features internals -- -D warnings
-cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --features shipped -- -D warnings
+cargo clippy --quiet --workspace --all-targets -- -D warnings
+cargo clippy --quiet -p ctct-oauth --lib --release --target wasm32-unknown-unknown --features shipped -- -D warnings
 # The smaller modules built from the same source (Cargo.toml [features]): decode-only and client.
-cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --no-default-features --features shipped \
-  -- -D warnings
-cargo clippy --quiet --lib --release --target wasm32-unknown-unknown --no-default-features --features shipped,client \
-  -- -D warnings
-cargo clippy --quiet --tests --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --quiet -p ctct-oauth --lib --release --target wasm32-unknown-unknown --no-default-features \
+  --features shipped -- -D warnings
+cargo clippy --quiet -p ctct-oauth --lib --release --target wasm32-unknown-unknown --no-default-features \
+  --features shipped,client -- -D warnings
+cargo clippy --quiet -p ctct-oauth --tests --target wasm32-unknown-unknown -- -D warnings
 (cd fuzz && cargo clippy --quiet --all-targets -- -D warnings)
 
 step "package build"

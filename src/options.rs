@@ -4,65 +4,26 @@
 
 use alloc::borrow::Cow;
 use alloc::string::String;
+#[cfg(feature = "client")]
 use alloc::vec::Vec;
 
+use ctct_oauth_core::error::{concat, type_error, Error};
+use ctct_oauth_core::json::{self, Value};
+use ctct_oauth_core::suggest::suggestion;
+
 use crate::contract::Op;
-use crate::error::{concat, Error};
-use crate::json::{self, Value};
 
 /// What the JS layer writes in place of a function value (a `fetch`, a `clock`, an `onPending`).
+#[cfg(feature = "client")]
 pub(crate) const FUNCTION: &str = "\u{0}function";
 
 /// `now` values above this are milliseconds (`Date.now()`), not seconds: year 5138 in seconds.
 const MAX_SECONDS: f64 = 1e11;
 
-pub(crate) fn type_error(field: &'static str, expected: &'static str) -> Error {
-    Error::config(field, concat(&["`", field, "` must be ", expected, "."]))
-}
-
 /// A key safe to repeat in a message: a short identifier (never a token someone used as a key).
 fn printable_key(k: &str) -> Option<&str> {
     let ok = !k.is_empty() && k.len() <= 40 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$');
     ok.then_some(k)
-}
-
-/// `client_id` -> `clientid` without separators, lower case: how a misspelling is matched to a key.
-fn folded(k: &str) -> String {
-    k.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect()
-}
-
-/// Edit distance, bounded: enough to catch one or two slipped letters.
-fn close(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 2 {
-        return false;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(usize::MAX).saturating_add(usize::from(ca != cb));
-            let del = prev.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let ins = cur.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().is_some_and(|d| *d <= 2)
-}
-
-/// The declared key an unknown one most likely meant: the same word spelt another way (`client_id`), one
-/// or two letters off (`redirectUrl`), or a declared key with something added (`tokenUrl`).
-pub(crate) fn suggestion<'k>(unknown: &str, allowed: &[&'k str]) -> Option<&'k str> {
-    let f = folded(unknown);
-    let longest_prefix = allowed.iter().filter(|k| k.len() >= 4 && f.starts_with(&folded(k))).max_by_key(|k| k.len());
-    allowed
-        .iter()
-        .find(|k| folded(k) == f)
-        .or_else(|| allowed.iter().find(|k| close(&folded(k), &f)))
-        .or(longest_prefix)
-        .copied()
 }
 
 pub(crate) fn unknown_key(op: &Op, key: &str) -> Error {
@@ -110,6 +71,7 @@ impl<'a> Opts<'a> {
         self.0.as_ref().and_then(|v| v.get(key)).filter(|v| !matches!(v, Value::Null))
     }
 
+    #[cfg(feature = "client")]
     pub(crate) fn string(&self, key: &'static str) -> Result<Option<String>, Error> {
         match self.get(key) {
             None => Ok(None),
@@ -118,6 +80,7 @@ impl<'a> Opts<'a> {
         }
     }
 
+    #[cfg(feature = "client")]
     pub(crate) fn boolean(&self, key: &'static str) -> Result<Option<bool>, Error> {
         match self.get(key) {
             None => Ok(None),
@@ -136,6 +99,7 @@ impl<'a> Opts<'a> {
     }
 
     /// A positive number of milliseconds, at most a day.
+    #[cfg(feature = "client")]
     pub(crate) fn millis(&self, key: &'static str) -> Result<Option<u64>, Error> {
         match self.get(key) {
             None => Ok(None),
@@ -144,6 +108,7 @@ impl<'a> Opts<'a> {
         }
     }
 
+    #[cfg(feature = "client")]
     pub(crate) fn strings(&self, key: &'static str) -> Result<Option<Vec<String>>, Error> {
         match self.get(key) {
             None => Ok(None),
@@ -157,6 +122,7 @@ impl<'a> Opts<'a> {
     }
 
     /// A function-valued option (`fetch`, `clock`, `onPending`): whether one was given.
+    #[cfg(feature = "client")]
     pub(crate) fn function(&self, key: &'static str, expected: &'static str) -> Result<bool, Error> {
         match self.get(key) {
             None => Ok(false),
@@ -166,6 +132,7 @@ impl<'a> Opts<'a> {
     }
 
     /// An object-valued option the JS layer uses as is (an `AbortSignal`, a store).
+    #[cfg(feature = "client")]
     pub(crate) fn object(&self, key: &'static str, expected: &'static str) -> Result<bool, Error> {
         match self.get(key) {
             None => Ok(false),

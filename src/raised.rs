@@ -3,8 +3,8 @@
 //! JS never calls back for a message; the set is closed (an exhaustive `match`), and
 //! `tests/contract.test.mjs` checks that JS raises only these names and every one of them.
 
-use crate::error::{codes, Error};
-use crate::token;
+use ctct_oauth_core::error::{codes, Error};
+use ctct_oauth_core::token;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Raised {

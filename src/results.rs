@@ -1,26 +1,32 @@
 //! Results as they cross to JS: one JSON text each, written with the contract's field names
-//! ([`crate::contract`]). The JWT payload, already JSON, is embedded as is.
+//! ([`crate::contract`]). The JWT payload, already JSON, is embedded as is. Each writer is built into
+//! the modules (Cargo features) whose operations return its result.
 
 use alloc::string::String;
 
-use crate::authorize::AuthorizationRequest;
-use crate::device::{DeviceAuthorization, Outcome, Poll};
-use crate::endpoints::Endpoints;
-use crate::http::Request;
-use crate::json::ObjectWriter;
-use crate::jwt::{Audience, Decoded};
-use crate::pkce::Pkce;
-use crate::secret::Secret;
-use crate::token::TokenSet;
+#[cfg(feature = "client")]
+use ctct_oauth_core::authorize::AuthorizationRequest;
+#[cfg(feature = "server")]
+use ctct_oauth_core::device::{DeviceAuthorization, Outcome, Poll};
+#[cfg(feature = "client")]
+use ctct_oauth_core::http::Request;
+use ctct_oauth_core::json::ObjectWriter;
+use ctct_oauth_core::jwt::{Audience, Decoded};
+#[cfg(feature = "client")]
+use ctct_oauth_core::pkce::Pkce;
+#[cfg(feature = "client")]
+use ctct_oauth_core::record::{Kind, Read, Written};
+#[cfg(feature = "client")]
+use ctct_oauth_core::secret::Secret;
+#[cfg(feature = "client")]
+use ctct_oauth_core::session::Status;
+#[cfg(feature = "client")]
+use ctct_oauth_core::token::TokenSet;
 
-pub(crate) fn endpoints(out: &mut String, e: &Endpoints) {
-    let mut w = ObjectWriter::new(out);
-    for (k, v) in e.entries() {
-        w.str(k, v);
-    }
-    w.end();
-}
+#[cfg(feature = "client")]
+use crate::settings::Settings;
 
+#[cfg(feature = "client")]
 pub(crate) fn pkce(p: &Pkce) -> String {
     let mut out = String::new();
     ObjectWriter::new(&mut out)
@@ -62,6 +68,7 @@ pub(crate) fn claims(out: &mut String, d: &Decoded, warnings: Option<&[&str]>) {
     w.end();
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn token_set(out: &mut String, t: &TokenSet) {
     ObjectWriter::new(out)
         .str("accessToken", t.access_token.expose())
@@ -77,12 +84,14 @@ pub(crate) fn token_set(out: &mut String, t: &TokenSet) {
         .end();
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn token_set_text(t: &TokenSet) -> String {
     let mut out = String::with_capacity(t.access_token.expose().len() + 400);
     token_set(&mut out, t);
     out
 }
 
+#[cfg(feature = "client")]
 pub(crate) fn authorization_request(r: &AuthorizationRequest) -> String {
     let mut out = String::new();
     ObjectWriter::new(&mut out)
@@ -95,6 +104,7 @@ pub(crate) fn authorization_request(r: &AuthorizationRequest) -> String {
     out
 }
 
+#[cfg(feature = "server")]
 pub(crate) fn device(d: &DeviceAuthorization) -> String {
     let mut out = String::new();
     ObjectWriter::new(&mut out)
@@ -110,6 +120,7 @@ pub(crate) fn device(d: &DeviceAuthorization) -> String {
     out
 }
 
+#[cfg(feature = "server")]
 pub(crate) fn poll_step(p: &Poll) -> String {
     let mut out = String::new();
     let mut w = ObjectWriter::new(&mut out);
@@ -126,8 +137,69 @@ pub(crate) fn poll_step(p: &Poll) -> String {
     out
 }
 
+/// A stored record as the session reads it: `{kind, version, chain, reason?, expiresAt?, dueAt?,
+/// idleWarnAt?, idleEndsAt?, refreshUsedAt?, refreshToken?}`.
+#[cfg(feature = "client")]
+pub(crate) fn record_read(r: &Read) -> String {
+    let mut out = String::new();
+    let mut w = ObjectWriter::new(&mut out);
+    w.str("kind", r.kind.name()).num("version", r.version).num("chain", r.chain);
+    if let Kind::Failed(reason) = r.kind {
+        w.str("reason", reason);
+    }
+    if let Some(f) = &r.facts {
+        w.num("expiresAt", f.expires_at)
+            .num("dueAt", f.due_at)
+            .num("idleWarnAt", f.idle_warn_at)
+            .num("idleEndsAt", f.idle_ends_at)
+            .num("refreshUsedAt", r.refresh_used_at)
+            .bool("refreshToken", r.has_refresh_token);
+    }
+    w.end();
+    out
+}
+
+/// A record to write: `{version, skew, record}`.
+#[cfg(feature = "client")]
+pub(crate) fn written(w: &Written) -> String {
+    let mut out = String::with_capacity(w.record.len() + 40);
+    ObjectWriter::new(&mut out).num("version", w.version).int("skew", w.skew).raw("record", &w.record).end();
+    out
+}
+
+/// `session.status()`.
+#[cfg(feature = "client")]
+pub(crate) fn session_status(s: &Status) -> String {
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .num("expiresAt", s.expires_at)
+        .num("refreshTokenIdleDays", s.refresh_token_idle_days)
+        .bool("pendingWrite", s.pending_write)
+        .strs("warnings", &s.warnings)
+        .end();
+    out
+}
+
+/// A session's settings, for its JS layer.
+#[cfg(feature = "client")]
+pub(crate) fn settings(s: &Settings) -> String {
+    let mut out = String::new();
+    ObjectWriter::new(&mut out)
+        .num("marginSeconds", s.margin_secs)
+        .bool("timer", s.timer)
+        .num("timeoutMs", s.timeout_ms)
+        .num("lockTtlMs", s.lock_ttl_ms)
+        .num("laneGapMs", s.lane_gap_ms)
+        .str("lockName", &s.lock_name)
+        .str("lane", &s.lane)
+        .bool("coordinated", s.coordinated)
+        .end();
+    out
+}
+
 /// A request for the JS layer to send, with `context`: facts about what was asked (opaque to JS, handed
 /// back with the response) so the answer is read against the request that produced it.
+#[cfg(feature = "client")]
 pub(crate) fn request(r: &Request, context: &str) -> String {
     let mut headers = String::new();
     let mut h = ObjectWriter::new(&mut headers);
@@ -148,7 +220,7 @@ pub(crate) fn request(r: &Request, context: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use crate::contract::Shape;
-    use crate::json::{parse, Value};
+    use ctct_oauth_core::json::{parse, Value};
 
     /// Every key a result has is declared in its shape.
     pub fn assert_shape(json: &str, shape: Shape) {

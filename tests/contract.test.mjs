@@ -74,7 +74,7 @@ test("every code the module or the JS layer can produce is in the ErrorCode type
   const dts = readFileSync(`${root}pkg/index.d.ts`, "utf8");
   const union = dts.slice(dts.indexOf("export type ErrorCode"), dts.indexOf(";", dts.indexOf("export type ErrorCode")));
   const listed = new Set([...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]));
-  const rust = readFileSync(`${root}src/error.rs`, "utf8");
+  const rust = readFileSync(`${root}crates/core/src/error.rs`, "utf8");
   const codes = [...rust.matchAll(/pub const \w+: &str = "([a-z_]+)";/g)].map((m) => m[1]);
   const registered = rust.slice(
     rust.indexOf("REGISTERED_OAUTH_ERRORS"),

@@ -1,4 +1,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| ctct_oauth::fuzz_hooks::json_form(data));
+fuzz_target!(|data: &[u8]| ctct_oauth_fuzz::json_form(data));

@@ -7,7 +7,7 @@ use core::cell::RefCell;
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use crate::error::Error;
+use ctct_oauth_core::error::Error;
 
 /// A cell for the one piece of module state. Sound because this module is built without the `atomics`
 /// target feature: wasm without shared memory runs one thread per instance, so there is no concurrent

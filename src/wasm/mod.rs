@@ -1,7 +1,7 @@
 //! The wasm-bindgen surface, and nothing else: each export converts its arguments, calls the operation in
-//! [`crate::ops`] and returns its JSON text, or throws its error as a `CtctOAuthError`. Strings in, one
-//! JSON text out, one boundary crossing per call; the public API (classes, option objects, async calls)
-//! is the JS in `pkg/lib/`.
+//! [`crate::ops`] (or [`crate::client`], [`crate::server`]) and returns its JSON text, or throws its error
+//! as a `CtctOAuthError`. Strings in, one JSON text out, one boundary crossing per call; the public API
+//! (classes, option objects, async calls) is the JS in `pkg/lib/`.
 //!
 //! Why the async part is JS: awaiting a promise from Rust through wasm-bindgen-futures costs about
 //! 14 KB of wasm and 4 KB of glue (README, Dependencies); every protocol decision stays in Rust as a
@@ -16,9 +16,14 @@ use js_sys::Function;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::error::Error;
-use crate::ops;
+use ctct_oauth_core::error::Error;
 use js_error::to_js;
+
+#[cfg(feature = "client")]
+use crate::client;
+use crate::ops;
+#[cfg(feature = "server")]
+use crate::server;
 
 type JsResult<T> = Result<T, JsValue>;
 
@@ -47,19 +52,19 @@ pub fn register_error_class(ctor: Function) {
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __checkOptions)]
 pub fn check_options(options_type: &str, options: &str) -> JsResult<String> {
-    run(ops::check_options(options_type, options))
+    run(client::check_options(options_type, options))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __createPkce)]
 pub fn create_pkce(options: &str) -> JsResult<String> {
-    run(ops::create_pkce(options))
+    run(client::create_pkce(options))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __generateState)]
 pub fn generate_state() -> JsResult<String> {
-    run(ops::generate_state())
+    run(client::generate_state())
 }
 
 #[wasm_bindgen(js_name = __decode)]
@@ -78,14 +83,16 @@ pub fn is_expired(token: Option<String>, set_json: Option<String>, options: &str
 }
 
 /// A whole number from JS (a version, a clock offset): finite, integral, within 2^53.
+#[cfg(feature = "client")]
 fn whole(n: f64, field: &'static str) -> Result<i64, Error> {
-    if n.is_finite() && n.abs() <= crate::record::MAX_VERSION as f64 && n == (n as i64) as f64 {
+    if n.is_finite() && n.abs() <= ctct_oauth_core::record::MAX_VERSION as f64 && n == (n as i64) as f64 {
         Ok(n as i64)
     } else {
         Err(Error::config(field, "Expected a whole number (a bug in ctct-oauth if you did not pass one)."))
     }
 }
 
+#[cfg(feature = "client")]
 fn version(n: f64) -> Result<u64, Error> {
     u64::try_from(whole(n, "version")?).map_err(|_| Error::config("version", "Expected a version."))
 }
@@ -93,25 +100,25 @@ fn version(n: f64) -> Result<u64, Error> {
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __readRecord)]
 pub fn read_record(stored: &str, now: f64, skew: f64, margin: f64) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::read_record(stored, now, whole(skew, "skew")?, margin.max(0.0) as u64)))
+    run(secs(now).and_then(|now| client::read_record(stored, now, whole(skew, "skew")?, margin.max(0.0) as u64)))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __recordStatus)]
 pub fn record_status(stored: &str, now: f64, skew: f64, pending: bool) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::record_status(stored, now, whole(skew, "skew")?, pending)))
+    run(secs(now).and_then(|now| client::record_status(stored, now, whole(skew, "skew")?, pending)))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __refreshedRecord)]
 pub fn refreshed_record(base_version: f64, chain: f64, tokens: &str, now: f64) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::refreshed_record(version(base_version)?, version(chain)?, tokens, now)))
+    run(secs(now).and_then(|now| client::refreshed_record(version(base_version)?, version(chain)?, tokens, now)))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __signedInRecord)]
 pub fn signed_in_record(seen: f64, tokens: &str, now: f64) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::signed_in_record(version(seen)?, tokens, now)))
+    run(secs(now).and_then(|now| client::signed_in_record(version(seen)?, tokens, now)))
 }
 
 #[cfg(feature = "client")]
@@ -125,53 +132,54 @@ pub fn signed_out_record(
 ) -> JsResult<String> {
     run(secs(now).and_then(|now| {
         let (chain, held) = (version(held_chain)?, version(held_version)?);
-        ops::signed_out_record(stored.as_deref(), chain, held, now, whole(skew, "skew")?)
+        client::signed_out_record(stored.as_deref(), chain, held, now, whole(skew, "skew")?)
     }))
 }
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __failedRecord)]
 pub fn failed_record(stored: &str, now: f64, skew: f64) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::failed_record(stored, now, whole(skew, "skew")?)))
+    run(secs(now).and_then(|now| client::failed_record(stored, now, whole(skew, "skew")?)))
 }
 
 // Kept in the client module: a fleet checks its options when constructed (synchronously), in any entry.
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __checkFleet)]
 pub fn check_fleet(options: &str) -> JsResult<()> {
-    run(ops::check_fleet(options))
+    run(client::check_fleet(options))
 }
 
 #[cfg(feature = "server")]
 #[wasm_bindgen(js_name = __planRefreshes)]
-pub fn plan_refreshes(expires_at: &str, now: f64, turn_ms: f64, margin: f64) -> JsResult<String> {
-    run(secs(now).and_then(|now| ops::plan_refreshes(expires_at, now, turn_ms.max(0.0) as u64, margin.max(0.0) as u64)))
+pub fn plan_refreshes(accounts: &str, now: f64, turn_ms: f64, margin: f64) -> JsResult<String> {
+    run(secs(now)
+        .and_then(|now| server::plan_refreshes(accounts, now, turn_ms.max(0.0) as u64, margin.max(0.0) as u64)))
 }
 
 /// The error for a failed Constant Contact API response (`api_error` / `rate_limited`), returned.
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __apiError)]
 pub fn api_error(status: u16, retry_after: Option<String>, body: &str) -> JsValue {
-    to_js(ops::api_error(status, retry_after.as_deref(), body))
+    to_js(client::api_error(status, retry_after.as_deref(), body))
 }
 
 /// The client: the configuration, checked once.
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_name = __Client)]
-pub struct Client(ops::Client);
+pub struct Client(client::Client);
 
 #[cfg(feature = "client")]
 #[wasm_bindgen(js_class = __Client)]
 impl Client {
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, in_browser: bool) -> JsResult<Client> {
-        run(ops::Client::new(config, in_browser).map(Client))
+        run(client::Client::new(config, in_browser).map(Client))
     }
 
-    /// A client from environment variables (see `ops::Client::from_env`).
+    /// A client from environment variables (see `client::Client::from_env`).
     #[wasm_bindgen(js_name = fromEnv)]
     pub fn from_env(env: &str, options: &str, in_browser: bool) -> JsResult<Client> {
-        run(ops::Client::from_env(env, options, in_browser).map(Client))
+        run(client::Client::from_env(env, options, in_browser).map(Client))
     }
 
     pub fn describe(&self) -> String {
@@ -271,7 +279,7 @@ impl Client {
     pub fn verify_prepare(&self, token: Option<String>, options: &str, now: f64) -> JsResult<Array> {
         let p = run(secs(now).and_then(|now| self.0.verify_prepare(token.as_deref(), options, now)))?;
         let (claims, error) = match &p.verdict {
-            Ok(warnings) => (JsValue::from_str(&ops::Client::verified_claims(&p, warnings)), JsValue::UNDEFINED),
+            Ok(warnings) => (JsValue::from_str(&client::Client::verified_claims(&p, warnings)), JsValue::UNDEFINED),
             Err(e) => (JsValue::UNDEFINED, to_js(e.clone())),
         };
         let out = Array::of3(

@@ -16,10 +16,13 @@ use alloc::string::String;
 use crate::error::{concat, decimal, Error};
 use crate::jwt;
 
+/// How early a token counts as expired unless the caller says otherwise (`leewaySeconds`), seconds.
 pub const DEFAULT_EARLY_BY_SECS: u64 = 60;
 /// A clock offset smaller than this is latency and ordinary drift, absorbed by the early margin.
 pub const SKEW_THRESHOLD_SECS: u64 = 60;
 
+/// Whether a token expiring at `expires_at` counts as expired at `now`: from `early_by` seconds before
+/// its expiry on (all on the same clock, seconds).
 pub fn is_expired(expires_at: u64, now: u64, early_by: u64) -> bool {
     now.saturating_add(early_by) >= expires_at
 }
@@ -35,7 +38,8 @@ pub fn skew(iat: u64, local_now: u64) -> i64 {
     }
 }
 
-/// A server time on this machine's clock.
+/// A time on the server's clock (seconds) on this machine's: moved back by `skew`, the seconds the server's
+/// clock is ahead of this one ([`skew`]); saturating at 0 and `u64::MAX`.
 pub fn local_time(server_time: u64, skew: i64) -> u64 {
     if skew >= 0 {
         server_time.saturating_sub(skew.unsigned_abs())
@@ -65,12 +69,19 @@ pub fn skew_warning(skew: i64) -> String {
 /// The fields of a token set that bear on expiry.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TokenSetTimes<'a> {
+    /// `accessToken`: its `exp` when it is a JWT.
     pub access_token: Option<&'a str>,
+    /// `expiresAt`, already on this machine's clock.
     pub expires_at: Option<u64>,
+    /// `receivedAt`: when the set arrived, this machine's clock.
     pub received_at: Option<u64>,
+    /// `expiresIn`: seconds the access token lives from `received_at`.
     pub expires_in: Option<u64>,
 }
 
+/// When a token set's access token expires (seconds): its `expiresAt`, else the JWT's `exp`, else
+/// `receivedAt + expiresIn`. Errors: the JWT's own when the access token is not one and nothing else
+/// tells; else `invalid_config` (field `tokens`).
 pub fn token_set_expires_at(t: TokenSetTimes<'_>) -> Result<u64, Error> {
     if let Some(at) = t.expires_at {
         return Ok(at);

@@ -5,6 +5,8 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::http::{self, Request};
 
+/// The request that revokes `token` (a refresh or access token), with an optional `hint`:
+/// `refresh_token` or `access_token`. Errors: `invalid_config` (field `token` or `tokenTypeHint`).
 pub fn request(cfg: &Config, token: &str, hint: Option<&str>) -> Result<Request, Error> {
     if token.is_empty() || token.len() > 16 * 1024 || !token.bytes().all(|b| (0x21..0x7f).contains(&b)) {
         return Err(Error::config("token", "The token to revoke is empty or not a valid value."));
@@ -26,6 +28,8 @@ pub fn request(cfg: &Config, token: &str, hint: Option<&str>) -> Result<Request,
     Ok(Request::form_post(cfg, &cfg.endpoints.revoke, &pairs))
 }
 
+/// Reads the answer to [`request`]: any 200 is success; otherwise the server's error (see
+/// [`crate::http::error_response`]).
 pub fn parse(status: u16, retry_after: Option<u64>, body: &str) -> Result<(), Error> {
     if status == 200 {
         Ok(())

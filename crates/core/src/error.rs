@@ -10,32 +10,55 @@ use alloc::boxed::Box;
 use alloc::string::String;
 
 /// Stable error codes. Strings, because they cross into JavaScript as `error.code`. (Some are raised only
-/// by the JS layer, from the catalogue the build writes: the module itself does not use them.)
-#[allow(dead_code)]
+/// by the JS layer, from the catalogue the build writes: this crate itself does not use them.)
 pub mod codes {
+    /// A configuration, option or argument is missing or malformed; `field` names it.
     pub const INVALID_CONFIG: &str = "invalid_config";
+    /// A client secret was configured in a browser, where anyone can read it.
     pub const SECRET_IN_BROWSER: &str = "secret_in_browser";
+    /// An endpoint or sign-in URL is plain http (allowed only on loopback, and only when configured).
     pub const INSECURE_ENDPOINT: &str = "insecure_endpoint";
+    /// The redirect's `state` is not the one stored: a forged or crossed redirect.
     pub const STATE_MISMATCH: &str = "state_mismatch";
+    /// The URL holds no authorization response at all.
     pub const MISSING_CODE: &str = "missing_code";
+    /// The redirect's `iss` names another authorization server (RFC 9207: a mix-up attack).
     pub const ISSUER_MISMATCH: &str = "issuer_mismatch";
+    /// The redirect URL is malformed (repeated or undecodable parameters, both query and fragment, ...).
     pub const INVALID_REDIRECT: &str = "invalid_redirect";
+    /// The value is not a well-formed JWT with readable claims.
     pub const INVALID_JWT: &str = "invalid_jwt";
+    /// An authorization code (or a redirect URL holding one) was passed where an access token belongs.
     pub const AUTHORIZATION_CODE_NOT_TOKEN: &str = "authorization_code_not_token";
+    /// The runtime lacks something the library needs (a secure random source).
     pub const UNSUPPORTED_RUNTIME: &str = "unsupported_runtime";
+    /// The user must authorize again; `reason` says why (`no_refresh_token`, `invalid_record`, ...).
     pub const REAUTHORIZATION_REQUIRED: &str = "reauthorization_required";
+    /// The access token verified but has expired (beyond the tolerance).
     pub const JWT_EXPIRED: &str = "jwt_expired";
+    /// The token's signature does not verify, or its header asks for anything but RS256.
     pub const JWT_SIGNATURE_INVALID: &str = "jwt_signature_invalid";
+    /// No key of the key set matches the token's `kid`.
     pub const JWKS_KEY_NOT_FOUND: &str = "jwks_key_not_found";
+    /// A verified token's claim (`iss`, `aud`, `nbf`, `cid`, `scp`) is not what it must be; `field` names it.
     pub const CLAIM_MISMATCH: &str = "claim_mismatch";
+    /// The device code expired before the user approved it.
     pub const EXPIRED_TOKEN: &str = "expired_token";
+    /// A V3 API call failed; `status` and `errors` say why.
     pub const API_ERROR: &str = "api_error";
+    /// Too many requests (token endpoint or API); `retryAfter` says how long to wait.
     pub const RATE_LIMITED: &str = "rate_limited";
+    /// The server answered 5xx without an OAuth error.
     pub const SERVER_ERROR: &str = "server_error";
+    /// The server's answer is not what the protocol says; `description` has an excerpt (secrets masked).
     pub const INVALID_RESPONSE: &str = "invalid_response";
+    /// The request got no response (network, DNS, TLS, CORS), or no module or `fetch` could be loaded.
     pub const NETWORK_ERROR: &str = "network_error";
+    /// The request took longer than its timeout (raised by the JS layer).
     pub const TIMEOUT: &str = "timeout";
+    /// The caller's `AbortSignal` ended the request (raised by the JS layer).
     pub const ABORTED: &str = "aborted";
+    /// A session's token store failed to read, write or lock (raised by the JS layer).
     pub const STORE_ERROR: &str = "store_error";
     /// A server's OAuth `error` value outside the registered ones (kept raw on `error`).
     pub const OAUTH_ERROR: &str = "oauth_error";
@@ -74,6 +97,7 @@ pub const REGISTERED_OAUTH_ERRORS: [&str; 20] = [
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error(Box<Details>);
 
+/// What an [`Error`] says; read through the error (`err.code`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Details {
     /// A stable code from [`codes`], or the authorization server's own `error` value
@@ -102,6 +126,8 @@ pub struct Details {
 }
 
 impl Error {
+    /// An error with `code` (one of [`codes`], or a registered OAuth error) and a message of static
+    /// text or text built from values this library chose.
     #[inline(never)]
     pub fn new(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error(Box::new(Details {
@@ -119,6 +145,7 @@ impl Error {
         }))
     }
 
+    /// The same error, naming the option, parameter or claim at fault.
     #[inline(never)]
     pub fn field(mut self, field: &'static str) -> Self {
         self.0.field = Some(Cow::Borrowed(field));
@@ -126,27 +153,30 @@ impl Error {
     }
 
     /// The field at fault, as the caller sees it: `e.field_name() == Some("state")`.
-    #[cfg(test)]
     pub fn field_name(&self) -> Option<&str> {
         self.0.field.as_deref()
     }
 
+    /// The same error with a hint for its most common cause.
     #[inline(never)]
     pub fn hint(mut self, hint: &'static str) -> Self {
         self.0.hint = Some(hint);
         self
     }
 
+    /// `invalid_config` naming `field`.
     #[inline(never)]
     pub fn config(field: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_CONFIG, message).field(field)
     }
 
+    /// `invalid_jwt`.
     #[inline(never)]
     pub fn jwt(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_JWT, message)
     }
 
+    /// `invalid_redirect`.
     #[inline(never)]
     pub fn redirect(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(codes::INVALID_REDIRECT, message)
@@ -164,6 +194,11 @@ impl core::ops::DerefMut for Error {
     fn deref_mut(&mut self) -> &mut Details {
         &mut self.0
     }
+}
+
+/// `invalid_config` for a value of the wrong type: "`field` must be expected.", with `field` set.
+pub fn type_error(field: &'static str, expected: &'static str) -> Error {
+    Error::config(field, concat(&["`", field, "` must be ", expected, "."]))
 }
 
 /// Concatenates message parts without `core::fmt`.

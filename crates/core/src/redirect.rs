@@ -28,6 +28,7 @@ const RESPONSE_PARAMS: [&str; 10] = [
     "expires_in",
 ];
 
+/// How the redirect's `state` is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateCheck<'a> {
     /// The value stored when the authorization URL was built.
@@ -36,16 +37,32 @@ pub enum StateCheck<'a> {
     Skip,
 }
 
+/// A successful authorization response. (An error response is an [`Error`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redirect {
-    /// `?code=...`: exchange it with `exchangeCode`.
-    Code { code: String, state: Option<String>, scope: Option<String>, iss: Option<String> },
-    /// `#access_token=...` from the legacy implicit flow (read only; never requested by this library).
-    Implicit {
-        access_token: String,
-        token_type: Option<String>,
-        expires_in: Option<u64>,
+    /// `?code=...`: exchange it with `exchangeCode` ([`crate::token::Grant::AuthorizationCode`]).
+    Code {
+        /// The authorization code: lives 5 minutes, works once.
+        code: String,
+        /// The state, as returned (already checked unless skipped).
+        state: Option<String>,
+        /// The granted scopes, space-separated, when the server says ([`split_scope`]).
         scope: Option<String>,
+        /// The issuer (RFC 9207), already checked against the expected one.
+        iss: Option<String>,
+    },
+    /// `#access_token=...` from the legacy implicit flow (read only; never requested by this library):
+    /// [`crate::token::implicit`] makes its token set.
+    Implicit {
+        /// The access token.
+        access_token: String,
+        /// `token_type` (Bearer or absent; anything else is refused).
+        token_type: Option<String>,
+        /// `expires_in`, seconds.
+        expires_in: Option<u64>,
+        /// The granted scopes, space-separated.
+        scope: Option<String>,
+        /// The state, as returned.
         state: Option<String>,
     },
 }
@@ -99,6 +116,10 @@ fn server_error(error: &str, description: Option<&str>, uri: Option<&str>) -> Er
 
 /// Reads an authorization response from the full URL the browser was sent back to. `expect_issuer` is the
 /// configured redirect issuer: an `iss` in the response must equal it (RFC 9207); an absent one is fine.
+/// Errors: `invalid_config` for a malformed expected state; `invalid_redirect` for a malformed URL or
+/// response, `missing_code` when it holds none; `issuer_mismatch` and `state_mismatch` are checked before
+/// the server's own `error` (a registered OAuth code, else `oauth_error`), so a forged error response
+/// cannot pass as the server's word. Messages never quote the code or state.
 pub fn parse(url: &str, expect_state: StateCheck<'_>, expect_issuer: Option<&str>) -> Result<Redirect, Error> {
     const HINT: &str = "Pass the full URL the browser was redirected to (for example `location.href`).";
     if let StateCheck::Expect(expected) = expect_state {

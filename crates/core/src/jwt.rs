@@ -15,20 +15,31 @@ pub const MAX_JWT_LEN: usize = 16 * 1024;
 /// 9999-12-31T23:59:59Z: larger `exp`/`iat` values are not times.
 pub const MAX_NUMERIC_DATE: f64 = 253_402_300_799.0;
 
+/// The `aud` claim, in either of its JWT forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Audience {
+    /// `"aud": "..."`.
     One(String),
+    /// `"aud": [...]`.
     Many(Vec<String>),
 }
 
+/// The claims of an access token, typed. Times are seconds since 1970 on the server's clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
+    /// The issuer (Constant Contact's `identity.` server).
     pub iss: Option<String>,
+    /// The audience (the V3 API).
     pub aud: Option<Audience>,
+    /// The subject: the user.
     pub sub: Option<String>,
+    /// When the token expires: required (a token without it is refused).
     pub exp: u64,
+    /// When it was issued: the clock offset is measured from it.
     pub iat: Option<u64>,
+    /// Not valid before.
     pub nbf: Option<u64>,
+    /// The token's id.
     pub jti: Option<String>,
     /// `cid`: the client id the token was issued to.
     pub client_id: Option<String>,
@@ -43,7 +54,9 @@ pub struct Claims {
 /// A decoded token: typed claims plus the payload's JSON text (for the `raw` claims object in JS).
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The claims.
     pub claims: Claims,
+    /// The payload as JSON text, checked by [`crate::json::parse_object`].
     pub payload_json: String,
 }
 
@@ -233,7 +246,9 @@ fn exp_of(payload: &Value<'_>) -> Result<u64, Error> {
         .ok_or_else(|| Error::jwt("The JWT has no `exp` claim, so its expiry is unknown.").field("exp"))
 }
 
-/// Decodes and type-checks the claims. Does not verify the signature.
+/// Decodes and type-checks the claims. Does not verify the signature (see [`crate::verify`]). Errors:
+/// `invalid_jwt` (with `field` for a claim of the wrong type or a missing `exp`), or
+/// `authorization_code_not_token` for the classic mistake; messages never quote the token.
 pub fn decode(token: &str) -> Result<Decoded, Error> {
     let (_, p, _) = segments(token)?;
     let payload_json = payload_text(p)?;
@@ -264,7 +279,8 @@ pub fn decode(token: &str) -> Result<Decoded, Error> {
     Ok(Decoded { claims, payload_json })
 }
 
-/// `exp` only: the hot path for "is it time to refresh?".
+/// `exp` only: the hot path for "is it time to refresh?". The errors of [`decode`], except that claims other
+/// than `exp` are not read.
 pub fn expires_at(token: &str) -> Result<u64, Error> {
     let (_, p, _) = segments(token)?;
     let text = payload_text(p)?;

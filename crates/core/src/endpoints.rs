@@ -11,18 +11,27 @@ use crate::form::{is_loopback_host, split_url};
 
 /// The data scopes Constant Contact documents, and `offline_access` (needed for a refresh token).
 pub const SCOPES: [&str; 5] = ["account_read", "account_update", "contact_data", "campaign_data", "offline_access"];
+/// The scope that asks for a refresh token.
 pub const OFFLINE_ACCESS: &str = "offline_access";
 
-/// Endpoint names as they appear in JS (`ENDPOINTS.deviceAuthorize`) and in the `endpoints` option: the
-/// contract's list, so the two cannot drift.
-pub(crate) const NAMES: &[&str] = crate::contract::ENDPOINTS.fields;
+/// Endpoint names as they appear in JS (`ENDPOINTS.deviceAuthorize`) and in the `endpoints` option, in
+/// the order of [`Endpoints::entries`]; the binding's result contract lists the same, so they cannot drift.
+pub const NAMES: [&str; 9] =
+    ["authorize", "token", "deviceAuthorize", "revoke", "jwks", "issuer", "redirectIssuer", "audience", "apiBase"];
 
+/// Where each step goes, and what the tokens' claims must name. [`Default`] is Constant Contact's
+/// production service; each override is checked ([`Endpoints::set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
+    /// Where the user's browser is sent (step 1 of the redirect flows).
     pub authorize: String,
+    /// The token endpoint: code exchange, refresh, device-code polls.
     pub token: String,
+    /// Where a device authorization starts (RFC 8628).
     pub device_authorize: String,
+    /// Revocation (RFC 7009).
     pub revoke: String,
+    /// The key set access tokens are verified with.
     pub jwks: String,
     /// The access token's `iss`. Not the `authz.` host: CC's tokens name the Okta server on `identity.`.
     pub issuer: String,
@@ -32,6 +41,7 @@ pub struct Endpoints {
     pub redirect_issuer: String,
     /// The access token's `aud`.
     pub audience: String,
+    /// The V3 API, the only place the access token is sent to.
     pub api_base: String,
 }
 
@@ -82,8 +92,8 @@ impl Endpoints {
         })
     }
 
-    /// Replaces endpoints by their JS names, validating each. The redirect issuer follows the token issuer
-    /// unless it is set itself.
+    /// Constant Contact's endpoints with `overrides` by their JS names, each validated ([`Endpoints::set`]'s
+    /// errors). The redirect issuer follows the token issuer unless it is set itself.
     pub fn with_overrides(overrides: &[(String, String)], allow_insecure_loopback: bool) -> Result<Self, Error> {
         let mut e = Endpoints::default();
         for (name, value) in overrides {
@@ -95,7 +105,9 @@ impl Endpoints {
         Ok(e)
     }
 
-    /// Replaces one endpoint by its JS name, validating the new value.
+    /// Replaces one endpoint by its JS name, validating the new value: an unknown name is [`unknown`]'s
+    /// error; a URL must pass [`check_fetchable`]; `issuer`, `redirectIssuer` and `audience` (compared
+    /// with claims, never fetched) must be non-empty, at most 2048 characters.
     pub fn set(&mut self, name: &str, value: String, allow_insecure_loopback: bool) -> Result<(), Error> {
         let Some((field, slot)) = self.slot(name) else {
             return Err(unknown(name));
@@ -166,9 +178,10 @@ fn port_is_valid(port: &str) -> bool {
     }
 }
 
-/// An `endpoints` key that is not one of [`NAMES`], named (when printable) with the likely one.
-pub(crate) fn unknown(name: &str) -> Error {
-    let mut e = match crate::options::suggestion(name, NAMES) {
+/// The error (`invalid_config`, field `endpoints` or the key itself when printable) for an `endpoints` key
+/// that is not one of [`NAMES`], naming the likely one.
+pub fn unknown(name: &str) -> Error {
+    let mut e = match crate::suggest::suggestion(name, &NAMES) {
         Some(s) => Error::config("endpoints", concat(&["Unknown key in `endpoints`; use `", s, "`."])),
         None => Error::config(
             "endpoints",
@@ -185,7 +198,8 @@ pub(crate) fn unknown(name: &str) -> Error {
 }
 
 /// A URL this library will call or send a user to: absolute, https (http only for loopback hosts and only
-/// when allowed), no credentials in it, no fragment.
+/// when allowed), no credentials in it, no fragment, a host and port that `fetch` reads the same way.
+/// Errors name `field`: `invalid_config` for a malformed URL, `insecure_endpoint` for plain http.
 pub fn check_fetchable(field: &'static str, url: &str, allow_insecure_loopback: bool) -> Result<(), Error> {
     let bad = |m: &'static str| Error::config(field, concat(&["`endpoints.", field, "` ", m]));
     if url.len() > 2048 {

@@ -1,13 +1,12 @@
 //! Replays the fuzzing corpus (fuzz/corpus/<target>/*, minimised by scripts/fuzz.sh) through the same
-//! checks the fuzz targets run (`ctct_oauth::fuzz_hooks`), on stable Rust: what fuzzing once found stays
+//! checks the fuzz targets run (`ctct_oauth_fuzz`), on stable Rust: what fuzzing once found stays
 //! fixed. One test per target, so a failure names its target.
-#![cfg(not(target_arch = "wasm32"))]
 
-use ctct_oauth::fuzz_hooks::TARGETS;
+use ctct_oauth_fuzz::TARGETS;
 
 fn replay(target: &str) {
     let (_, check) = TARGETS.iter().find(|(name, _)| *name == target).expect("a fuzz target by that name");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();

@@ -1,4 +1,5 @@
-//! A small, strict JSON reader for JWT payloads and (later) token responses.
+//! A small, strict JSON reader and an object writer: JWT payloads and headers, token, device and key-set
+//! responses, stored records and token sets, and the options and results that cross to JS.
 //!
 //! Why not serde_json: it roughly doubles the shipped wasm, and the JS engine's own `JSON.parse` already
 //! builds the objects users see. This reader only validates and extracts the few typed fields the protocol
@@ -12,15 +13,23 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// Deepest nesting of arrays and objects read; deeper text is refused (no protocol value nests past 3).
 pub const MAX_DEPTH: u32 = 32;
 
+/// A JSON value. Strings borrow from the text unless they had escapes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'a> {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number, as the nearest `f64` (exact for integers up to 2^53).
     Num(f64),
+    /// A string, unescaped.
     Str(Cow<'a, str>),
+    /// An array.
     Arr(Vec<Value<'a>>),
+    /// An object's members in their order, as written (see [`parse_object`] for duplicates).
     Obj(Vec<(Cow<'a, str>, Value<'a>)>),
 }
 
@@ -33,6 +42,7 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The string, if this is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -45,7 +55,9 @@ impl<'a> Value<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseError(pub &'static str);
 
-/// Parses a complete JSON text.
+/// Parses a complete JSON text (whitespace around it allowed, nothing else). Errors: [`ParseError`],
+/// for anything `JSON.parse` refuses, lone surrogates, nesting deeper than [`MAX_DEPTH`], and numbers
+/// beyond `f64`.
 pub fn parse(src: &str) -> Result<Value<'_>, ParseError> {
     let mut p = Parser { src, pos: 0, depth: 0 };
     p.ws();
@@ -356,6 +368,7 @@ pub struct ObjectWriter<'a> {
 }
 
 impl<'a> ObjectWriter<'a> {
+    /// Starts an object at the end of `out`; [`ObjectWriter::end`] closes it.
     pub fn new(out: &'a mut String) -> Self {
         out.push('{');
         ObjectWriter { out, empty: true }
@@ -371,12 +384,14 @@ impl<'a> ObjectWriter<'a> {
         self.out
     }
 
+    /// A string member.
     pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
         let out = self.key(key);
         write_str(out, value);
         self
     }
 
+    /// A string member, left out when `None`.
     pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.str(key, v);
@@ -384,6 +399,7 @@ impl<'a> ObjectWriter<'a> {
         self
     }
 
+    /// A whole-number member (seconds, versions: exact in JS up to 2^53).
     pub fn num(&mut self, key: &str, value: u64) -> &mut Self {
         let digits = crate::error::decimal(value);
         self.key(key).push_str(&digits);
@@ -400,11 +416,13 @@ impl<'a> ObjectWriter<'a> {
         self
     }
 
+    /// A `true`/`false` member.
     pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
         self.key(key).push_str(if value { "true" } else { "false" });
         self
     }
 
+    /// A whole-number member, left out when `None`.
     pub fn opt_num(&mut self, key: &str, value: Option<u64>) -> &mut Self {
         if let Some(v) = value {
             self.num(key, v);
@@ -412,6 +430,7 @@ impl<'a> ObjectWriter<'a> {
         self
     }
 
+    /// An array-of-strings member.
     pub fn strs<S: AsRef<str>>(&mut self, key: &str, items: &[S]) -> &mut Self {
         let out = self.key(key);
         out.push('[');
@@ -431,6 +450,7 @@ impl<'a> ObjectWriter<'a> {
         self
     }
 
+    /// Closes the object.
     pub fn end(&mut self) {
         self.out.push('}');
     }

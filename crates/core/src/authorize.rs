@@ -25,16 +25,24 @@ pub struct AuthorizeOptions {
     pub prompt: Option<String>,
 }
 
+/// Where to send the user, and what to keep until the redirect comes back.
 #[derive(Debug, Clone)]
 pub struct AuthorizationRequest {
+    /// The authorize endpoint with every parameter in its query (never the code verifier).
     pub url: String,
-    /// Store this and pass it to `parseRedirect`.
+    /// Store this and pass it to `parseRedirect` ([`crate::redirect::parse`]).
     pub state: String,
-    /// Store this (server-side or in sessionStorage) and pass it to `exchangeCode`.
+    /// Store this (server-side or in sessionStorage) and pass it to `exchangeCode`
+    /// ([`crate::token::Grant::AuthorizationCode`]).
     pub pkce: Option<Pkce>,
+    /// The scopes the URL asks for, `offline_access` included unless `offline` is false.
     pub scopes: Vec<String>,
 }
 
+/// The authorization URL of `cfg` with `opts`: a generated (or checked) state, PKCE (S256) for a public
+/// client, the scopes of the configuration or of this call. Errors (`invalid_config`, with `field`) when
+/// the configuration has no redirect URI, a public client turns PKCE off, a verifier comes with PKCE off,
+/// or a state, scope, verifier or prompt is malformed; `unsupported_runtime` without a secure random source.
 pub fn authorization_url(cfg: &Config, opts: AuthorizeOptions) -> Result<AuthorizationRequest, Error> {
     let redirect_uri = cfg.require_redirect_uri()?;
     let use_pkce = opts.pkce.unwrap_or(cfg.is_public());

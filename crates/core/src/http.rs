@@ -17,9 +17,11 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// A request to send with `fetch`: always POST, form-encoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// Where to POST it; parameters are never in it.
     pub url: String,
     /// `(name, value)`; the Authorization value is a secret and is never logged.
     pub headers: Vec<(&'static str, String)>,
+    /// The form-encoded parameters (`application/x-www-form-urlencoded`).
     pub body: String,
 }
 
@@ -51,6 +53,12 @@ impl Request {
     }
 }
 
+/// A `Retry-After` header's delay, in seconds; `None` without one, or for the HTTP-date form (not read:
+/// Constant Contact sends seconds when it sends anything).
+pub fn retry_after(header: Option<&str>) -> Option<u64> {
+    header.and_then(|h| h.trim().parse::<u64>().ok())
+}
+
 /// An error carrying a server's OAuth `error`: its own `code` when the value is a registered OAuth error,
 /// `oauth_error` otherwise; the raw value is always on `error`.
 pub fn oauth_error(error: &str, message: &'static str) -> Error {
@@ -80,7 +88,8 @@ pub fn invalid_response(status: u16, field: Option<&'static str>, message: &'sta
     e
 }
 
-/// A JSON object body, or `invalid_response`.
+/// A response body read as one JSON object with distinct keys; `invalid_response` (with an excerpt) for
+/// anything else, and for a body over [`MAX_BODY`].
 pub fn json_object(status: u16, body: &str) -> Result<Value<'_>, Error> {
     if body.len() > MAX_BODY {
         return Err(invalid_response(status, None, "The response body is too large to be an OAuth response.", ""));
@@ -266,6 +275,13 @@ mod tests {
         assert_eq!(e.code, "invalid_response");
         let e = error_response(400, None, r#"{"error":"<script>"}"#);
         assert_eq!(e.code, "invalid_response");
+    }
+
+    #[test]
+    fn retry_after_is_seconds_only() {
+        assert_eq!([retry_after(Some(" 30 ")), retry_after(Some("0")), retry_after(None)], [Some(30), Some(0), None]);
+        assert_eq!(retry_after(Some("Wed, 21 Oct 2026 07:28:00 GMT")), None, "the HTTP-date form is not read");
+        assert_eq!(retry_after(Some("-1")), None);
     }
 
     #[test]

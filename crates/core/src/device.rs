@@ -13,25 +13,33 @@ use crate::redirect::join_scopes;
 use crate::secret::Secret;
 use crate::token::{self, TokenSet};
 
-/// RFC 8628 §3.5: after `slow_down`, wait this much longer from then on.
+/// RFC 8628 §3.5: after `slow_down`, wait this much longer from then on (seconds).
 pub const SLOW_DOWN_STEP: u64 = 5;
-/// When the server sends no `interval`.
+/// The polling interval when the server sends none (seconds).
 pub const DEFAULT_INTERVAL: u64 = 5;
 
+/// The request that starts a device authorization for `scopes` (see [`crate::config::Config::scopes_for`]).
 pub fn request(cfg: &Config, scopes: &[String]) -> Request {
     let scope = join_scopes(scopes);
     Request::form_post(cfg, &cfg.endpoints.device_authorize, &[("scope", &scope)])
 }
 
+/// A started device authorization: what to show the user, and what to poll with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceAuthorization {
+    /// Polled with ([`crate::token::Grant::DeviceCode`]); never shown.
     pub device_code: Secret,
+    /// The code the user types at `verification_uri`.
     pub user_code: String,
+    /// Where the user signs in (checked: https, or http on loopback where allowed).
     pub verification_uri: String,
+    /// The same with the code filled in, when the server sent one that passes the same check.
     pub verification_uri_complete: Option<String>,
+    /// Seconds the device code lives.
     pub expires_in: u64,
-    /// On this machine's clock.
+    /// When the device code expires, this machine's clock (seconds).
     pub expires_at: u64,
+    /// Seconds between polls, at least 1.
     pub interval: u64,
     /// The scopes asked for, so the final token answer is read against them.
     pub scopes: Vec<String>,
@@ -51,13 +59,18 @@ fn required_str<'v>(v: &'v Value<'_>, name: &'static str, status: u16, body: &st
 /// What the start call knew: the time and the scopes it asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct Start<'a> {
+    /// This machine's clock when the answer arrived (seconds).
     pub now: u64,
+    /// The scopes the request asked for.
     pub scopes: &'a [String],
     /// The user is sent to `verification_uri`: the library's one URL rule applies (https; http only on
     /// a loopback host, and only where the configuration allows it).
     pub allow_insecure_loopback: bool,
 }
 
+/// Reads the answer to [`request`]. Errors: the server's own (see [`crate::http::error_response`]) for
+/// any status but 200; `invalid_response` (with `field`) for a body without a device code, user code,
+/// usable `verification_uri` or positive `expires_in`.
 pub fn parse_start(
     status: u16,
     retry_after: Option<u64>,
@@ -120,7 +133,8 @@ pub fn parse_start(
     })
 }
 
-/// The device code has outlived `expires_in`: no poll is sent (it could only answer `expired_token`).
+/// Whether a device code expiring at `expires_at` may still be polled at `now`; `expired_token` once it
+/// has outlived `expires_in` (no poll is sent: it could only answer `expired_token`).
 pub fn check_alive(expires_at: u64, now: u64) -> Result<(), Error> {
     if now >= expires_at {
         Err(expired())
@@ -129,18 +143,22 @@ pub fn check_alive(expires_at: u64, now: u64) -> Result<(), Error> {
     }
 }
 
+/// What one poll found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// Not approved yet: poll again after `interval`.
     Pending,
-    /// Polling too fast: the interval grows by `SLOW_DOWN_STEP`.
+    /// Polling too fast (`slow_down`, or a 429): the interval grows by `SLOW_DOWN_STEP`, or to the
+    /// server's `Retry-After`.
     SlowDown,
+    /// Approved: the token set.
     Complete(TokenSet),
 }
 
 /// One poll's answer and what to do next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Poll {
+    /// What the answer said.
     pub outcome: Outcome,
     /// The interval to use from now on.
     pub interval: u64,
@@ -149,6 +167,7 @@ pub struct Poll {
     pub next_poll_at: u64,
 }
 
+/// The error for a device code past its expiry (`expired_token`).
 pub fn expired() -> Error {
     Error::new(
         codes::EXPIRED_TOKEN,
@@ -156,7 +175,10 @@ pub fn expired() -> Error {
     )
 }
 
-/// Reads one poll of the token endpoint. `interval`: the one in use when it was sent.
+/// Reads one poll of the token endpoint (a [`crate::token::Grant::DeviceCode`] request), against `ctx`.
+/// `interval`: the one in use when it was sent (seconds). Errors: the token response's on a 200 (see
+/// [`crate::token::parse_success`]); the server's own for `access_denied`, `expired_token` and any
+/// other error but `authorization_pending`, `slow_down` and a 429, which are outcomes.
 pub fn parse_poll(
     status: u16,
     retry_after: Option<u64>,

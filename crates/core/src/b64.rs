@@ -9,7 +9,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// The url-safe alphabet (RFC 4648 §5): JWT segments, PKCE values, states.
 pub const URL_SAFE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// The standard alphabet (RFC 4648 §4): HTTP Basic credentials.
 pub const STANDARD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Value of each url-safe character; 0xFF for every other byte.

@@ -6,7 +6,8 @@ use subtle::ConstantTimeEq;
 use crate::error::Error;
 use crate::pkce::random_32;
 
-/// 43 base64url characters carrying 256 random bits.
+/// A fresh state: 43 base64url characters carrying 256 random bits from the platform's CSPRNG;
+/// `unsupported_runtime` without one.
 pub fn generate() -> Result<String, Error> {
     Ok(crate::b64::encode_url(&random_32()?))
 }
@@ -17,7 +18,8 @@ pub fn matches(expected: &str, received: &str) -> bool {
     expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
 }
 
-/// A caller-chosen state must be a visible-ASCII word: it travels in a URL and comes back verbatim.
+/// A caller-chosen state must be a visible-ASCII word of 1 to 512 characters: it travels in a URL and comes
+/// back verbatim. Errors: `invalid_config`, field `state`.
 pub fn check(state: &str) -> Result<(), Error> {
     if !state.is_empty() && state.len() <= 512 && state.bytes().all(|b| (0x21..0x7f).contains(&b)) {
         Ok(())

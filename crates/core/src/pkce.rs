@@ -6,14 +6,17 @@ use sha2::{Digest, Sha256};
 use crate::error::{codes, Error};
 use crate::secret::Secret;
 
+/// A PKCE pair: the verifier the client keeps and the challenge the authorization URL carries.
 #[derive(Debug, Clone)]
 pub struct Pkce {
     /// Kept by the client until the code exchange; never sent to the authorize endpoint.
     pub code_verifier: Secret,
+    /// base64url(SHA-256(verifier)): sent with `code_challenge_method=S256`.
     pub code_challenge: String,
 }
 
-/// 32 bytes from the platform's CSPRNG (`crypto.getRandomValues` in JS runtimes).
+/// 32 bytes from the platform's CSPRNG (`crypto.getRandomValues` in JS runtimes); `unsupported_runtime`
+/// without one.
 pub fn random_32() -> Result<[u8; 32], Error> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|_| {
@@ -30,7 +33,7 @@ pub fn challenge_s256(code_verifier: &str) -> String {
     crate::b64::encode_url(&Sha256::digest(code_verifier.as_bytes()))
 }
 
-/// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
+/// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`. Errors: `invalid_config`, field `codeVerifier`.
 pub fn check_verifier(v: &str) -> Result<(), Error> {
     if (43..=128).contains(&v.len())
         && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
@@ -50,6 +53,7 @@ pub fn from_bytes(bytes: &[u8; 32]) -> Pkce {
     Pkce { code_challenge: challenge_s256(&v), code_verifier: Secret::new(v) }
 }
 
+/// A fresh pair from the platform's CSPRNG; `unsupported_runtime` without one.
 pub fn create() -> Result<Pkce, Error> {
     Ok(from_bytes(&random_32()?))
 }

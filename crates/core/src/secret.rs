@@ -4,9 +4,11 @@
 use alloc::string::String;
 
 #[derive(Clone, PartialEq, Eq)]
+/// A secret text: a client secret, code verifier, token or device code.
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`.
     pub fn new(value: String) -> Self {
         Secret(value)
     }

@@ -13,13 +13,30 @@ use crate::redirect::split_scope;
 use crate::secret::Secret;
 use crate::{expiry, jwt, pkce, verify};
 
+/// The device flow's `grant_type` (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// What a token request trades for a token set.
 #[derive(Debug, Clone, Copy)]
 pub enum Grant<'a> {
-    AuthorizationCode { code: &'a str, code_verifier: Option<&'a str> },
-    RefreshToken { refresh_token: &'a str },
-    DeviceCode { device_code: &'a str },
+    /// A redirect's code ([`crate::redirect::Redirect::Code`]), with the PKCE verifier kept since step 1
+    /// (required for a public client).
+    AuthorizationCode {
+        /// The code itself, not the redirect URL.
+        code: &'a str,
+        /// The verifier of [`crate::authorize::AuthorizationRequest::pkce`].
+        code_verifier: Option<&'a str>,
+    },
+    /// A refresh token (rotating ones work once).
+    RefreshToken {
+        /// The token set's refresh token, not its access token.
+        refresh_token: &'a str,
+    },
+    /// One poll of a device authorization.
+    DeviceCode {
+        /// [`crate::device::DeviceAuthorization::device_code`].
+        device_code: &'a str,
+    },
 }
 
 /// An opaque credential we send: visible ASCII, bounded.
@@ -35,7 +52,10 @@ fn looks_like_jwt(value: &str) -> bool {
     value.starts_with("eyJ") && value.bytes().filter(|b| *b == b'.').count() == 2
 }
 
-/// The request for a grant, with the checks that catch the common mistakes before a round trip.
+/// The request for a grant, with the checks that catch the common mistakes before a round trip. Errors
+/// (`invalid_config`, with `field`): a redirect URL or an access token where a code or refresh token
+/// belongs, a malformed value, a public client's code exchange without its PKCE verifier, a code
+/// exchange without a configured redirect URI.
 pub fn request(cfg: &Config, grant: Grant<'_>) -> Result<Request, Error> {
     match grant {
         Grant::AuthorizationCode { code, code_verifier } => {
@@ -114,21 +134,31 @@ pub fn no_refresh_token() -> Error {
     e
 }
 
+/// What a token endpoint (or an implicit redirect) hands over, normalised. Times are seconds on this
+/// machine's clock.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenSet {
+    /// The access token (a JWT at Constant Contact): sent to the API as a Bearer token.
     pub access_token: Secret,
+    /// The refresh token; a refresh answer without one keeps the one used.
     pub refresh_token: Option<Secret>,
+    /// `Bearer` (the only type accepted), as the server wrote it.
     pub token_type: String,
+    /// `expires_in` as sent, when usable.
     pub expires_in: Option<u64>,
     /// When the access token expires, on this machine's clock: its `exp` corrected by `clock_skew`, else
     /// `received_at + expires_in`; `None` when neither is known.
     pub expires_at: Option<u64>,
+    /// When the answer arrived.
     pub received_at: u64,
     /// Seconds the server's clock is ahead of this machine's (the token's `iat` against the time it arrived),
     /// when that is beyond [`expiry::SKEW_THRESHOLD_SECS`]; else 0.
     pub clock_skew: i64,
+    /// The granted scopes, when the server says.
     pub scopes: Vec<String>,
+    /// The OpenID Connect ID token, when one came.
     pub id_token: Option<String>,
+    /// `name: explanation` texts for what works but deserves attention (the `WARN_*` constants, clock skew).
     pub warnings: Vec<Cow<'static, str>>,
 }
 
@@ -145,17 +175,21 @@ pub struct Context<'a> {
     pub client_id: &'a str,
 }
 
+/// `offline_access` was asked for, and no refresh token came.
 pub const WARN_NO_REFRESH_TOKEN: &str = concat!(
     "no_refresh_token: offline_access was requested but Constant Contact issued no refresh token; the user ",
     "will have to authorize again when the access token expires. Check that the application allows refresh ",
     "tokens."
 );
+/// The response had no `token_type`.
 pub const WARN_NO_TOKEN_TYPE: &str = "no_token_type: the response had no token_type; Bearer assumed.";
+/// The access token's `cid` is another application's.
 pub const WARN_CLIENT_MISMATCH: &str = concat!(
     "client_mismatch: the access token names another application (its cid is not your clientId). Check ",
     "that `endpoints` point at your application's authorization server; API calls with it act for the other ",
     "application."
 );
+/// `expires_in` was unusable, and the JWT's `exp` serves instead.
 pub const WARN_EXPIRES_IN: &str = concat!(
     "expires_in_invalid: the response's expires_in was not a usable number of seconds; the access token's ",
     "own expiry (exp) is used instead."
@@ -265,15 +299,7 @@ pub fn parse_success(status: u16, body: &str, ctx: Context<'_>) -> Result<TokenS
         warnings.push(Cow::Borrowed(WARN_NO_REFRESH_TOKEN));
     }
     let id_token = string_field(&v, "id_token", status, body)?.map(String::from);
-    let clock_skew = claims.as_ref().and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, ctx.now));
-    if let Some(c) = &claims {
-        warnings.extend(received_token_warnings(c, ctx.client_id, clock_skew));
-    }
-    let expires_at = match (&claims, expires_in) {
-        (Some(c), _) => Some(expiry::local_time(c.exp, clock_skew)),
-        (None, Some(i)) => Some(ctx.now.saturating_add(i)),
-        (None, None) => None,
-    };
+    let (expires_at, clock_skew) = received(claims.as_ref(), expires_in, ctx.now, ctx.client_id, &mut warnings);
     Ok(TokenSet {
         access_token: Secret::new(String::from(access_token)),
         refresh_token: refresh_token.map(|t| Secret::new(String::from(t))),
@@ -286,6 +312,58 @@ pub fn parse_success(status: u16, body: &str, ctx: Context<'_>) -> Result<TokenS
         id_token,
         warnings,
     })
+}
+
+/// When a token set received at `now` (this machine's clock) expires on this clock, and the offset to the
+/// server's clock: from its access token's claims when it is a JWT (`exp`, corrected by the offset its
+/// `iat` shows), else `now + expires_in`. Adds the warnings every received set is checked for.
+fn received(
+    claims: Option<&jwt::Claims>,
+    expires_in: Option<u64>,
+    now: u64,
+    client_id: &str,
+    warnings: &mut Vec<Cow<'static, str>>,
+) -> (Option<u64>, i64) {
+    let clock_skew = claims.and_then(|c| c.iat).map_or(0, |iat| expiry::skew(iat, now));
+    if let Some(c) = claims {
+        warnings.extend(received_token_warnings(c, client_id, clock_skew));
+    }
+    let expires_at = match (claims, expires_in) {
+        (Some(c), _) => Some(expiry::local_time(c.exp, clock_skew)),
+        (None, Some(i)) => Some(now.saturating_add(i)),
+        (None, None) => None,
+    };
+    (expires_at, clock_skew)
+}
+
+/// The token set of a legacy implicit-flow redirect ([`crate::redirect::Redirect::Implicit`]'s fields),
+/// read at `now` (this machine's clock) as a token response would be: expiry, clock offset and warnings
+/// as [`parse_success`] decides them for the application `client_id`. No refresh token ever comes this
+/// way; `token_type` is Bearer when absent (the redirect reader refuses any other); `scope` is the
+/// space-separated list.
+pub fn implicit(
+    access_token: String,
+    token_type: Option<String>,
+    expires_in: Option<u64>,
+    scope: Option<&str>,
+    now: u64,
+    client_id: &str,
+) -> TokenSet {
+    let claims = jwt::decode(&access_token).ok().map(|d| d.claims);
+    let mut warnings = Vec::new();
+    let (expires_at, clock_skew) = received(claims.as_ref(), expires_in, now, client_id, &mut warnings);
+    TokenSet {
+        access_token: Secret::new(access_token),
+        refresh_token: None,
+        token_type: token_type.unwrap_or_else(|| String::from("Bearer")),
+        expires_in,
+        expires_at,
+        received_at: now,
+        clock_skew,
+        scopes: scope.map(split_scope).unwrap_or_default(),
+        id_token: None,
+        warnings,
+    }
 }
 
 /// What every token set received (exchange, refresh, device, implicit) is checked for: a login with no
@@ -304,7 +382,8 @@ pub fn received_token_warnings(c: &jwt::Claims, client_id: &str, clock_skew: i64
     w
 }
 
-/// Any token-endpoint response: a TokenSet on 200, the mapped error otherwise.
+/// Any token-endpoint response: a [`TokenSet`] on 200 ([`parse_success`]), else the server's error
+/// ([`crate::http::error_response`]; `retry_after`: the `Retry-After` header, seconds).
 pub fn parse(status: u16, retry_after: Option<u64>, body: &str, ctx: Context<'_>) -> Result<TokenSet, Error> {
     if status == 200 {
         parse_success(status, body, ctx)
@@ -402,6 +481,27 @@ mod tests {
         .unwrap();
         assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("old"));
         assert_eq!(t.expires_at, None);
+    }
+
+    #[test]
+    fn an_implicit_redirects_tokens_are_read_as_a_token_response_would_be() {
+        // This clock is two hours behind the server's: both readers correct exp by the same offset.
+        let at = make(r#"{"exp":90000,"iat":8200,"cid":"another"}"#);
+        let body = format!(r#"{{"access_token":"{at}","token_type":"Bearer","expires_in":3600,"scope":"a b"}}"#);
+        let ctx = Context { requested_offline: false, ..ctx() };
+        let from_response = parse(200, None, &body, ctx).unwrap();
+        let t = implicit(at.clone(), None, Some(3600), Some("a b"), 1000, "cid");
+        assert_eq!(t, TokenSet { token_type: "Bearer".into(), ..from_response });
+        assert_eq!((t.expires_at, t.clock_skew, t.received_at), (Some(90000 - 7200), 7200, 1000));
+        assert!(t.warnings.iter().any(|w| w.starts_with("client_mismatch")));
+        assert!(t.warnings.iter().any(|w| w.starts_with("clock_skew")));
+        // An opaque token: expires_in from now, no warnings, no refresh token ever.
+        let t = implicit("opaque".into(), Some("bearer".into()), Some(60), None, 1000, "cid");
+        assert_eq!(
+            (t.expires_at, t.token_type.as_str(), t.refresh_token, t.warnings.len()),
+            (Some(1060), "bearer", None, 0)
+        );
+        assert_eq!(implicit("opaque".into(), None, None, None, 1000, "cid").expires_at, None);
     }
 
     #[test]

@@ -10,12 +10,10 @@ use crate::http;
 use crate::json::{self, ObjectWriter, Value};
 use crate::jwt::{Audience, Claims, Decoded};
 
-/// The key set is fetched again when older than this...
-#[cfg(any(test, feature = "internals"))]
+/// The key set is fetched again when older than this (seconds)...
 pub const JWKS_MAX_AGE_SECS: u64 = 600;
-/// ...or on an unknown `kid`, if the copy is older than this (keys rotate; a forged kid must not make
-/// every call fetch).
-#[cfg(any(test, feature = "internals"))]
+/// ...or on an unknown `kid`, if the copy is older than this (seconds; keys rotate; a forged kid must not
+/// make every call fetch).
 pub const JWKS_COOLDOWN_SECS: u64 = 30;
 
 fn bad_signature(message: &'static str) -> Error {
@@ -31,14 +29,20 @@ pub struct Prepared {
     pub key_id: String,
     /// `header.payload` is `token[..signed_len]`: the bytes the signature covers.
     pub signed_len: usize,
+    /// The RS256 signature's bytes.
     pub signature: Vec<u8>,
+    /// The token, decoded.
     pub decoded: Decoded,
+    /// The claims against [`Expect`]: the warnings when they pass, else the error to report once the
+    /// signature verified.
     pub verdict: Result<Vec<&'static str>, Error>,
 }
 
 /// Checks the header and splits out what WebCrypto needs; the payload is decoded once and its claims
 /// checked against `expect`. Only RS256 is accepted: `none`, HMAC and every other algorithm are refused
-/// before any key is looked at.
+/// before any key is looked at. Errors: the decode's ([`crate::jwt::decode`]), `jwt_signature_invalid` for
+/// another algorithm, `crit` parameters or a missing or malformed signature, `invalid_jwt` for a
+/// malformed header.
 pub fn prepare(token: &str, expect: Expect<'_>) -> Result<Prepared, Error> {
     let decoded = crate::jwt::decode(token)?; // shape, payload and claim types, with the precise errors
     let (signing_input, sig) = token.rsplit_once('.').ok_or_else(|| Error::jwt("The access token is not a JWT."))?;
@@ -79,7 +83,8 @@ pub fn prepare(token: &str, expect: Expect<'_>) -> Result<Prepared, Error> {
 /// The key set, read once: its usable RSA signing keys as `{"<kid>": {"kty","n","e"}}` JSON (the JWK
 /// members WebCrypto's `importKey` needs). A set whose only usable key has no `kid` (or has exactly one
 /// usable key) also lists it under `""`, the id a token without `kid` selects. Anything that is not an
-/// RSA signing key for RS256 is left out here, so selection in the JS layer is a lookup.
+/// RSA signing key for RS256 is left out here, so selection in the JS layer is a lookup. Errors:
+/// `invalid_response` for a body that is not a key set.
 pub fn read_key_set(jwks: &str) -> Result<String, Error> {
     let v = http::json_object(200, jwks)?;
     let Some(Value::Arr(keys)) = v.get("keys") else {
@@ -117,16 +122,22 @@ pub fn read_key_set(jwks: &str) -> Result<String, Error> {
 /// What the claims must say.
 #[derive(Debug, Clone, Copy)]
 pub struct Expect<'a> {
+    /// `iss`: the configured issuer.
     pub issuer: &'a str,
+    /// `aud` (or one of them): the configured audience.
     pub audience: &'a str,
+    /// `cid`: this application.
     pub client_id: &'a str,
+    /// This machine's clock (seconds), for `exp` and `nbf`.
     pub now: u64,
     /// Tolerance for clock skew: a token is still accepted up to this many seconds after `exp` (the
     /// opposite direction of the session's early refresh).
     pub tolerance: u64,
+    /// Scopes `scp` must hold.
     pub required_scopes: &'a [String],
 }
 
+/// The token's user is a login without a Constant Contact account behind it.
 pub const WARN_UNASSIGNED: &str = concat!(
     "platform_user_unassigned: the token's platform_user_id is UNASSIGNED: the user signed in as a login ",
     "that is not linked to a Constant Contact account, so API calls will not reach the intended account. ",
@@ -137,7 +148,8 @@ fn mismatch(field: &'static str, message: &'static str) -> Error {
     Error::new(codes::CLAIM_MISMATCH, message).field(field)
 }
 
-/// Checks the claims of a token whose signature has been verified. Returns warnings.
+/// Checks the claims of a token whose signature has been verified: the warnings ([`WARN_UNASSIGNED`])
+/// when they pass; else `claim_mismatch` naming the claim, or `jwt_expired` past `exp` and the tolerance.
 pub fn check_claims(c: &Claims, x: Expect<'_>) -> Result<Vec<&'static str>, Error> {
     if c.iss.as_deref() != Some(x.issuer) {
         let retired = c.iss.as_deref().is_some_and(|i| {

@@ -31,7 +31,9 @@ pub fn errors(body: &str) -> Vec<(Option<String>, String)> {
     }
 }
 
-/// The error for a non-success API response.
+/// The error for a non-success API response: `rate_limited` for a 429 (its message names the limit that
+/// was hit, from the first `error_key`; `retry_after` in seconds, from the header), else `api_error`;
+/// with the status, and the body's `errors` (or an excerpt of it when it has none).
 pub fn error(status: u16, retry_after: Option<u64>, body: &str) -> Error {
     let errors = errors(body);
     let first_key = errors.first().and_then(|(k, _)| k.as_deref());

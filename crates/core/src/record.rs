@@ -37,7 +37,8 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    /// The kind as the JS layer reads it: `empty`, `tokens`, `signed_out` or `failed`.
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Empty => "empty",
             Kind::Tokens => "tokens",
@@ -50,7 +51,9 @@ impl Kind {
 /// A stored record as this machine reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Read {
+    /// What the record is.
     pub kind: Kind,
+    /// Its version (0 for no record).
     pub version: u64,
     /// The version of the sign-in this record descends from (refreshes keep it): what a sign-out ends.
     pub chain: u64,
@@ -58,6 +61,7 @@ pub struct Read {
     pub facts: Option<Facts>,
     /// For a token record: when its refresh token was issued or last used, on this machine's clock.
     pub refresh_used_at: u64,
+    /// For a token record: its token set has a refresh token.
     pub has_refresh_token: bool,
 }
 
@@ -102,7 +106,8 @@ fn offset_of(v: &Value<'_>, key: &str) -> i64 {
     }
 }
 
-/// A local time on the server's clock.
+/// A time on this machine's clock (seconds) on the server's: moved by `skew`, the seconds the server's
+/// clock is ahead (the inverse of [`crate::expiry::local_time`]).
 pub fn server_time(local: u64, skew: i64) -> u64 {
     // The server's clock is `skew` ahead of this one.
     expiry::local_time(local, skew.saturating_neg())
@@ -199,27 +204,6 @@ pub fn read(record: &str, now: u64, skew: i64, margin: u64) -> Result<Read, Erro
     Ok(Read { kind: Kind::Tokens, facts: Some(facts), refresh_used_at: used, has_refresh_token, ..base })
 }
 
-/// `read` as JSON for the JS layer: `{kind, version, reason?, expiresAt?, dueAt?, idleWarnAt?, idleEndsAt?,
-/// refreshUsedAt?, refreshToken?}`.
-pub fn read_json(r: &Read) -> String {
-    let mut out = String::new();
-    let mut w = ObjectWriter::new(&mut out);
-    w.str("kind", r.kind.name()).num("version", r.version).num("chain", r.chain);
-    if let Kind::Failed(reason) = r.kind {
-        w.str("reason", reason);
-    }
-    if let Some(f) = &r.facts {
-        w.num("expiresAt", f.expires_at)
-            .num("dueAt", f.due_at)
-            .num("idleWarnAt", f.idle_warn_at)
-            .num("idleEndsAt", f.idle_ends_at)
-            .num("refreshUsedAt", r.refresh_used_at)
-            .bool("refreshToken", r.has_refresh_token);
-    }
-    w.end();
-    out
-}
-
 /// The next version after `seen`, within the limit.
 fn next_version(seen: u64) -> Result<u64, Error> {
     match seen.checked_add(1) {
@@ -246,7 +230,7 @@ fn token_set(tokens: &str) -> Result<(Value<'_>, u64), Error> {
     let num = |k: &'static str| match v.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Num(n)) if (0.0..=MAX_SECONDS).contains(n) => Ok(Some(*n as u64)),
-        Some(_) => Err(crate::options::type_error(k, "a number of seconds")),
+        Some(_) => Err(crate::error::type_error(k, "a number of seconds")),
     };
     let (expires_at, received_at, expires_in) = (num("expiresAt")?, num("receivedAt")?, num("expiresIn")?);
     let access_token = v.get("accessToken").and_then(Value::as_str);
@@ -273,21 +257,12 @@ fn token_record(version: u64, chain: u64, tokens: &str, expires_at: u64, used_at
 /// A new record and the session's offset to the server's clock from now on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
+    /// The record to store, as JSON.
     pub record: String,
+    /// Its version: the store's compare-and-set writes it only over an older one.
     pub version: u64,
+    /// Seconds the server's clock is ahead of this session's, from now on.
     pub skew: i64,
-}
-
-impl Written {
-    pub fn json(&self) -> String {
-        let mut out = String::with_capacity(self.record.len() + 40);
-        ObjectWriter::new(&mut out)
-            .num("version", self.version)
-            .int("skew", self.skew)
-            .raw("record", &self.record)
-            .end();
-        out
-    }
 }
 
 /// The pair a refresh received, as the record after `base_version`: exactly one more, so a store that
@@ -343,8 +318,9 @@ pub fn signed_out(
     Ok(Some(Written { record, version, skew }))
 }
 
-/// Why a refresh token the server refused is dead: past Constant Contact's 180-day idle limit, or
-/// rotated (spent elsewhere, or ended by a newer sign-in).
+/// Why a refresh token the server refused is dead, at `now` (this machine's clock): `idle_expired` past
+/// Constant Contact's 180-day idle limit, else `rotated` (spent elsewhere, or ended by a newer sign-in).
+/// The session raises the error of the same name.
 pub fn dead_reason(base: &Read, now: u64) -> &'static str {
     match base.facts {
         Some(f) if now >= f.idle_ends_at => "idle_expired",
@@ -352,8 +328,9 @@ pub fn dead_reason(base: &Read, now: u64) -> &'static str {
     }
 }
 
-/// The record after `base` once its refresh token was refused: the reason, so other sessions fail
-/// without spending a request of their own.
+/// The record after `base` once its refresh token was refused, and the reason ([`dead_reason`]): the
+/// record says so, so other sessions fail without spending a request of their own. Errors
+/// (`invalid_record`) only when `base` is at [`MAX_VERSION`].
 pub fn failed(base: &Read, now: u64, skew: i64) -> Result<(&'static str, Written), Error> {
     let reason = dead_reason(base, now);
     let version = next_version(base.version)?;
@@ -368,7 +345,8 @@ pub fn failed(base: &Read, now: u64, skew: i64) -> Result<(&'static str, Written
 }
 
 /// `session.status()` of a token record; `pending`: the session holds it but has not stored it yet.
-pub fn status(r: &Read, now: u64, pending: bool) -> Result<String, Error> {
+/// Errors (`invalid_record`) for a record without a token set.
+pub fn status(r: &Read, now: u64, pending: bool) -> Result<session::Status, Error> {
     match r.facts {
         Some(f) => Ok(session::status(&f, r.refresh_used_at, r.has_refresh_token, now, pending)),
         None => Err(invalid("tokens", "it holds no token set")),
@@ -451,7 +429,6 @@ mod tests {
         assert_eq!(read(r#"{"version":3,"signedOut":true}"#, 0, 0, 0).unwrap().kind, Kind::SignedOut);
         let f = read(r#"{"version":3,"failed":"idle_expired"}"#, 0, 0, 0).unwrap();
         assert_eq!((f.kind, f.version), (Kind::Failed("idle_expired"), 3));
-        assert!(read_json(&f).contains(r#""reason":"idle_expired""#));
         let t = read(&refreshed(1, 1, &tokens(1000, ""), 10).unwrap().record, 10, 0, 300).unwrap();
         assert_eq!((t.kind, t.has_refresh_token, t.chain), (Kind::Tokens, true, 1));
         let (reason, w) = failed(&t, 10 + session::IDLE_LIMIT_SECS, 0).unwrap();

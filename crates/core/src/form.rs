@@ -80,13 +80,17 @@ pub fn parse_pairs(s: &str) -> Result<Vec<(String, String)>, DecodeError> {
 /// not normalise.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlParts<'a> {
+    /// Before the first `:`, as written (not lower-cased).
     pub scheme: &'a str,
     /// Empty for URLs without an authority (`urn:...`, `com.example.app:/callback`).
     pub host: &'a str,
     /// What follows the host in the authority, unchecked: empty, or `:` and a port (`x` in `[::1]x`).
     pub port: &'a str,
+    /// The authority has a `user:pass@` part.
     pub has_userinfo: bool,
+    /// After the first `?` (before any `#`), undecoded.
     pub query: Option<&'a str>,
+    /// After the first `#`, undecoded.
     pub fragment: Option<&'a str>,
 }
 

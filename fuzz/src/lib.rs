@@ -1,18 +1,17 @@
-//! What each fuzz target checks (feature `internals`: the cargo-fuzz targets in fuzz/ and the corpus
-//! replay in tests/corpus.rs call these). Beyond "never panics": an error message never contains the
-//! input it refused, when that input is long enough to be a token, code or secret; and where this crate
-//! hand-writes what a well-kept crate does (JSON, base64, URL splitting), it agrees with that crate.
+//! What each fuzz target checks, through the protocol core's public API (`ctct_oauth_core`): the
+//! cargo-fuzz targets in fuzz_targets/ and the corpus replay in tests/corpus.rs call these. Beyond
+//! "never panics": an error message never contains the input it refused, when that input is long enough
+//! to be a token, code or secret; and where the core hand-writes what a well-kept crate does (JSON,
+//! base64, URL splitting), it agrees with that crate.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use alloc::string::String;
-
-use crate::config::{validate, ConfigInput};
-use crate::device::Start;
-use crate::error::Error;
-use crate::redirect::StateCheck;
-use crate::secret::Secret;
-use crate::{api_response, authorize, device, endpoints, form, http, json, jwt, ops, redirect, revocation, token};
-use crate::{b64, verify};
+use ctct_oauth_core::config::{validate, ConfigInput};
+use ctct_oauth_core::device::Start;
+use ctct_oauth_core::error::Error;
+use ctct_oauth_core::redirect::StateCheck;
+use ctct_oauth_core::secret::Secret;
+use ctct_oauth_core::{api_response, authorize, b64, device, endpoints, form, http, json, jwt, pkce};
+use ctct_oauth_core::{redirect, revocation, token, verify};
 
 fn text(data: &[u8]) -> Option<&str> {
     core::str::from_utf8(data).ok()
@@ -55,10 +54,28 @@ pub fn jwt(data: &[u8]) {
     // The exp-only path and the full decode agree on every valid token.
     if let Ok(d) = &d {
         assert_eq!(e.as_ref().ok(), Some(&d.claims.exp));
-        // What the module writes for JS parses as JSON.
-        assert!(json::parse(&ops::decode(Some(s), false).unwrap()).is_ok());
+        // What the module writes for JS (the claims, the payload embedded as is) parses as JSON.
+        assert!(serde_json::from_str::<serde_json::Value>(&claims_json(&d.claims, &d.payload_json)).is_ok());
     }
     let _ = verify::prepare(s, expect());
+}
+
+/// The claims as the binding writes them for JS: every string claim escaped by the core's writer, and
+/// the payload, which passed the core's strict reader, embedded as is.
+fn claims_json(c: &jwt::Claims, payload: &str) -> String {
+    let mut out = String::new();
+    let mut w = json::ObjectWriter::new(&mut out);
+    for (k, v) in [("iss", &c.iss), ("sub", &c.sub), ("jti", &c.jti), ("clientId", &c.client_id)] {
+        w.opt_str(k, v.as_deref());
+    }
+    w.opt_str("userId", c.user_id.as_deref()).opt_str("platformUserId", c.platform_user_id.as_deref());
+    match &c.aud {
+        Some(jwt::Audience::One(a)) => w.str("aud", a),
+        Some(jwt::Audience::Many(list)) => w.strs("aud", list),
+        None => &mut w,
+    };
+    w.num("exp", c.exp).opt_num("iat", c.iat).strs("scopes", &c.scopes).raw("raw", payload).end();
+    out
 }
 
 pub fn redirect(data: &[u8]) {
@@ -130,7 +147,7 @@ pub fn authorize(data: &[u8]) {
         assert!(!params.iter().any(|(k, _)| k == "code_verifier"));
         if let Some(p) = &r.pkce {
             let challenge = params.iter().find(|(k, _)| k == "code_challenge").map(|(_, v)| v.as_str());
-            assert_eq!(challenge, Some(crate::pkce::challenge_s256(p.code_verifier.expose()).as_str()));
+            assert_eq!(challenge, Some(pkce::challenge_s256(p.code_verifier.expose()).as_str()));
         }
     }
     for grant in [token::Grant::RefreshToken { refresh_token: s }, token::Grant::DeviceCode { device_code: s }] {
@@ -294,11 +311,6 @@ pub fn b64_diff(data: &[u8]) {
     assert_eq!(b64::encode_url(data), engine.encode(data));
     let Some(s) = text(data) else { return };
     assert_eq!(b64::decode_url(s), engine.decode(s).ok(), "decoding {s:?}");
-}
-
-/// The constants the JS layer is built with: endpoints, scopes, the errors it raises, the rules' numbers.
-pub fn constants() -> String {
-    ops::constants()
 }
 
 /// Every harness by name, for the corpus replay.

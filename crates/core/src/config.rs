@@ -12,13 +12,19 @@ use crate::secret::Secret;
 /// Raw input, as read from the JS object (or built by a Rust caller).
 #[derive(Debug, Default, Clone)]
 pub struct ConfigInput {
+    /// The application's API key (a UUID in the developer portal). Required.
     pub client_id: Option<String>,
+    /// The application's secret: a confidential client (never in a browser). None: a public client (PKCE).
     pub client_secret: Option<Secret>,
+    /// The redirect URI registered for the application; the redirect flows need it, the device flow not.
     pub redirect_uri: Option<String>,
+    /// Scopes to request; None: every data scope Constant Contact documents.
     pub scopes: Option<Vec<String>>,
+    /// Add `offline_access` (a refresh token); None: yes.
     pub offline: Option<bool>,
     /// Endpoint overrides by JS name (`token`, `deviceAuthorize`, ...).
     pub endpoints: Vec<(String, String)>,
+    /// Allow plain http endpoints on a loopback host (a local test server).
     pub allow_insecure_loopback: bool,
     /// Accept scope names this library does not know (a scope Constant Contact added later).
     pub allow_unknown_scopes: bool,
@@ -29,26 +35,35 @@ pub struct ConfigInput {
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The API key, checked: printable ASCII without spaces.
     pub client_id: String,
+    /// The secret of a confidential client, checked; None for a public one.
     pub client_secret: Option<Secret>,
+    /// The redirect URI, checked: absolute, without a fragment.
     pub redirect_uri: Option<String>,
     /// Scopes to request, `offline_access` included unless `offline: false`.
     pub scopes: Vec<String>,
     /// The scopes as the caller gave them (None: the default set) and the `offline` choice, so a
     /// per-call override can rebuild the list.
     pub requested_scopes: Option<Vec<String>>,
+    /// `offline_access` is asked for by default.
     pub offline: bool,
+    /// The endpoints, Constant Contact's unless overridden (each override checked).
     pub endpoints: Endpoints,
+    /// Plain http is allowed on loopback hosts (endpoints, and the device flow's sign-in URL).
     pub allow_insecure_loopback: bool,
+    /// Scope names this library does not know are accepted.
     pub allow_unknown_scopes: bool,
 }
 
 impl Config {
+    /// A public client: no secret, so every code exchange needs PKCE.
     pub fn is_public(&self) -> bool {
         self.client_secret.is_none()
     }
 
-    /// The redirect URI, or the error a redirect flow without one deserves.
+    /// The redirect URI, or the error a redirect flow without one deserves (`invalid_config`, field
+    /// `redirectUri`).
     pub fn require_redirect_uri(&self) -> Result<&str, Error> {
         self.redirect_uri.as_deref().ok_or_else(|| {
             Error::config("redirectUri", "`redirectUri` is required for the authorization-code and PKCE flows.").hint(
@@ -75,15 +90,16 @@ fn looks_like_uuid(s: &str) -> bool {
         })
 }
 
-/// A scope token per RFC 6749 §3.3.
+/// A scope token per RFC 6749 §3.3 (at most 128 characters here): also the rule for a `prompt` word.
 pub fn is_scope_token(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
         && s.bytes().all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b))
 }
 
-/// Validates a scope list, removes duplicates (keeping order) and adds `offline_access` when `offline`.
-/// A name Constant Contact does not document is refused unless `allow_unknown` (a scope added later).
+/// Validates a scope list, removes duplicates (keeping order) and adds `offline_access` when `offline`;
+/// None is every data scope. A name Constant Contact does not document is refused unless `allow_unknown`
+/// (a scope added later). Errors: `invalid_config`, field `scopes` (a malformed, unknown or empty list).
 pub fn build_scopes(requested: Option<&[String]>, offline: bool, allow_unknown: bool) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::new();
     match requested {
@@ -126,7 +142,8 @@ pub fn build_scopes(requested: Option<&[String]>, offline: bool, allow_unknown: 
     Ok(out)
 }
 
-/// Checks a redirect URI: absolute, no fragment (CC refuses them), no whitespace.
+/// Checks a redirect URI: absolute, no fragment (CC refuses them), no whitespace, at most 2048
+/// characters. Errors: `invalid_config`, field `redirectUri`.
 pub fn check_redirect_uri(uri: &str) -> Result<(), Error> {
     let parts = split_url(uri).filter(|_| uri.len() <= 2048).ok_or_else(|| {
         Error::config(
@@ -143,6 +160,10 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks a configuration once, so every later call can trust it. Errors, each with its `field`:
+/// `invalid_config` (a missing or malformed client id, secret, redirect URI, scope or endpoint, an id and
+/// secret that look swapped), `secret_in_browser` (a secret with `is_browser`), `insecure_endpoint`
+/// (plain http off loopback, or without `allow_insecure_loopback`). Messages never quote the secret.
 pub fn validate(input: ConfigInput) -> Result<Config, Error> {
     let client_id = match input.client_id {
         Some(id) if !id.is_empty() && id.len() <= 256 && is_token_text(&id) => id,
@@ -202,7 +223,8 @@ pub fn validate(input: ConfigInput) -> Result<Config, Error> {
 }
 
 impl Config {
-    /// The scopes of one request: the configured ones, or the per-call override rebuilt by the same rule.
+    /// The scopes of one request: the configured ones, or the per-call override rebuilt by the same rule
+    /// ([`build_scopes`], whose errors it has).
     pub fn scopes_for(&self, scopes: Option<Vec<String>>, offline: Option<bool>) -> Result<Vec<String>, Error> {
         match (scopes, offline) {
             (None, None) => Ok(self.scopes.clone()),
