@@ -7,7 +7,12 @@ import { CliError, EXIT, PROGRAM, out, say } from "./output.mjs";
 import { critical, interrupt } from "./signals.mjs";
 import { STORE_WAIT_MS } from "./stores.mjs";
 
+/** @import { ConstantContactOAuth, TokenSession } from "../index.js" */
+/** @import { Flags } from "./arguments.mjs" */
+/** @import { Ctx } from "./main.mjs" */
+
 /** The saved session, or exit 1 with a message that says what to do (not the library's setTokens advice). */
+/** @param {Ctx} ctx @param {ConstantContactOAuth} auth */
 async function savedSession(ctx, auth) {
   let record;
   try {
@@ -24,8 +29,9 @@ async function savedSession(ctx, auth) {
   return auth.session({ store: ctx.store });
 }
 
-const iso = (seconds) => new Date(seconds * 1000).toISOString();
+const iso = (/** @type {number} */ seconds) => new Date(seconds * 1000).toISOString();
 
+/** @param {Ctx} ctx @param {Flags} flags */
 export async function whoami(ctx, flags) {
   const auth = ctx.client();
   const session = await savedSession(ctx, auth);
@@ -35,7 +41,8 @@ export async function whoami(ctx, flags) {
     : decodeAccessToken(tokens.accessToken);
   const status = await session.status();
   const expired = isExpired(tokens, { leewaySeconds: 0 });
-  const warnings = [...(c.warnings ?? []), ...status.warnings];
+  const decoded = /** @type {{ warnings?: string[] }} */ (c); // (only verified claims carry warnings)
+  const warnings = [...(decoded.warnings ?? []), ...status.warnings];
   if (flags.json) {
     out(
       JSON.stringify({
@@ -75,6 +82,9 @@ export async function whoami(ctx, flags) {
  * take (holding the account's lease meanwhile); this command waits for that for a while, then saves the
  * pair in a directory of its own rather than end with it unwritten: with rotating refresh tokens, the pair
  * is the only one that still works.
+ * @param {Ctx} ctx
+ * @param {TokenSession} session
+ * @returns {Promise<void>}
  */
 export async function stored(ctx, session) {
   const deadline = Date.now() + STORE_WAIT_MS;
@@ -89,6 +99,7 @@ export async function stored(ctx, session) {
   }
 }
 
+/** @param {Ctx} ctx @param {TokenSession} session @param {unknown} cause */
 async function rescue(ctx, session, cause) {
   const dir = join(homedir(), ".ctct-oauth", `rescued-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   await ctx
@@ -105,7 +116,14 @@ async function rescue(ctx, session, cause) {
   );
 }
 
-/** `fn(session)`, then its new pair in the store: a store that failed after the server answered is waited for. */
+/**
+ * `fn(session)`, then its new pair in the store: a store that failed after the server answered is waited for.
+ * @template T
+ * @param {Ctx} ctx
+ * @param {TokenSession} session
+ * @param {(session: TokenSession) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 async function keeping(ctx, session, fn) {
   try {
     return await fn(session);
@@ -116,20 +134,26 @@ async function keeping(ctx, session, fn) {
   }
 }
 
+/** @param {Ctx} ctx */
 export async function token(ctx) {
   const session = await savedSession(ctx, ctx.client());
   // A refresh, when due, writes the rotated pair to the store before the token comes back.
   out(await critical(() => keeping(ctx, session, (s) => s.accessToken())));
 }
 
+/** @param {Ctx} ctx @param {Flags} flags */
 export async function refresh(ctx, flags) {
   const session = await savedSession(ctx, ctx.client());
   // Refreshes even though the token is not due (unless another process already replaced it).
   const next = await critical(() => keeping(ctx, session, (s) => s.refresh()));
   if (flags.json) out(JSON.stringify({ refreshed: true, expiresAt: next.expiresAt, store: ctx.label }));
-  else out(`Refreshed; the access token is valid until ${iso(next.expiresAt)}; saved to ${ctx.label}`);
+  else {
+    const until = iso(/** @type {number} */ (next.expiresAt)); // (a session's token sets carry expiresAt)
+    out(`Refreshed; the access token is valid until ${until}; saved to ${ctx.label}`);
+  }
 }
 
+/** @param {Ctx} ctx @param {Flags} flags */
 export async function logout(ctx, flags) {
   const session = ctx.client().session({ store: ctx.store });
   let signedIn = true;

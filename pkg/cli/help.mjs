@@ -27,6 +27,7 @@ const COMMON_HELP = `${STORE_HELP}
   --json              machine-readable output on stdout
   -h, --help          this help`;
 
+/** @type {Record<string, string>} */
 export const HELP = {
   global: `${PROGRAM}: authorize once against the Constant Contact V3 API, then run unattended.
 

@@ -9,6 +9,12 @@ import { CliError, EXIT, PROGRAM, out, say, usage } from "./output.mjs";
 import { anySignal, cleanups, critical, interrupt, whenAborted } from "./signals.mjs";
 import { humanDuration, parseDuration, parsePort } from "./arguments.mjs";
 
+/** @import { ServerResponse } from "node:http" */
+/** @import { AddressInfo, Socket } from "node:net" */
+/** @import { ConstantContactOAuth, ReceivedTokenSet } from "../index.js" */
+/** @import { Flags } from "./arguments.mjs" */
+/** @import { Ctx } from "./main.mjs" */
+
 /** Whether a browser can be opened on this machine (a display on Linux and the BSDs). */
 function canOpenBrowser() {
   if (process.platform === "darwin" || process.platform === "win32") return true;
@@ -23,8 +29,9 @@ function canOpenBrowser() {
   });
 }
 
-/** Tries to open url in the user's browser; never fails (the link is printed anyway). */
+/** Tries to open url in the user's browser; never fails (the link is printed anyway). @param {string} url */
 function openBrowser(url) {
+  /** @type {[string, string[], import("node:child_process").SpawnOptions?]} */
   const [cmd, args, extra] =
     process.platform === "darwin"
       ? ["open", [url]]
@@ -41,13 +48,17 @@ function openBrowser(url) {
   }
 }
 
-/** CTCT_REDIRECT_URI when it is a loopback http URI this command can listen on. */
+/**
+ * CTCT_REDIRECT_URI when it is a loopback http URI this command can listen on.
+ * @param {Record<string, string | undefined>} env
+ */
 function loopbackRedirect(env) {
   const url = safeUrl(env.CTCT_REDIRECT_URI ?? "");
   if (!url || url.protocol !== "http:" || !url.port || url.search || url.hash) return null;
   if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) return null;
   return { host: url.hostname, port: Number(url.port), path: url.pathname };
 }
+/** @param {string} text */
 function safeUrl(text) {
   try {
     return new URL(text);
@@ -56,6 +67,7 @@ function safeUrl(text) {
   }
 }
 
+/** @returns {{ update(text: string): void, stop(): void }} */
 function spinner() {
   if (!process.stderr.isTTY) return { update: (text) => say(text), stop() {} };
   const frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
@@ -68,6 +80,11 @@ function spinner() {
   };
 }
 
+/**
+ * @param {Ctx} ctx
+ * @param {ConstantContactOAuth} auth
+ * @param {AbortSignal} signal
+ */
 async function loginDevice(ctx, auth, signal) {
   const device = await auth.startDeviceAuthorization({ signal });
   say(`To sign in to Constant Contact, open ${device.verificationUri}`);
@@ -89,9 +106,15 @@ async function loginDevice(ctx, auth, signal) {
   }
 }
 
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (/** @type {string} */ s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The small page the browser lands on. No referrer: the URL it came from holds the code. */
+/**
+ * The small page the browser lands on. No referrer: the URL it came from holds the code.
+ * @param {ServerResponse} res
+ * @param {number} status
+ * @param {string} title
+ * @param {string} text
+ */
 function answer(res, status, title, text) {
   const body =
     `<!doctype html><html lang="en"><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
@@ -107,6 +130,12 @@ function answer(res, status, title, text) {
   res.end(body);
 }
 
+/**
+ * @param {Ctx} ctx
+ * @param {Flags} flags
+ * @param {AbortSignal} signal
+ * @returns {Promise<ReceivedTokenSet>}
+ */
 async function loginBrowser(ctx, flags, signal) {
   const configured = loopbackRedirect(ctx.env);
   const target =
@@ -114,20 +143,25 @@ async function loginBrowser(ctx, flags, signal) {
       ? { host: "127.0.0.1", port: parsePort(flags.port, "login"), path: "/callback" }
       : (configured ?? { host: "127.0.0.1", port: 0, path: "/callback" });
   const server = createServer();
+  /** @type {Set<Socket>} */
   const sockets = new Set();
   server.on("connection", (s) => (sockets.add(s), s.on("close", () => sockets.delete(s))));
   const close = () =>
-    new Promise((done) => {
-      server.close(() => done());
-      for (const s of sockets) s.destroy();
-    });
+    /** @type {Promise<void>} */ (
+      new Promise((done) => {
+        server.close(() => done());
+        for (const s of sockets) s.destroy();
+      })
+    );
   cleanups.add(close);
   try {
     const listenHost = target.host === "localhost" ? "127.0.0.1" : target.host.replace(/^\[|\]$/g, "");
-    await new Promise((ok, fail) => {
+    /** @type {Promise<void>} */
+    const listening = new Promise((ok, fail) => {
       server.once("error", fail);
       server.listen(target.port, listenHost, () => (server.off("error", fail), ok()));
-    }).catch((e) => {
+    });
+    await listening.catch((e) => {
       if (e.code === "EADDRINUSE") {
         throw new CliError(
           "port_in_use",
@@ -138,7 +172,8 @@ async function loginBrowser(ctx, flags, signal) {
       }
       throw e;
     });
-    const redirectUri = `http://${target.host}:${server.address().port}${target.path}`;
+    const { port } = /** @type {AddressInfo} */ (server.address());
+    const redirectUri = `http://${target.host}:${port}${target.path}`;
     const auth = ctx.client({ CTCT_REDIRECT_URI: redirectUri });
     // PKCE for every client, confidential ones too: it costs nothing and binds the code to this process.
     const request = auth.authorizationUrl({ pkce: true });
@@ -149,6 +184,7 @@ async function loginBrowser(ctx, flags, signal) {
     const progress = spinner();
     progress.update("Waiting for the browser... (Ctrl-C to cancel)");
     let handled = false;
+    /** @type {Promise<ReceivedTokenSet>} */
     const done = new Promise((resolveLogin, rejectLogin) => {
       server.on("request", async (req, res) => {
         const url = new URL(req.url ?? "/", redirectUri);
@@ -204,6 +240,7 @@ async function loginBrowser(ctx, flags, signal) {
   }
 }
 
+/** @param {Ctx} ctx @param {Flags} flags */
 export async function login(ctx, flags) {
   if (flags.browser && flags.device) throw usage("--browser and --device exclude each other", "login");
   if (flags.device && (flags.port !== undefined || flags["no-open"])) {

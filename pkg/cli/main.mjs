@@ -11,16 +11,28 @@ import { OPTIONS } from "./arguments.mjs";
 import { login } from "./login.mjs";
 import { logout, refresh, stored, token, whoami } from "./commands.mjs";
 
-const COMMANDS = { login, whoami, token, refresh, logout };
+/** @import { TokenSet, TokenStore } from "../index.js" */
+/** @import { Flags } from "./arguments.mjs" */
+/**
+ * What a command works with: the environment it reads, a client (`client(extra)`: from that environment and
+ * `extra`), the store and its name for people, and `save`, which never throws a sign-in's pair away.
+ * @typedef {object} Ctx
+ * @property {Record<string, string | undefined>} env
+ * @property {(extra?: Record<string, string>) => ConstantContactOAuth} client
+ * @property {TokenStore} store
+ * @property {string} label
+ * @property {(auth: ConstantContactOAuth, tokens: TokenSet) => Promise<void>} save
+ */
 
-// ---------------------------------------------------------------------------------------------------------
-// Main.
+/** @type {Record<string, (ctx: Ctx, flags: Flags) => Promise<void>>} */
+const COMMANDS = { login, whoami, token, refresh, logout };
 
 function version() {
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   return pkg.version;
 }
 
+/** @param {string[]} argv */
 async function main(argv) {
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h") return out(HELP.global);
@@ -37,17 +49,20 @@ async function main(argv) {
   } catch (e) {
     throw usage(e.message.replace(/\. To specify a positional argument.*$/s, ""), first);
   }
-  const flags = parsed.values;
+  const flags = /** @type {Flags} */ (parsed.values);
   if (flags.help) return out(HELP[first]);
 
+  /** @type {Record<string, string>} */
   const overrides = {};
   if (flags["client-id"] !== undefined) overrides.CTCT_CLIENT_ID = flags["client-id"];
   if (flags.scopes !== undefined) overrides.CTCT_SCOPES = flags.scopes;
   const env = { ...process.env, ...overrides };
+  /** @param {Record<string, string>} [extra] */
   const client = (extra) => ConstantContactOAuth.fromEnv({ ...env, ...extra });
   const clientId = client().toJSON().clientId; // also checks the configuration before any store is opened
   const opened = await Promise.race([openStore(storeSpec(flags), clientId, first), whenAborted(interrupt.signal)]);
   cleanups.add(opened.close);
+  /** @type {Ctx} */
   const ctx = {
     env,
     client,
@@ -66,7 +81,10 @@ async function main(argv) {
   await COMMANDS[first](ctx, flags);
 }
 
-/** Runs the command with `argv` (the arguments after the program's name), then sets the exit code. */
+/**
+ * Runs the command with `argv` (the arguments after the program's name), then sets the exit code.
+ * @param {string[]} argv
+ */
 export async function run(argv) {
   process.on("SIGINT", () => onSignal("SIGINT"));
   process.on("SIGTERM", () => onSignal("SIGTERM"));

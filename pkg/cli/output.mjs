@@ -6,14 +6,23 @@ import { CtctOAuthError } from "./library.mjs";
 export const PROGRAM = "ctct-oauth";
 export const EXIT = { ok: 0, notSignedIn: 1, usage: 2, unavailable: 3, internal: 70, SIGINT: 130, SIGTERM: 143 };
 
-export const say = (line = "") => process.stderr.write(`${line}\n`);
-export const out = (line) => process.stdout.write(`${line}\n`);
-export const mask = (text) =>
+/** A line on stderr (prompts, progress, errors). */
+export const say = (/** @type {string} */ line = "") => process.stderr.write(`${line}\n`);
+/** A line on stdout (results). */
+export const out = (/** @type {string} */ line) => process.stdout.write(`${line}\n`);
+/** The text with any password in a URL masked. */
+export const mask = (/** @type {unknown} */ text) =>
   String(text)
     .replace(/(\w+:\/\/[^/:@\s]*:)[^@/\s]+@/g, "$1***@")
     .replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#\s]*/gi, "$1***");
 
 export class CliError extends Error {
+  /**
+   * @param {string} code what `error <code>:` says
+   * @param {string} message
+   * @param {number} exit the exit code (EXIT)
+   * @param {string} [hint]
+   */
   constructor(code, message, exit, hint) {
     super(message);
     this.code = code;
@@ -21,6 +30,7 @@ export class CliError extends Error {
     this.hint = hint;
   }
 }
+/** A usage error, with a hint naming the command's help. @param {string} message @param {string} [command] */
 export const usage = (message, command) =>
   new CliError("usage", message, EXIT.usage, `see: ${PROGRAM} ${command ? `${command} ` : ""}--help`);
 
@@ -60,6 +70,7 @@ const MISCONFIGURED = new Set([
   "invalid_request_object",
 ]);
 
+/** @param {unknown} e what the command failed with */
 export function exitCodeOf(e) {
   if (e instanceof CliError) return e.exit;
   if (e instanceof CtctOAuthError) {
@@ -70,6 +81,7 @@ export function exitCodeOf(e) {
   return EXIT.internal;
 }
 
+/** Says what went wrong, on stderr. @param {any} e what the command failed with (anything thrown) */
 export function report(e) {
   const code = e instanceof CliError || e instanceof CtctOAuthError ? e.code : "internal";
   say(`error ${code}: ${mask(e?.message ?? e)}`);

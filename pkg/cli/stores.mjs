@@ -7,12 +7,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { fileStore, postgresStore, redisStore } from "./library.mjs";
 import { CliError, EXIT, mask, usage } from "./output.mjs";
 
+/** @import { TokenStore } from "../index.js" */
+/** @import { Flags } from "./arguments.mjs" */
+
 const DEFAULT_DIR = join(homedir(), ".ctct-oauth", "tokens");
 /** How long a command keeps writing a new pair the store does not take, before it rescues the pair. */
 export const STORE_WAIT_MS =
   Number(process.env.CTCT_STORE_WAIT_MS) > 0 ? Number(process.env.CTCT_STORE_WAIT_MS) : 60_000;
 
-/** The user's own copy of a package: beside this one, else in the working directory's project (npx). */
+/**
+ * The user's own copy of a package: beside this one, else in the working directory's project (npx). Its types
+ * are its own: to the type check, `any`.
+ * @param {string} name
+ * @returns {Promise<any>}
+ */
 async function importUserPackage(name) {
   try {
     return await import(name);
@@ -27,6 +35,11 @@ async function importUserPackage(name) {
   }
 }
 
+/**
+ * @param {string} spec
+ * @param {string} command
+ * @returns {{ kind: "file", path: string } | { kind: "redis" | "postgres", key: string, connect: string }}
+ */
 function parseStoreSpec(spec, command) {
   if (spec.startsWith("file:")) {
     const rest = spec.slice("file:".length);
@@ -59,13 +72,14 @@ function parseStoreSpec(spec, command) {
   throw usage(`--store ${mask(spec)}: expected file:<path>, redis://... or postgres://...`, command);
 }
 
+/** @param {Flags} flags */
 export function storeSpec(flags) {
   if (flags.store) return flags.store;
   if (process.env.CTCT_STORE) return process.env.CTCT_STORE;
   return `file:${process.env.CTCT_TOKENS_DIR || DEFAULT_DIR}`;
 }
 
-const missingPackage = (pkg, scheme) =>
+const missingPackage = (/** @type {string} */ pkg, /** @type {string} */ scheme) =>
   new CliError(
     "store_unavailable",
     `--store ${scheme} uses the \`${pkg}\` package, which is not installed here.`,
@@ -73,13 +87,19 @@ const missingPackage = (pkg, scheme) =>
     `install it in your project: npm install ${pkg}`,
   );
 
-/** Opens the store: `{ store, label, close }`. Clients are configured to fail fast when the server is away. */
+/**
+ * Opens the store: `{ store, label, close }`. Clients are configured to fail fast when the server is away.
+ * @param {string} spec
+ * @param {string} clientId
+ * @param {string} command
+ * @returns {Promise<{ store: TokenStore, label: string, close: () => Promise<unknown> }>}
+ */
 export async function openStore(spec, clientId, command) {
   const s = parseStoreSpec(spec, command);
   if (s.kind === "file") return { store: fileStore(s.path), label: `file:${s.path}`, close: async () => {} };
   const key = s.key || `ctct-oauth:${clientId}`;
   const label = `${mask(s.connect)} key ${key}`;
-  const unreachable = (what, cause) =>
+  const unreachable = (/** @type {string} */ what, /** @type {unknown} */ cause) =>
     Object.assign(new CliError("store_error", `could not connect to ${what} at ${mask(s.connect)}`, EXIT.unavailable), {
       cause,
     });
