@@ -91,6 +91,12 @@ export type ErrorCode =
 
 /** The only error type this package throws. */
 export declare class CtctOAuthError extends Error {
+  /** As the package makes them (a test double can too): `details` sets the fields below that it names. */
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Partial<Omit<CtctOAuthError, "name" | "code" | "message" | "stack" | "cause">>,
+  );
   readonly name: "CtctOAuthError";
   /** Stable; branch on this, not on the message. */
   readonly code: ErrorCode;
@@ -379,14 +385,24 @@ export interface StoredSession {
   /** The refresh token was found dead: other processes fail without a request of their own. */
   failed?: "rotated" | "idle_expired";
   failedAt?: number;
-  /** From `get()` only: the store holds something it cannot read as a record (a sign-in replaces it). */
-  unreadable?: string;
+}
+
+/**
+ * What `get()` answers when the store holds something it cannot read as a record (not JSON, not an object,
+ * another type of value at a Redis key): why, and the store's own version of it (null or absent when it keeps
+ * none a record could carry), and none of a record's other fields. A session treats it as no usable tokens; a
+ * sign-in replaces it.
+ */
+export interface UnreadableRecord extends Partial<Record<Exclude<keyof StoredSession, "version">, undefined>> {
+  version?: number | null | undefined;
+  unreadable: string;
 }
 
 /** What `lock` answers: `lease` is null when another holder has it. Times are the store's, in ms. */
 export interface StoreLock {
   lease: string | null;
-  now: number;
+  /** Undefined only in a refusal that could not read the store's clock (PostgreSQL: a row a racing caller made). */
+  now: number | undefined;
   /** When a request in this lane last ended (`unlock(..., { stamp: true })`); null when the store does not know. */
   stamp: number | null;
 }
@@ -399,7 +415,7 @@ export interface StoreLock {
 export interface TokenStore {
   /** Named in store errors ("Redis", "IndexedDB", ...). */
   backend?: string;
-  get(): Promise<StoredSession | undefined | null>;
+  get(): Promise<StoredSession | UnreadableRecord | undefined | null>;
   set(value: StoredSession): Promise<boolean | void>;
   delete(): Promise<void>;
   lock?(name: string, ttlMs: number): Promise<StoreLock | null>;
@@ -444,7 +460,8 @@ export declare const POSTGRES_SCHEMA: string;
 /** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
 export declare function kvStore(
   namespace: {
-    get(key: string, type: "json"): Promise<unknown>;
+    /** Read as text (the record's JSON). */
+    get(key: string): Promise<unknown>;
     put(key: string, value: string): Promise<unknown>;
     delete(key: string): Promise<unknown>;
   },
@@ -495,7 +512,8 @@ export type ApiInit = Omit<RequestInit, "body"> & { body?: BodyInit | Record<str
 
 /** Keeps one Constant Contact authorization alive. */
 export declare class TokenSession {
-  private constructor();
+  /** Also `auth.session(options)`. Throws `invalid_config` for anything but a ConstantContactOAuth. */
+  constructor(auth: ConstantContactOAuth, options?: SessionOptions);
   /** Stores a token set (from exchangeCode or the device flow) as the current pair. */
   setTokens(tokens: TokenSet): Promise<void>;
   /** The current token set. */
@@ -549,7 +567,8 @@ export interface FleetPass {
 
 /** Many accounts under one application key, refreshed ahead of expiry at one token request a second. */
 export declare class TokenFleet {
-  private constructor();
+  /** Also `auth.fleet(options)`. Throws `invalid_config` for anything but a ConstantContactOAuth. */
+  constructor(auth: ConstantContactOAuth, options: FleetOptions);
   /** The session of one account, for API calls. */
   session(account: string): TokenSession;
   /** One pass: refreshes the accounts that are due, in the order the module plans. */

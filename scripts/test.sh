@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Sets up what is missing and runs every test: native unit tests, clippy, the package build, the
-# wasm-bindgen-test suite in Node, Chromium, a dedicated worker and Firefox ESR, the package in Node,
-# Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd, Deno, Bun, a packed-tarball
-# consumer, the types, fault injection, the bundler and framework matrices (tests/frameworks.test.mjs
-# installs each framework app's locked dependencies into .cache/frameworks/ itself), and the demo page.
+# Sets up what is missing and runs every test: native unit tests, clippy, the package build, the JS
+# type-checked against its declarations, the wasm-bindgen-test suite in Node, Chromium, a dedicated worker
+# and Firefox ESR, the package in Node, Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd,
+# Deno, Bun, a packed-tarball consumer, the types, fault injection, the bundler and framework matrices
+# (tests/frameworks.test.mjs installs each framework app's locked dependencies into .cache/frameworks/
+# itself), and the demo page.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,10 @@ cargo clippy --quiet -p ctct-oauth --tests --target wasm32-unknown-unknown -- -D
 
 step "package build"
 scripts/build.sh
+
+# After the build: the JS imports the constants it writes (pkg/lib/generated/).
+step "the JS type-checked against its declarations: pkg/lib and the command, checkJs strict (tests/types/checkjs.json)"
+npx --no-install tsc -p tests/types/checkjs.json
 
 step "shipped size (ratchets: fail if the web or decode entry grows; the budgets are not met yet, see README)"
 node scripts/size.mjs --check

@@ -51,11 +51,17 @@ test("the tarball holds one entry per runtime, the wasm and the types, and nothi
   const lib = readdirSync(new URL("../pkg/lib/", import.meta.url), { recursive: true })
     .filter((f) => f.endsWith(".js"))
     .map((f) => `dist/web/lib/${f}`);
+  // The command: its entry, and its modules (pkg/cli/*.mjs).
+  const cli = readdirSync(new URL("../pkg/cli/", import.meta.url))
+    .filter((f) => f.endsWith(".mjs"))
+    .map((f) => `cli/${f}`)
+    .sort();
   assert.deepEqual(
     files,
     [
       "README.md",
       "bin/ctct-oauth.mjs",
+      ...cli,
       "decode.d.cts",
       "decode.d.ts",
       "dist/node/bundler.mjs",
@@ -118,6 +124,7 @@ test("installed package has no source, build files or tests", async () => {
   assert.deepEqual(top.sort(), [
     "README.md",
     "bin",
+    "cli",
     "decode.d.cts",
     "decode.d.ts",
     "dist",

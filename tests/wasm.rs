@@ -2,7 +2,7 @@
 //! scripts/test.sh: in Node, in headless Chromium, and in a dedicated worker in Chromium.
 #![cfg(target_arch = "wasm32")]
 
-//! The bindings take strings and options as JSON text and return one JSON text (pkg/lib/api.js wraps
+//! The bindings take strings and options as JSON text and return one JSON text (the modules of pkg/lib wrap
 //! them into the public API); these tests call them exactly so, and read results with the engine's parser.
 use ctct_oauth::wasm::{self as w, Client};
 use js_sys::{Reflect, JSON};

@@ -3,9 +3,21 @@ import { glue } from "./glue.js";
 import { inBrowser } from "./glue.js";
 import { raise } from "./raise.js";
 
+/** @import { ApiInit } from "../index.js" */
+/**
+ * A session's side of a call: the API's base URL, the fetch to use (default: the global one), and its access
+ * token (`token(refused)`: a token other than `refused`, refreshing if need be).
+ * @typedef {object} Caller
+ * @property {string} base
+ * @property {typeof fetch | undefined} fetchFn
+ * @property {(refused?: string) => string | Promise<string>} token
+ */
+
 /**
  * The URL of a call: a path is taken under apiBase; either way the normalised URL (`..` resolved) must
  * stay under apiBase, the only place the Bearer token is ever sent.
+ * @param {string} base
+ * @param {string | URL} pathOrUrl
  */
 function apiUrl(base, pathOrUrl) {
   const root = new URL(base);
@@ -26,10 +38,14 @@ function apiUrl(base, pathOrUrl) {
  * fetch for the Constant Contact API, as fetch behaves: it resolves with the Response whatever its
  * status. The token and JSON headers are added (only headers CC's CORS allows), a plain object body is
  * sent as JSON, and a 401 refreshes the token once and retries once. `token(refused?)` provides it.
+ * @param {Caller} caller
+ * @param {string | URL} pathOrUrl
+ * @param {ApiInit} [init]
+ * @returns {Promise<Response>}
  */
 export async function apiFetch({ base, fetchFn, token }, pathOrUrl, init = {}) {
   const url = apiUrl(base, pathOrUrl);
-  const send = async (bearer) => {
+  const send = async (/** @type {string} */ bearer) => {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${bearer}`);
     if (!headers.has("accept")) headers.set("accept", "application/json");
@@ -38,7 +54,12 @@ export async function apiFetch({ base, fetchFn, token }, pathOrUrl, init = {}) {
     if (plain) body = JSON.stringify(body);
     if (typeof body === "string" && !headers.has("content-type")) headers.set("content-type", "application/json");
     try {
-      return await (fetchFn ?? globalThis.fetch)(url, { ...init, headers, body });
+      // (A plain object body is JSON text by now.)
+      return await (fetchFn ?? globalThis.fetch)(url, {
+        ...init,
+        headers,
+        body: /** @type {BodyInit | null} */ (body),
+      });
     } catch (cause) {
       throw raise(init.signal?.aborted ? "aborted" : inBrowser() ? "network_in_browser" : "network", { cause });
     }
@@ -49,7 +70,13 @@ export async function apiFetch({ base, fetchFn, token }, pathOrUrl, init = {}) {
   return send(await token(first));
 }
 
-/** The API's JSON answer; a failed call throws `api_error` / `rate_limited` with the API's own errors. */
+/**
+ * The API's JSON answer; a failed call throws `api_error` / `rate_limited` with the API's own errors.
+ * @param {Caller} options
+ * @param {string | URL} pathOrUrl
+ * @param {ApiInit} [init]
+ * @returns {Promise<any>} the API's JSON, as parsed
+ */
 export async function apiJson(options, pathOrUrl, init) {
   const res = await apiFetch(options, pathOrUrl, init);
   const text = await res.text();

@@ -21,10 +21,13 @@ import { raise } from "./raise.js";
 import { apiFetch, apiJson } from "./api-fetch.js";
 import { checkRecord, isVersion } from "./stores/common.js";
 
+/** @import { BrokerSession, StoredSession, TokenBroker as API, TokenSession } from "../index.js" */
+/** @import { Caller } from "./api-fetch.js" */
+
 const BROKER = "https://token-broker.internal";
 
 /** An error as it crosses to the calling isolate: typed ones as data, anything else as broker_failed. */
-const errorData = (e) =>
+const errorData = (/** @type {unknown} */ e) =>
   e instanceof CtctOAuthError ? { code: e.code, message: e.message, details: { ...e } } : { code: null };
 
 /**
@@ -33,11 +36,12 @@ const errorData = (e) =>
  * request, inside it, so a configuration error reaches the caller typed, not as a failed constructor.
  */
 export class TokenBroker {
-  #state;
-  #env;
-  #session;
-  #apiBase;
+  /** @type {ConstructorParameters<typeof API>[0]} */ #state;
+  /** @type {ConstructorParameters<typeof API>[1]} */ #env;
+  /** @type {TokenSession | undefined} */ #session;
+  /** @type {string | undefined} */ #apiBase;
 
+  /** @param {ConstructorParameters<typeof API>[0]} state @param {ConstructorParameters<typeof API>[1]} env */
   constructor(state, env) {
     this.#state = state;
     this.#env = env;
@@ -45,20 +49,22 @@ export class TokenBroker {
 
   #ready() {
     if (!this.#session) {
-      const auth = ConstantContactOAuth.fromEnv(this.#env ?? {});
+      // (fromEnv reads only the variables it knows, and only string values.)
+      const auth = ConstantContactOAuth.fromEnv(/** @type {Record<string, string>} */ (this.#env ?? {}));
       const storage = this.#state.storage;
       // The object's requests run one at a time, so read-then-put is a compare-and-set here.
+      /** @type {import("../index.js").TokenStore} */
       const store = {
         backend: "Durable Object storage",
-        get: () => storage.get("session"),
+        get: () => /** @type {Promise<StoredSession | undefined>} */ (storage.get("session")),
         async set(value) {
           checkRecord(value, "TokenBroker storage");
-          const current = await storage.get("session");
+          const current = /** @type {StoredSession | undefined} */ (await storage.get("session"));
           if (current && isVersion(current.version) && current.version >= value.version) return false;
           await storage.put("session", value);
           return true;
         },
-        delete: () => storage.delete("session"),
+        delete: () => /** @type {Promise<void>} */ (storage.delete("session")),
       };
       this.#session = auth.session({ store });
       this.#apiBase = auth.toJSON().endpoints.apiBase;
@@ -66,6 +72,7 @@ export class TokenBroker {
     return this.#session;
   }
 
+  /** @type {API["fetch"]} */
   async fetch(request) {
     try {
       const session = this.#ready();
@@ -90,16 +97,20 @@ export class TokenBroker {
   }
 }
 
-const rebuilt = (data) =>
+const rebuilt = (/** @type {any} */ data) =>
   data?.code ? new CtctOAuthError(data.code, data.message, data.details) : raise("broker_failed");
 
 /**
  * The calling side: the TokenSession shape (accessToken, fetch, json, setTokens, signOut), answered by
  * the broker. API calls go to the broker's own `apiBase`, so a token never reaches another server's API.
+ * @type {typeof import("../index.js").brokerSession}
  */
 export function brokerSession(stub, { fetch: fetchFn } = {}) {
+  /** @type {string | undefined} */
   let apiBase;
-  const call = async (path, body) => {
+  /** The broker's answer to a request (its JSON); throws the error it answered with. */
+  const call = async (/** @type {string} */ path, /** @type {unknown} */ body) => {
+    /** @type {any} */
     let out;
     try {
       const init = {
@@ -115,10 +126,13 @@ export function brokerSession(stub, { fetch: fetchFn } = {}) {
     apiBase = out.apiBase ?? apiBase;
     return out;
   };
+  /** @type {BrokerSession["accessToken"]} */
   const accessToken = async ({ refused } = {}) => (await call("/access-token", { refused })).accessToken;
+  /** @returns {Promise<Caller>} */
   const api = async () => {
     const first = await accessToken(); // also learns the broker's apiBase
-    return { base: apiBase, fetchFn, token: (refused) => (refused === undefined ? first : accessToken({ refused })) };
+    const base = /** @type {string} */ (apiBase); // (every answer of the broker names it)
+    return { base, fetchFn, token: (refused) => (refused === undefined ? first : accessToken({ refused })) };
   };
   return {
     accessToken,

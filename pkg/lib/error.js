@@ -1,3 +1,5 @@
+/** @import { ErrorCode } from "../index.js" */
+
 /**
  * The one error class of ctct-oauth. `code` is stable (see the README's table); `message` says what to
  * do; `status`, `error` (the server's own OAuth error value), `description` (its words), `field`,
@@ -5,12 +7,20 @@
  * `errorKey` (API errors) are set where they apply. Messages never contain a token, code or secret.
  */
 export class CtctOAuthError extends Error {
+  /** @type {"CtctOAuthError"} */
+  name = "CtctOAuthError";
+
+  /**
+   * @param {ErrorCode} code
+   * @param {string} message
+   * @param {Record<string, unknown>} [details] any of the fields named above
+   */
   constructor(code, message, details) {
     super(message);
-    this.name = "CtctOAuthError";
+    /** @type {ErrorCode} */
     this.code = code;
     if (details) {
-      for (const key of DETAILS) if (details[key] !== undefined) this[key] = details[key];
+      for (const key of DETAILS) if (details[key] !== undefined) /** @type {any} */ (this)[key] = details[key];
     }
   }
 }

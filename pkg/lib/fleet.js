@@ -12,10 +12,20 @@ import { TokenSession, fleetAccess } from "./session.js";
 import { internals } from "./internals.js";
 import { raise } from "./raise.js";
 
+/** @import { ConstantContactOAuth, FleetOptions, FleetPass, SessionOptions, TokenFleet as API } from "../index.js" */
+/** @import { FleetAccess, Internals, SessionSettings } from "./types.js" */
+
 /** Stores read at once in a pass: enough to be quick, few enough for a connection pool of ten. */
 const READS_AT_ONCE = 8;
 
-/** `fn` over `items`, at most `limit` at a time, results in order. */
+/**
+ * `fn` over `items`, at most `limit` at a time, results in order.
+ * @template I, O
+ * @param {I[]} items
+ * @param {number} limit
+ * @param {(item: I, index: number) => Promise<O>} fn
+ * @returns {Promise<O[]>}
+ */
 async function bounded(items, limit, fn) {
   const out = new Array(items.length);
   let next = 0;
@@ -30,16 +40,18 @@ async function bounded(items, limit, fn) {
 }
 
 export class TokenFleet {
-  #auth;
-  #store;
-  #options;
-  #sessions = new Map();
-  #reported = new Map(); // account -> the error code + reason already reported in `failed`
+  /** @type {ConstantContactOAuth} */ #auth;
+  /** @type {FleetOptions["store"]} */ #store;
+  /** @type {Omit<SessionOptions, "store">} */ #options;
+  /** @type {Map<string, TokenSession>} */ #sessions = new Map();
+  /** @type {Map<string, string>} */ #reported = new Map(); // account -> the error code + reason already reported
   #turnMs = 0; // what one refresh took in the last pass, in the clock's milliseconds (a fact the plan uses)
 
   /**
    * `store(account)`: the store of one account (e.g. `(id) => redisStore(redis, "ctct:" + id)`).
    * `session`: the options of every account's session (timeoutMs, lockTtlMs, tokenRequestsPerSecond, ...).
+   * @param {ConstantContactOAuth} auth
+   * @param {FleetOptions} options
    */
   constructor(auth, options) {
     if (!internals.get(auth)) throw raise("not_a_client");
@@ -49,7 +61,7 @@ export class TokenFleet {
     this.#options = options.session ?? {};
   }
 
-  /** The session of one account (made once; its token set comes from the account's store). */
+  /** The session of one account (made once; its token set comes from the account's store). @type {API["session"]} */
   session(account) {
     let s = this.#sessions.get(account);
     if (!s)
@@ -60,7 +72,12 @@ export class TokenFleet {
     return s;
   }
 
-  /** Files an error: in `failed` the first time it is seen for the account, then only in its list. */
+  /**
+   * Files an error: in `failed` the first time it is seen for the account, then only in its list.
+   * @param {FleetPass} outcome
+   * @param {string} account
+   * @param {any} error what the state or the refresh failed with (a CtctOAuthError, unless a bug)
+   */
   #file(outcome, account, error) {
     const key = `${error?.code}:${error?.reason ?? ""}`;
     const seen = this.#reported.get(account) === key;
@@ -79,12 +96,17 @@ export class TokenFleet {
    * reauthorize, failed }` (account lists; `failed` holds `{ account, error }`: a store that could not be
    * read, a refresh that failed, and once, an account whose sign-in ended). For a scheduled job (cron, a
    * serverless timer), call it every few minutes; `run()` does that in a long-lived process.
+   * @type {API["refreshDue"]}
    */
   async refreshDue(accounts, { signal } = {}) {
     const list = [...new Set(accounts)];
+    /** @type {FleetPass} */
     const outcome = { refreshed: [], fresh: [], busy: [], empty: [], signedOut: [], reauthorize: [], failed: [] };
-    const access = list.map((a) => fleetAccess.get(this.session(a)));
-    const states = await bounded(access, READS_AT_ONCE, (a) => a.state().catch((error) => ({ absent: error })));
+    const access = list.map((a) => /** @type {FleetAccess} */ (fleetAccess.get(this.session(a))));
+    const states = await bounded(access, READS_AT_ONCE, (a) =>
+      a.state().catch((/** @type {Error} */ error) => ({ absent: error })),
+    );
+    /** @type {[account: [expiresAt: number, issuedAt: number], index: number][]} */
     const live = [];
     states.forEach((state, i) => {
       if (state.absent) this.#file(outcome, list[i], state.absent);
@@ -93,13 +115,15 @@ export class TokenFleet {
         live.push([[state.expiresAt, state.issuedAt], i]);
       }
     });
-    const { laneGapMs, marginSeconds } = access[0]?.settings ?? {};
-    const clock = internals.get(this.#auth).clock;
+    // (Without accounts there is nothing to plan: the settings are not used.)
+    const { laneGapMs, marginSeconds } = /** @type {SessionSettings} */ (access[0]?.settings ?? {});
+    const clock = /** @type {Internals} */ (internals.get(this.#auth)).clock;
     const turnMs = Math.max(laneGapMs, this.#turnMs);
     const times = JSON.stringify(live.map(([e]) => e));
     const plan = live.length
       ? (await serverGlue()).__planRefreshes(times, seconds(clock), turnMs, marginSeconds)
       : "[]";
+    /** @type {number[]} */
     const turns = []; // the clock's seconds of each refresh that sent a request
     for (const k of JSON.parse(plan)) {
       if (signal?.aborted) break;
@@ -124,8 +148,12 @@ export class TokenFleet {
     return outcome;
   }
 
-  /** Passes every `intervalMs` (default a minute) until `signal` aborts; `onPass` sees each outcome. */
-  async run({ accounts, intervalMs = 60_000, signal, onPass } = {}) {
+  /**
+   * Passes every `intervalMs` (default a minute) until `signal` aborts; `onPass` sees each outcome. (Without
+   * options it passes over no accounts, until the process ends.)
+   * @type {API["run"]}
+   */
+  async run({ accounts, intervalMs = 60_000, signal, onPass } = /** @type {Parameters<API["run"]>[0]} */ ({})) {
     while (!signal?.aborted) {
       const list = typeof accounts === "function" ? await accounts() : accounts;
       onPass?.(await this.refreshDue(list, { signal }));

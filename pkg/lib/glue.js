@@ -4,8 +4,14 @@
 import { CtctOAuthError } from "./error.js";
 import { raise } from "./raise.js";
 
+/**
+ * The bindings are wasm-bindgen's generated code, whose declarations the build drops: to the type check they are
+ * `any`. What crosses is JSON text, and tests/contract.test.mjs and tests/wasm.rs hold both sides to one contract.
+ * @type {any}
+ */
 export let glue;
 
+/** @param {any} bindings */
 export function setGlue(bindings) {
   glue = bindings;
   glue.__registerErrorClass(CtctOAuthError);
@@ -14,9 +20,12 @@ export function setGlue(bindings) {
 // The bindings with the server-side calls (device flow, key-set verification, the fleet's planner). Where
 // the entry's module has them (Node, Deno, Workers) no loader is set and they are `glue` itself; browsers
 // load the smaller client module, and the server one only when such a call is first made.
+/** @type {(() => Promise<any>) | undefined} */
 let loadServer;
+/** @type {Promise<any> | undefined} */
 let server;
 
+/** @param {() => Promise<any>} load */
 export function setServerLoader(load) {
   loadServer = load;
 }

@@ -1,5 +1,7 @@
 // Every export of the package, whatever the runtime: each entry (scripts/entries.mjs) loads its wasm
-// module, hands it to ./glue.js, and re-exports these.
+// module, hands it to ./glue.js, and re-exports these. This is the one list of the package's names: the
+// build and the tests read it (scripts/export-names.mjs), and pkg/index.d.ts must declare exactly these
+// (tests/types.test.mjs), so a name is added here and in the declarations, nowhere else.
 export { CtctOAuthError } from "./error.js";
 export { ConstantContactOAuth } from "./client.js";
 export { TokenSession } from "./session.js";

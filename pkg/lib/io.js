@@ -4,9 +4,16 @@ import { body } from "./crossing.js";
 import { inBrowser } from "./glue.js";
 import { raise } from "./raise.js";
 
+/** @import { RequestOptions } from "../index.js" */
+
 /**
  * Sends a request the module built (`{ url, headers, body, method? }`) and resolves to `{ status,
  * retryAfter, body }`, or throws network_error / timeout / aborted.
+ * @param {typeof fetch | undefined} fetchFn
+ * @param {{ url: string, headers?: Record<string, string>, body?: string, method?: string }} req
+ * @param {RequestOptions} [options]
+ * @param {number} [defaultTimeoutMs]
+ * @returns {Promise<{ status: number, retryAfter: string | undefined, body: string }>}
  */
 export async function send(fetchFn, req, { signal, timeoutMs } = {}, defaultTimeoutMs = 30_000) {
   if (typeof fetchFn !== "function") throw raise("no_fetch");
@@ -37,6 +44,9 @@ export async function send(fetchFn, req, { signal, timeoutMs } = {}, defaultTime
 /**
  * Waits `ms`, or rejects with `aborted` when the signal fires. The timer keeps a Node process alive: a
  * caller is waiting on it (only timers nobody waits on are unref'd, e.g. the session's refresh timer).
+ * @param {number} ms
+ * @param {AbortSignal} [signal]
+ * @returns {Promise<void>}
  */
 export function sleep(ms, signal) {
   return new Promise((resolve, reject) => {

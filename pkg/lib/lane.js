@@ -12,9 +12,16 @@ import { inWorkers } from "./glue.js";
 import { sleep } from "./io.js";
 import { raise } from "./raise.js";
 
-/** Per lane name: the promise the next turn waits for, and (uncoordinated stores) when a request may start. */
+/** @import { StoreLock, TokenStore } from "../index.js" */
+/** @import { LockingStore } from "./stores/common.js" */
+
+/**
+ * Per lane name: the promise the next turn waits for, and (uncoordinated stores) when a request may start.
+ * @type {Map<string, { tail: Promise<unknown>, readyAt: number, estimateMs: number }>}
+ */
 const lanes = new Map();
 
+/** @param {string} name */
 function laneOf(name) {
   let lane = lanes.get(name);
   if (!lane) lanes.set(name, (lane = { tail: Promise.resolve(), readyAt: 0, estimateMs: 100 }));
@@ -24,19 +31,28 @@ function laneOf(name) {
 /**
  * Waits for this process's turn in lane `name`; resolves to the function that ends it (idempotent).
  * Not on Workers, where a promise shared across requests may never settle.
+ * @param {string} name
+ * @returns {Promise<() => void>}
  */
 export async function turn(name) {
   if (inWorkers()) return () => {};
   const lane = laneOf(name);
   const before = lane.tail;
-  let end;
+  let end = () => {}; // (the promise's executor, which runs at once, sets it)
+  /** @type {Promise<void>} */
   const mine = new Promise((resolve) => (end = resolve));
   lane.tail = before.then(() => mine);
   await before;
   return end;
 }
 
-/** For stores that cannot coordinate processes: waits out this process's own gap, then runs `call`. */
+/**
+ * For stores that cannot coordinate processes: waits out this process's own gap, then runs `call`.
+ * @template T
+ * @param {string} name
+ * @param {number} gapMs
+ * @param {() => Promise<T>} call
+ */
 export async function inLocalLane(name, gapMs, call) {
   const lane = laneOf(name);
   if (!inWorkers()) await sleep(lane.readyAt - Date.now());
@@ -47,11 +63,18 @@ export async function inLocalLane(name, gapMs, call) {
   }
 }
 
-/** A lock of the store: `{ lease, now, stamp }`, `lease` null when another holds it. Store failures are typed. */
+/**
+ * A lock of the store: `{ lease, now, stamp }`, `lease` null when another holds it. Store failures are typed.
+ * @param {TokenStore} store one that coordinates (a session calls this only then)
+ * @param {string} name
+ * @param {number} ttlMs
+ * @param {string | undefined} backend
+ * @returns {Promise<StoreLock>}
+ */
 export async function lockOnce(store, name, ttlMs, backend) {
   let got;
   try {
-    got = await store.lock(name, ttlMs);
+    got = await /** @type {LockingStore} */ (store).lock(name, ttlMs);
   } catch (cause) {
     throw raise("store_lock", { cause, backend });
   }
@@ -59,23 +82,35 @@ export async function lockOnce(store, name, ttlMs, backend) {
   return got;
 }
 
-/** Releases a lease; a failure is left to the lease's own expiry. */
+/**
+ * Releases a lease; a failure is left to the lease's own expiry.
+ * @param {TokenStore} store one that coordinates
+ * @param {string} name
+ * @param {string} lease
+ * @param {boolean} [stamp] record when the lane's request ended
+ */
 export async function release(store, name, lease, stamp) {
   try {
-    await store.unlock(name, lease, stamp ? { stamp: true } : undefined);
+    await /** @type {LockingStore} */ (store).unlock(name, lease, stamp ? { stamp: true } : undefined);
   } catch {
     // The lease lapses by itself. A stamp not written makes the next request wait a gap (the stamp's
     // absence means "a request may just have ended").
   }
 }
 
-const jitter = (ms) => ms * (0.75 + Math.random() / 2);
+const jitter = (/** @type {number} */ ms) => ms * (0.75 + Math.random() / 2);
 
 /**
  * Runs `call` in the cluster-wide lane `name` of a coordinating store: takes the lane's lease, waits until
  * `gapMs` after the previous request ended, runs `call`, and stamps the end. While another process holds
  * the lane, waits for when its request should be over (from the stamp it left and how long requests
  * take here), not by polling.
+ * @template T
+ * @param {TokenStore} store one that coordinates
+ * @param {string} name
+ * @param {{ gapMs: number, ttlMs: number, backend: string | undefined }} options
+ * @param {() => Promise<T>} call
+ * @returns {Promise<T>}
  */
 export async function inClusterLane(store, name, { gapMs, ttlMs, backend }, call) {
   const lane = laneOf(name);
@@ -93,8 +128,9 @@ export async function inClusterLane(store, name, { gapMs, ttlMs, backend }, call
   }
   try {
     // No stamp: the store lost it, or none was ever written; either way a request may just have ended.
-    const readyAt = lock.stamp === null || lock.stamp === undefined ? lock.now + gapMs : lock.stamp + gapMs;
-    await sleep(readyAt - lock.now);
+    const now = /** @type {number} */ (lock.now); // a lease taken comes with the store's clock
+    const readyAt = lock.stamp === null || lock.stamp === undefined ? now + gapMs : lock.stamp + gapMs;
+    await sleep(readyAt - now);
     const sent = Date.now();
     try {
       return await call();

@@ -10,6 +10,8 @@ import { safeError } from "./safe-error.js";
 /**
  * The error of that kind, with the store's name in store messages, and `cause` (not enumerable) reduced
  * to what is safe to print (./safe-error.js).
+ * @param {keyof typeof ERRORS} kind
+ * @param {{ cause?: unknown, backend?: string | undefined }} [options]
  */
 export function raise(kind, { cause, backend } = {}) {
   const spec = ERRORS[kind];

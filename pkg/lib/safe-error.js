@@ -4,6 +4,7 @@
 // Runs of 20 or more characters of base64url, base64 or JWT text, percent-escapes included: the shape of
 // a token, a code or a secret (the module masks server texts by the same rule).
 const TOKEN_LIKE = /(?:[A-Za-z0-9_\-+/=.]|%[0-9A-Fa-f]{2}){20,}/g;
+/** @param {unknown} text */
 export const masked = (text) => String(text).replace(TOKEN_LIKE, "[masked]");
 
 const KEPT = ["code", "errno", "syscall", "address", "port", "severity", "routine", "backend", "operation"];
@@ -13,12 +14,17 @@ const KEPT = ["code", "errno", "syscall", "address", "port", "severity", "routin
  * masked, its codes, and (once) its own cause reduced the same way. Never what clients hang on errors:
  * ioredis puts the command and its arguments (the record, with its tokens) on every reply error.
  */
+/**
+ * @param {any} e whatever was thrown
+ * @param {number} [depth] how many causes deep
+ * @returns {Error} (null and undefined pass through)
+ */
 export function safeError(e, depth = 1) {
   if (e === undefined || e === null) return e;
   const first = String(e?.message ?? e)
     .split("\n")[0]
     .slice(0, 300);
-  const safe = new Error(masked(first));
+  const safe = /** @type {Error & Record<string, unknown>} */ (new Error(masked(first)));
   safe.name = typeof e?.name === "string" ? e.name.slice(0, 60) : "Error";
   for (const k of KEPT) {
     const v = e?.[k];

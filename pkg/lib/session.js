@@ -1,64 +1,60 @@
 // TokenSession: a session that stays authorized. It refreshes its token pair once (never twice) when it is
 // due, stores the new pair before anyone gets its access token, and calls the API with it. The module
 // reads every record and writes every change to it (src/record.rs): when a record is due, which version a
-// write takes, why a refresh token is dead. This file holds the state and does the I/O.
-//   One process: one refresh in flight per session, shared by every caller.
-//   Sessions sharing a coordinating store (memoryStore, fileStore, redisStore, postgresStore: it has
-//   lock/renew/unlock): the account's lease in the store decides who refreshes, in one process or across a
-//   cluster; the others wait and adopt the stored pair. A refresh spends only a refresh token it read from
-//   the store under the lease, and writes its pair at exactly one version past it, so anything written
-//   meanwhile (a sign-out, a newer sign-in) wins and the late pair is revoked.
-//   Browser tabs (a store without locks, e.g. indexedDbStore): a Web Lock around the refresh.
+// write takes, why a refresh token is dead. This file holds the state and does the I/O; one refresh is in
+// flight per session, shared by every caller. Who refreshes across tabs, processes and a cluster is
+// ./refresh.js's protocol, which reaches this state only through the session's seam (#seam). A refresh
+// writes its pair at exactly one version past the record it spent, so anything written meanwhile (a
+// sign-out, a newer sign-in) wins and the late pair is revoked.
 import { glue, inWorkers } from "./glue.js";
-import { json, seconds } from "./crossing.js";
+import { json, seconds, sessionOptions } from "./crossing.js";
 import { raise } from "./raise.js";
 import { tokenSet } from "./token-set.js";
 import { memoryStore } from "./stores/memory.js";
-import { turn, inLocalLane, inClusterLane, lockOnce, release } from "./lane.js";
 import { startWrite, supersede, awaitWrite } from "./writer.js";
 import * as rec from "./record.js";
 import { apiFetch, apiJson } from "./api-fetch.js";
-import { sleep } from "./io.js";
 import { internals } from "./internals.js";
+import { BUSY, refreshPair } from "./refresh.js";
 
-const METHODS = ["get", "set", "delete", "lock", "renew", "unlock"];
-/** The store as the module checks it: the `typeof` of each method. */
-const shape = (store) =>
-  store !== null && typeof store === "object" ? Object.fromEntries(METHODS.map((m) => [m, typeof store[m]])) : store;
-const BUSY = Symbol("busy");
+/** @import { ConstantContactOAuth, SessionOptions, TokenSet, TokenStore, TokenSession as API } from "../index.js" */
+/** @import { FleetAccess, Got, Held, Internals, Job, OnRefused, RefreshSeam } from "./types.js" */
+/** @import { SessionSettings, WriteLease, Written } from "./types.js" */
+
 /** A session that found no tokens looks at its store again after this long (a sign-in elsewhere). */
 const REREAD_MS = 1000;
 
 /** What a fleet (./fleet.js) reaches inside a session: its state, and a refresh that never waits. */
-export const fleetAccess = new WeakMap();
+export const fleetAccess = /** @type {WeakMap<object, FleetAccess>} */ (new WeakMap());
 
 export class TokenSession {
-  #auth;
-  #bind;
-  #store;
-  #backend;
-  #settings;
-  #clock;
-  #held = null; // { text, read, tokens }: the token record this session holds (read: the module's facts)
-  #absent = () => raise("no_tokens"); // without one: the error to raise (a record's kind, or the module's)
+  /** @type {ConstantContactOAuth} */ #auth;
+  /** @type {Internals} */ #bind;
+  /** @type {TokenStore} */ #store;
+  /** @type {string | undefined} */ #backend;
+  /** @type {SessionSettings} */ #settings;
+  /** @type {() => unknown} */ #clock;
+  /** @type {Held | null} */ #held = null; // the token record this session holds (read: the module's facts)
+  /** @type {() => Error} */ #absent = () => raise("no_tokens"); // without one: the error to raise
   #version = 0; // the newest version seen or written
   #chain = 0; // the sign-in this session holds
   #readAt = -Infinity;
   #loaded = false;
   #skew = 0; // seconds the server's clock is ahead of this session's, as last measured
-  #inflight = null;
-  #job = null; // the record being written
-  #listeners = new Set();
-  #timer;
-  #apiBase;
+  /** @type {ReturnType<typeof refreshPair> | null} */ #inflight = null;
+  /** @type {Job | null} */ #job = null; // the record being written
+  /** @type {Set<(tokens: TokenSet) => void>} */ #listeners = new Set();
+  /** @type {ReturnType<typeof setTimeout> | undefined} */ #timer;
+  /** @type {string} */ #apiBase;
   #requests = 0; // refresh requests this session sent (a fleet tells its own from adopted ones)
+  /** @type {RefreshSeam} */ #seam; // what the refresh protocol (./refresh.js) reaches of this session
 
+  /** @param {ConstantContactOAuth} auth @param {SessionOptions} [options] (public methods: index.d.ts's types) */
   constructor(auth, options) {
     const bind = internals.get(auth);
     if (!bind) throw raise("not_a_client");
     const o = options ?? {};
-    const described = typeof o === "object" ? { ...o, store: o.store === undefined ? undefined : shape(o.store) } : o;
-    this.#settings = JSON.parse(bind.inner.sessionSettings(json(described)));
+    this.#settings = JSON.parse(bind.inner.sessionSettings(sessionOptions(o)));
     this.#auth = auth;
     this.#bind = bind;
     this.#store = o.store ?? memoryStore();
@@ -70,18 +66,31 @@ export class TokenSession {
       state: async () => {
         await this.#ensureLoaded();
         const h = this.#held;
-        return h ? { expiresAt: h.read.expiresAt, issuedAt: h.read.refreshUsedAt } : { absent: this.#absentError() };
+        return h ? { expiresAt: h.read.expiresAt, issuedAt: h.read.refreshUsedAt ?? 0 } : { absent: this.#absent() };
       },
       refreshUnlessBusy: () => this.#refreshUnlessBusy(),
     });
+    this.#seam = {
+      store: this.#store,
+      backend: this.#backend,
+      settings: this.#settings,
+      now: () => this.#now(),
+      read: () => this.#read(),
+      take: (stored) => (this.#take(stored), this.#held),
+      held: () => this.#held,
+      absent: () => this.#absent(),
+      skew: () => this.#skew,
+      send: (rt) => {
+        this.#requests += 1;
+        return this.#bind.refresh(rt, { timeoutMs: this.#settings.timeoutMs }, () => this.#now());
+      },
+      keep: (base, tokens, lease) => this.#keep(base, tokens, lease),
+      revokeLate: (tokens, stored) => this.#revokeLate(tokens, stored),
+    };
   }
 
   #now() {
     return seconds(this.#clock);
-  }
-
-  #absentError() {
-    return this.#absent();
   }
 
   /** Loads once; without tokens, looks again at most once a second (a sign-in stored by another process). */
@@ -105,7 +114,7 @@ export class TokenSession {
 
   /**
    * Holds what the store holds, unless this session is still writing something newer. A record the module
-   * cannot use leaves the session without tokens, with that error to raise (a sign-in replaces it).
+   * cannot use leaves the session without tokens, with that error to raise (a sign-in replaces it). @param {Got} stored
    */
   #take(stored) {
     const text = rec.recordText(stored);
@@ -132,21 +141,18 @@ export class TokenSession {
       clearTimeout(this.#timer);
       return;
     }
+    const tokens = /** @type {{ tokens: TokenSet }} */ (stored).tokens; // (the module read a record with tokens)
     // The same record (a pair written at the same version by someone else is another record).
     const same = before?.read.version === r.version && before.read.chain === r.chain;
-    if (same && before.tokens.refreshToken === stored.tokens?.refreshToken) return;
+    if (same && before.tokens.refreshToken === tokens?.refreshToken) return;
     // The stored set's times are its writer's; this session reads them on its own clock.
-    this.#held = {
-      text,
-      read: r,
-      tokens: tokenSet({ ...stored.tokens, expiresAt: r.expiresAt, clockSkew: this.#skew }),
-    };
+    this.#held = { text, read: r, tokens: tokenSet({ ...tokens, expiresAt: r.expiresAt, clockSkew: this.#skew }) };
     this.#chain = r.chain;
     this.#schedule();
     if (before) this.#emit();
   }
 
-  /** Holds a record this session wrote (or is writing). */
+  /** Holds a record this session wrote (or is writing). @param {Written} written @param {TokenSet} tokens */
   #hold(written, tokens) {
     const read = rec.readRecord(written.text, this.#now(), this.#skew, this.#settings.marginSeconds);
     this.#held = { text: written.text, read, tokens: tokenSet({ ...tokens, expiresAt: read.expiresAt }) };
@@ -185,7 +191,10 @@ export class TokenSession {
     return Math.min(this.#settings.timeoutMs, 1000);
   }
 
-  /** Writes `written` (a record of the module's) durably; `onRefused(stored)` decides what follows a refusal. */
+  /**
+   * Writes `written` (a record of the module's) durably; `onRefused(stored)` decides what follows a refusal.
+   * @param {Written} written @param {{ lease?: WriteLease | null, emit?: boolean, onRefused: OnRefused }} how
+   */
   #write(written, { lease = null, emit = false, onRefused }) {
     const job = startWrite(this.#store, written, { backend: this.#backend, lease, onRefused });
     supersede(this.#job, job);
@@ -203,14 +212,14 @@ export class TokenSession {
   /**
    * A valid access token: refreshed first when it is due (expiry minus `refreshMarginSeconds`), once for
    * all concurrent callers. `{ refused: token }`: the API refused that token (a 401), so refresh unless it
-   * was already replaced. The path when nothing is due compares two numbers.
+   * was already replaced. The path when nothing is due compares two numbers. @type {API["accessToken"]}
    */
   async accessToken({ refused } = {}) {
     const h = this.#held;
     if (h && refused === undefined && this.#now() < h.read.dueAt) return h.tokens.accessToken;
     await this.#ensureLoaded();
     const held = this.#held;
-    if (!held) throw this.#absentError();
+    if (!held) throw this.#absent();
     const fresh = refused === undefined ? this.#now() < held.read.dueAt : held.tokens.accessToken !== refused;
     if (fresh) return held.tokens.accessToken;
     return (await this.#refreshOnce(refused)).tokens.accessToken;
@@ -219,16 +228,18 @@ export class TokenSession {
   /**
    * Refreshes now, once for all concurrent callers, and resolves with the new token set. A pair another
    * tab or process stored since this session last read counts as the refresh (no second request).
+   * @type {API["refresh"]}
    */
   async refresh() {
     await this.#ensureLoaded();
-    if (!this.#held) throw this.#absentError();
+    if (!this.#held) throw this.#absent();
     return tokenSet((await this.#refreshOnce(this.#held.tokens.accessToken)).tokens);
   }
 
+  /** @param {string | undefined} refused @returns {Promise<Held>} */
   async #refreshOnce(refused) {
     for (;;) {
-      this.#inflight ??= this.#refresh(refused, false).finally(() => (this.#inflight = null));
+      this.#inflight ??= refreshPair(this.#seam, refused, false).finally(() => (this.#inflight = null));
       const held = await this.#inflight;
       if (held !== BUSY) return held; // a fleet's pass skipped it: refresh for this caller
     }
@@ -239,128 +250,24 @@ export class TokenSession {
     if (this.#inflight) return (await this.#inflight) === BUSY ? "busy" : "refreshed";
     if (!this.#held) return "empty";
     const sent = this.#requests;
-    this.#inflight = this.#refresh(this.#held.tokens.accessToken, true).finally(() => (this.#inflight = null));
+    this.#inflight = refreshPair(this.#seam, this.#held.tokens.accessToken, true).finally(
+      () => (this.#inflight = null),
+    );
     if ((await this.#inflight) === BUSY) return "busy";
     return this.#requests > sent ? "refreshed" : "fresh";
   }
 
-  /** What the store holds now, taken: `{ usable }` (no refresh needed) or `{ base }` (to refresh from). */
-  #usableOrBase(stored, refused) {
-    this.#take(stored);
-    const h = this.#held;
-    if (!h) throw this.#absentError();
-    if (this.#now() < h.read.dueAt && h.tokens.accessToken !== refused) return { usable: h };
-    return { base: h };
-  }
-
-  async #refresh(refused, skipIfBusy) {
-    if (this.#settings.coordinated) return this.#refreshCoordinated(refused, skipIfBusy);
-    const { lane, laneGapMs } = this.#settings;
-    const run = async () => {
-      const endTurn = await turn(lane);
-      try {
-        const { usable, base } = this.#usableOrBase(await this.#read(), refused);
-        if (usable) return usable;
-        return await this.#spend(base, (call) => inLocalLane(lane, laneGapMs, call), null, endTurn);
-      } finally {
-        endTurn();
-      }
-    };
-    const locks = globalThis.navigator?.locks;
-    return typeof locks?.request === "function" ? locks.request(this.#settings.lockName, run) : run();
-  }
-
   /**
-   * One refresh per account across every process sharing the store. This process's turn in the lane
-   * first (no store traffic while queued), then the account's lease: while another process holds it,
-   * wait (backing off) and adopt the pair it stores.
+   * Holds a refreshed pair (in memory first: whatever the store does, the pair is held) and writes it at
+   * exactly one version past `base`; the write takes the account's lease, when there is one, and releases
+   * it once a version at least as new is stored. Resolves to the held record, after the write or the grace.
+   * @type {RefreshSeam["keep"]}
    */
-  async #refreshCoordinated(refused, skipIfBusy) {
-    const { lockTtlMs, lane, laneGapMs } = this.#settings;
-    const inLane = (call) =>
-      inClusterLane(this.#store, lane, { gapMs: laneGapMs, ttlMs: lockTtlMs, backend: this.#backend }, call);
-    for (let delay = 25; ; delay = Math.min(delay * 2, 1000)) {
-      const endTurn = await turn(lane);
-      let lease = null;
-      try {
-        const got = await lockOnce(this.#store, "refresh", lockTtlMs, this.#backend);
-        if (got.lease) {
-          lease = this.#lease(got.lease);
-          const { usable, base } = this.#usableOrBase(await this.#read(), refused);
-          if (usable) return usable;
-          return await this.#spend(base, inLane, lease, endTurn);
-        }
-      } finally {
-        endTurn();
-        if (lease && !lease.handedOff) await lease.release();
-      }
-      if (skipIfBusy) return BUSY;
-      await sleep(delay * (0.75 + Math.random() / 2));
-      const { usable } = this.#usableOrBase(await this.#read(), refused);
-      if (usable) return usable;
-    }
-  }
-
-  /** The account's lease: renewed every third of its life while held, released once (idempotent). */
-  #lease(id) {
-    const store = this.#store;
-    const ttl = this.#settings.lockTtlMs;
-    let released = false;
-    const lease = {
-      handedOff: false,
-      renew: () => store.renew("refresh", id, ttl),
-      release: async () => {
-        if (released) return;
-        released = true;
-        clearInterval(keeper);
-        await release(store, "refresh", id);
-      },
-    };
-    const keeper = setInterval(() => lease.renew().catch(() => {}), ttl / 3);
-    keeper.unref?.(); // what runs under the lease holds the process; the keeper need not
-    return lease;
-  }
-
-  /** The last look at the lease before spending: as close to the request as it can be. */
-  async #stillHeld(lease) {
-    let held;
-    try {
-      held = await lease.renew();
-    } catch (cause) {
-      throw raise("store_lock", { cause, backend: this.#backend });
-    }
-    if (!held) throw raise("lease_lost", { backend: this.#backend });
-  }
-
-  /** Spends `base`'s refresh token in the lane and stores the pair at exactly one version past `base`. */
-  async #spend(base, inLane, lease, endTurn) {
-    const rt = base.tokens.refreshToken;
-    if (!rt) throw raise("no_refresh_token");
-    let tokens;
-    try {
-      tokens = await inLane(async () => {
-        if (lease) await this.#stillHeld(lease);
-        this.#requests += 1;
-        return this.#bind.refresh(rt, { timeoutMs: this.#settings.timeoutMs }, () => this.#now());
-      });
-    } catch (e) {
-      if (e?.code !== "invalid_grant") throw e;
-      return this.#dead(base, rt);
-    } finally {
-      endTurn();
-    }
-    if (this.#held !== base) {
-      // Signed out, given new tokens, or handed a newer record while the request was out: it no longer
-      // holds what this pair replaces, so the pair is late, and revoked. (Not a counter of sign-ins: a
-      // refresh queued before a sign-in reads the sign-in's record, and its pair is the sign-in's own.)
-      await this.#revokeLate(tokens);
-      if (!this.#held) throw this.#absentError();
-      return this.#held;
-    }
+  async #keep(base, tokens, lease) {
     const next = rec.refreshedRecord(base.read, json(tokens), this.#now());
     this.#skew = next.skew;
-    this.#hold(next, tokens); // in memory first: whatever the store does, the pair is held
-    const onRefused = async (stored) => {
+    this.#hold(next, tokens);
+    const onRefused = async (/** @type {Got} */ stored) => {
       // The store holds something newer (a sign-out, a newer sign-in): this pair is late.
       this.#take(stored);
       await this.#revokeLate(tokens, stored);
@@ -369,82 +276,61 @@ export class TokenSession {
     const job = this.#write(next, { lease, emit: true, onRefused });
     if (lease) lease.handedOff = true; // released by the write once a version >= this one is stored
     await awaitWrite(job, this.#graceMs());
-    if (!this.#held) throw this.#absentError();
+    if (!this.#held) throw this.#absent();
     return this.#held;
   }
 
-  /** A pair that must not be kept: revoked, unless it is what the store holds (long-lived tokens repeat). */
+  /** A late pair: revoked, unless the store holds it (long-lived tokens repeat). @type {RefreshSeam["revokeLate"]} */
   async #revokeLate(tokens, stored) {
     const rt = tokens.refreshToken;
     if (rt && rt !== stored?.tokens?.refreshToken) await this.#auth.revoke(rt).catch(() => {});
   }
 
-  /** The server refused `base`'s refresh token: adopt a newer pair if the store has one, else mark it dead. */
-  async #dead(base, rt) {
-    this.#take(await this.#read());
-    const h = this.#held;
-    if (h && h.read.version > base.read.version && h.tokens.refreshToken !== rt) return h;
-    const failed = rec.failedRecord(base.text, this.#now(), this.#skew);
-    // Other sessions then fail without spending a request of their own on the dead token.
-    await Promise.resolve(this.#store.set(failed.record)).catch(() => {});
-    this.#take(failed.record);
-    throw this.#absentError();
-  }
-
-  /** Stores a token set (from exchangeCode or the device flow) as the session's current pair. */
+  /** Stores a token set (from exchangeCode or the device flow) as the current pair. @type {API["setTokens"]} */
   async setTokens(tokens) {
     if (typeof tokens !== "object" || tokens === null) throw raise("not_json");
     const text = json({ ...tokens });
-    const written = (seen) => rec.signedInRecord(seen, text, this.#now());
+    const written = (/** @type {number} */ seen) => rec.signedInRecord(seen, text, this.#now());
     written(this.#version); // checked before anything moves
     const stored = await this.#read().catch(() => undefined);
-    const next = written(Math.max(this.#version, this.#versionOf(stored)));
+    const next = written(Math.max(this.#version, rec.versionOf(stored, this.#now())));
     const late = this.#job && this.#held?.tokens;
     this.#skew = next.skew;
     this.#hold(next, JSON.parse(text));
     this.#loaded = true;
-    const onRefused = async (s) => written(Math.max(this.#version, this.#versionOf(s)));
+    const onRefused = async (/** @type {Got} */ s) => written(Math.max(this.#version, rec.versionOf(s, this.#now())));
     const job = this.#write(next, { emit: true, onRefused });
     if (late) await this.#revokeLate(late);
     await awaitWrite(job, this.#graceMs());
   }
 
-  /** The version of a stored record, or 0 when it has none this library can use. */
-  #versionOf(stored) {
-    try {
-      return rec.readRecord(rec.recordText(stored), this.#now(), 0, 0).version;
-    } catch {
-      // Unusable, but the store may still know its version (a record it cannot parse).
-      return Number.isSafeInteger(stored?.version) && stored.version > 0 ? stored.version : 0;
-    }
-  }
-
   /**
    * Resolves once every record this session received or wrote is stored. When the store is failing, it
    * waits `timeoutMs` and then rejects with the store_error; the write goes on in the background.
+   * @type {API["flush"]}
    */
   async flush() {
     while (this.#job) await awaitWrite(this.#job, this.#settings.timeoutMs);
   }
 
-  /** The current token set (from the store on first use). */
+  /** The current token set (from the store on first use). @type {API["tokens"]} */
   async tokens() {
     await this.#ensureLoaded();
-    if (!this.#held) throw this.#absentError();
+    if (!this.#held) throw this.#absent();
     return tokenSet(this.#held.tokens);
   }
 
   /**
    * `{ expiresAt, refreshTokenIdleDays, pendingWrite, warnings }`; a warning when the refresh token nears its
-   * 180-day limit, and `pendingWrite` while a pair is held but not yet stored.
+   * 180-day limit, and `pendingWrite` while a pair is held but not yet stored. @type {API["status"]}
    */
   async status() {
     await this.#ensureLoaded();
-    if (!this.#held) throw this.#absentError();
+    if (!this.#held) throw this.#absent();
     return rec.recordStatus(this.#held.text, this.#now(), this.#skew, Boolean(this.#job));
   }
 
-  /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
+  /** Called with each new token set, after it is stored. Returns the unsubscribe function. @type {API["onTokens"]} */
   onTokens(listener) {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -453,17 +339,18 @@ export class TokenSession {
   /**
    * fetch for the Constant Contact API: resolves with the Response whatever its status (as fetch does).
    * Paths go under apiBase; the Bearer token and JSON headers are added; a 401 refreshes once and
-   * retries once.
+   * retries once. @type {API["fetch"]}
    */
   fetch(pathOrUrl, init) {
     return apiFetch(this.#api(), pathOrUrl, init);
   }
 
-  /** The API's JSON answer; a failed call throws `api_error` or `rate_limited` with the API's own errors. */
+  /** The API's JSON answer; a failed call throws `api_error`/`rate_limited` with its own errors. @type {API["json"]} */
   json(pathOrUrl, init) {
     return apiJson(this.#api(), pathOrUrl, init);
   }
 
+  /** @returns {import("./api-fetch.js").Caller} */
   #api() {
     return { base: this.#apiBase, fetchFn: this.#bind.fetch(), token: (refused) => this.accessToken({ refused }) };
   }
@@ -472,11 +359,12 @@ export class TokenSession {
    * Forgets the tokens, here and in the store (a sign-out record, so a refresh still in flight anywhere
    * finds it and revokes its late pair). With `{ revoke: true }` the refresh token is also revoked at
    * Constant Contact; that result is reported (`{ revoked, error }`), never thrown: signing out locally
-   * has already succeeded.
+   * has already succeeded. @type {API["signOut"]}
    */
   async signOut(options) {
     const { revoke } = JSON.parse(glue.__checkOptions("SignOutOptions", json(options)));
     clearTimeout(this.#timer);
+    /** @type {Got | null} */
     let stored;
     try {
       stored = await this.#read();
@@ -485,7 +373,8 @@ export class TokenSession {
     }
     const rt = (this.#held?.tokens ?? (this.#loaded ? undefined : stored?.tokens))?.refreshToken;
     const [chain, version, now, skew] = [this.#chain, this.#version, this.#now(), this.#skew];
-    const decide = (s) => rec.signedOutRecord(s === null ? undefined : rec.recordText(s), chain, version, now, skew);
+    const decide = (/** @type {Got | null} */ s) =>
+      rec.signedOutRecord(s === null ? undefined : rec.recordText(s), chain, version, now, skew);
     const next = decide(stored);
     [this.#held, this.#absent, this.#loaded] = [null, () => raise("signed_out"), true];
     if (next) {

@@ -8,7 +8,10 @@
 import { sleep } from "./io.js";
 import { raise } from "./raise.js";
 
-const pause = (delay) => sleep(delay * (0.5 + Math.random()));
+/** @import { TokenStore } from "../index.js" */
+/** @import { Job, OnRefused, WriteLease, Written } from "./types.js" */
+
+const pause = (/** @type {number} */ delay) => sleep(delay * (0.5 + Math.random()));
 
 /**
  * Writes `written.record` (a compare-and-set; `written`: a record the module wrote, `{ version, record }`),
@@ -17,12 +20,22 @@ const pause = (delay) => sleep(delay * (0.5 + Math.random()));
  * "superseded" (or rejects with what `onRefused` threw); `job.failed` resolves with the first store
  * error (a typed store_error), so a caller can stop waiting while the job goes on. `lease`: `{ renew(),
  * release() }` of the account lease this write must hold until it lands, or null.
+ * @param {TokenStore} store
+ * @param {Written} written
+ * @param {{ backend: string | undefined, lease?: WriteLease | null, onRefused: OnRefused }} options
+ * @returns {Job}
  */
 export function startWrite(store, written, { backend, lease = null, onRefused }) {
-  const job = { version: written.version, lease, superseded: false };
-  let reportFailure;
+  const job = /** @type {Job} */ ({ version: written.version, lease, superseded: false });
+  /** @type {(error: Error) => void} */
+  let reportFailure = () => {}; // (the promise's executor, which runs at once, sets it)
   job.failed = new Promise((resolve) => (reportFailure = resolve));
-  /** Retries `fn` until the store answers, keeping the lease alive; `failure(cause)` is its typed error. */
+  /**
+   * Retries `fn` until the store answers, keeping the lease alive; `failure(cause)` is its typed error.
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @param {(cause: unknown) => Error} failure
+   */
   const untilAnswered = async (fn, failure) => {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       if (job.superseded) return undefined;
@@ -54,8 +67,9 @@ export function startWrite(store, written, { backend, lease = null, onRefused })
         (cause) => raise("store_read", { cause, backend }),
       );
       if (job.superseded) return "superseded";
-      next = await onRefused(stored ?? undefined);
-      if (!next) return "done";
+      const following = await onRefused(stored ?? undefined);
+      if (!following) return "done";
+      next = following;
     }
   })();
   job.settled.then(
@@ -68,6 +82,8 @@ export function startWrite(store, written, { backend, lease = null, onRefused })
 /**
  * Stops `older`: `newer` takes its place and its lease (kept until a version >= it lands), or, without a
  * `newer`, nothing more is to be written (the store holds something at least as new) and the lease goes.
+ * @param {Job | null} older
+ * @param {Job | null} newer
  */
 export function supersede(older, newer) {
   if (!older || older === newer) return;
@@ -80,6 +96,9 @@ export function supersede(older, newer) {
 /**
  * Waits for `job` to settle, at most `waitMs` once it has failed: resolves with its outcome, or rejects
  * with its store_error while the job goes on in the background.
+ * @param {Job} job
+ * @param {number} waitMs
+ * @returns {Job["settled"]}
  */
 export async function awaitWrite(job, waitMs) {
   const failure = await Promise.race([job.settled.then(() => null), job.failed]);

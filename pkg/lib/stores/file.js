@@ -18,6 +18,9 @@ import { link, mkdir, open, readFile, readdir, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { LANE, attempt, checkName, checkRecord, checkTtl, isVersion, newLease, parseRecord } from "./common.js";
 
+/** @import { LockingStore } from "./common.js" */
+/** @typedef {{ [field: string]: any }} LeaseState a lease file's JSON ({ lease, expires, stamp }), as read */
+
 const BACKEND = "file";
 const RECORD = /^r-(\d{1,16})\.json$/;
 const KEEP = 3; // versions kept: a reader that listed the directory a moment ago still finds its file
@@ -25,6 +28,10 @@ const KEEP = 3; // versions kept: a reader that listed the directory a moment ag
 /**
  * Creates `dir/name` with `text`, atomically and only if it does not exist: true if created. `durable`:
  * the contents reach the disk first (the caller flushes the directory entry).
+ * @param {string} dir
+ * @param {string} name
+ * @param {string} text
+ * @param {boolean} durable
  */
 async function create(dir, name, text, durable) {
   const temp = join(dir, `.tmp-${randomBytes(8).toString("hex")}`);
@@ -46,27 +53,39 @@ async function create(dir, name, text, durable) {
   }
 }
 
+/** @param {string} dir */
 async function syncDir(dir) {
   const handle = await open(dir, "r").catch(() => null);
   await handle?.sync().catch(() => {});
   await handle?.close();
 }
 
-/** The files of `dir` (none if it does not exist yet). */
+/**
+ * The files of `dir` (none if it does not exist yet).
+ * @param {string} dir
+ * @returns {Promise<string[]>}
+ */
 const list = (dir) => readdir(dir).catch((e) => (e?.code === "ENOENT" ? [] : Promise.reject(e)));
 
-/** Reads a file that may be removed as it is read: undefined then. */
+/**
+ * Reads a file that may be removed as it is read: undefined then.
+ * @param {string} file
+ * @returns {Promise<string | undefined>}
+ */
 const readIfThere = (file) =>
   readFile(file, "utf8").catch((e) => (e?.code === "ENOENT" ? undefined : Promise.reject(e)));
 
 /**
  * @param {string} dir the account's directory, e.g. "~/.ctct-oauth/tokens" (created on first write)
- * @param {{ lanes?: string }} [options] where lane leases live (default: `.lanes` beside `dir`)
+ * @param {{ lanes?: string | undefined }} [options] where lane leases live (default: `.lanes` beside `dir`)
+ * @returns {LockingStore & { readonly dir: string }}
  */
 export function fileStore(dir, options = {}) {
   if (typeof dir !== "string" || dir === "") throw new TypeError("fileStore: dir must be a non-empty path");
   const lanes = options.lanes ?? join(dirname(dir), ".lanes");
+  /** @type {Map<string, Promise<unknown>>} */
   const ready = new Map();
+  /** @param {string} d */
   const ensure = (d) => {
     if (!ready.has(d))
       ready.set(
@@ -75,8 +94,8 @@ export function fileStore(dir, options = {}) {
       );
     return ready.get(d);
   };
-  const leaseDir = (name) => (name.startsWith(LANE) ? lanes : dir);
-  const prefix = (name) => `l-${createHash("sha256").update(name).digest("hex").slice(0, 24)}-`;
+  const leaseDir = (/** @type {string} */ name) => (name.startsWith(LANE) ? lanes : dir);
+  const prefix = (/** @type {string} */ name) => `l-${createHash("sha256").update(name).digest("hex").slice(0, 24)}-`;
 
   /**
    * The versions in the directory, highest first. A file named for a version the library could not have
@@ -89,7 +108,11 @@ export function fileStore(dir, options = {}) {
       .sort((a, b) => b - a);
   }
 
-  /** The current state of lease `name`: `{ seq, state }` (seq 0 and no state when it never existed). */
+  /**
+   * The current state of lease `name`: `{ seq, state }` (seq 0 and no state when it never existed).
+   * @param {string} name
+   * @returns {Promise<{ seq: number, state: LeaseState | null }>}
+   */
   async function current(name) {
     const d = leaseDir(name);
     const p = prefix(name);
@@ -114,7 +137,12 @@ export function fileStore(dir, options = {}) {
     }
   }
 
-  /** Moves lease `name` from `seq` to its next state; false if another process moved it first. */
+  /**
+   * Moves lease `name` from `seq` to its next state; false if another process moved it first.
+   * @param {string} name
+   * @param {number} seq
+   * @param {LeaseState} state
+   */
   async function advance(name, seq, state) {
     const d = leaseDir(name);
     await ensure(d);

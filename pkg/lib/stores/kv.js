@@ -1,8 +1,13 @@
 import { checkRecord, isVersion, parseRecord } from "./common.js";
 
+/** @import { TokenStore } from "../../index.js" */
+
 /**
  * Cloudflare Workers KV. KV is eventually consistent and has no compare-and-swap, so the version check
  * narrows but cannot close the race between isolates: for several isolates use the TokenBroker.
+ * @param {Parameters<typeof import("../../index.js").kvStore>[0]} namespace
+ * @param {string} [key]
+ * @returns {TokenStore}
  */
 export function kvStore(namespace, key = "ctct-oauth") {
   const read = async () => {

@@ -6,14 +6,29 @@
  */
 import { LANE, checkName, checkRecord, checkTtl, isVersion, newLease } from "./common.js";
 
-/** The process's lanes: `name -> { lease, expiresAt, stamp }`. */
+/** @import { StoredSession } from "../../index.js" */
+/** @import { LockingStore } from "./common.js" */
+/** @typedef {Map<string, { lease: string | null, expiresAt: number, stamp: number }>} Leases */
+
+/**
+ * The process's lanes: `name -> { lease, expiresAt, stamp }`.
+ * @type {Leases}
+ */
 const lanes = new Map();
 
+/** @returns {LockingStore} */
 export function memoryStore() {
+  /** @type {StoredSession | undefined} */
   let record;
+  /** @type {Leases} */
   const locks = new Map();
+  /** @param {string} name */
   const table = (name) => (name.startsWith(LANE) ? lanes : locks);
-  /** A live lease of `name`, or undefined. Stamps are 0 until a request ends: this process knows of none. */
+  /**
+   * A live lease of `name`, or undefined. Stamps are 0 until a request ends: this process knows of none.
+   * @param {string} name
+   * @param {number} now
+   */
   const live = (name, now) => {
     const l = table(name).get(name);
     return l?.lease && l.expiresAt > now ? l : undefined;
@@ -55,7 +70,7 @@ export function memoryStore() {
       const now = Date.now();
       const l = table(checkName(name, "memoryStore.unlock")).get(name);
       const released = live(name, now)?.lease === lease;
-      if (released) l.lease = null;
+      if (released && l) l.lease = null; // (released: l is the live lease)
       if (options?.stamp) {
         if (l) l.stamp = now;
         else table(name).set(name, { lease: null, expiresAt: 0, stamp: now });

@@ -2,8 +2,8 @@
  * A session store on PostgreSQL, for a `pg` Pool (or anything with `query(text, values)` resolving to
  * `{ rows, rowCount }`) that the caller created. Every compare-and-set is one statement, so it is atomic
  * without a transaction: records by INSERT ... ON CONFLICT ... WHERE version < new version, leases by the
- * same upsert with an expiry from the server's clock_timestamp(). The contract (shared with the Redis
- * store) and the SQL are in ./README.md.
+ * same upsert with an expiry from the server's clock_timestamp(). The contract (shared with the other
+ * stores) and the tables are in ./README.md; the statements are `statements()` below.
  *
  * Locks: one row per (scope, name), where the scope is the store's key for account names (e.g. "refresh")
  * and the namespace for names starting with "lane:" (shared by every store of the namespace). The row also
@@ -13,10 +13,17 @@
  */
 import { LANE, attempt, checkName, checkRecord, checkTtl, isVersion, newLease, parseRecord } from "./common.js";
 
+/** @import { PostgresStoreOptions } from "../../index.js" */
+/** @import { LockingStore } from "./common.js" */
+/** @typedef {{ query(text: string, values?: unknown[]): Promise<any> }} Pool a `pg` Pool; its answers are `any` */
+
 const BACKEND = "PostgreSQL";
 const DEFAULTS = { table: "ctct_oauth_sessions", locksTable: "ctct_oauth_locks", namespace: "ctct-oauth" };
 
-/** A table name as SQL: each dot-separated part quoted ("schema.table" stays schema-qualified). */
+/**
+ * A table name as SQL: each dot-separated part quoted ("schema.table" stays schema-qualified).
+ * @param {unknown} name
+ */
 function ident(name) {
   if (typeof name !== "string" || name === "") throw new TypeError("postgresStore: table names must be strings");
   return name
@@ -25,7 +32,10 @@ function ident(name) {
     .join(".");
 }
 
-/** The DDL the store runs on first use (idempotent); run it yourself and pass `createTable: false` if you prefer. */
+/**
+ * The DDL the store runs on first use (idempotent); run it yourself and pass `createTable: false` if you prefer.
+ * @param {{ table?: string | undefined, locksTable?: string | undefined }} [options]
+ */
 export function postgresSchema(options = {}) {
   const table = ident(options.table ?? DEFAULTS.table);
   const locks = ident(options.locksTable ?? DEFAULTS.locksTable);
@@ -49,8 +59,12 @@ CREATE TABLE IF NOT EXISTS ${locks} (
 export const POSTGRES_SCHEMA = postgresSchema();
 
 // Milliseconds since 1970 on the server's clock (clock_timestamp(): real time, not the transaction's start).
-const ms = (t) => `floor(extract(epoch FROM ${t}) * 1000)::bigint`;
+const ms = (/** @type {string} */ t) => `floor(extract(epoch FROM ${t}) * 1000)::bigint`;
 
+/**
+ * @param {string} table quoted
+ * @param {string} locks quoted
+ */
 function statements(table, locks) {
   const ttl = "$4::float8 * interval '1 millisecond'";
   return {
@@ -94,7 +108,12 @@ const CREATE_RACE = new Set(["23505", "42P07", "42710"]);
  * still needs the CREATE privilege on the schema, which an application's role often lacks (PostgreSQL 15
  * no longer grants it on `public`), even when the tables are there.
  */
+/** @type {WeakMap<Pool, Map<string, Promise<void>>>} */
 const created = new WeakMap();
+/**
+ * @param {Pool} pool
+ * @param {PostgresStoreOptions} options
+ */
 function ensureTables(pool, options) {
   const names = [options.table ?? DEFAULTS.table, options.locksTable ?? DEFAULTS.locksTable].map(ident);
   const id = names.join(" ");
@@ -124,18 +143,24 @@ function ensureTables(pool, options) {
 }
 
 /**
- * @param pool a `pg` Pool (anything with `query(text, values)`)
+ * @param {Pool} pool a `pg` Pool (anything with `query(text, values)`)
  * @param {string} key the account's record key, e.g. "ctct:account-42"
- * @param {{ table?: string, locksTable?: string, namespace?: string, createTable?: boolean }} [options]
+ * @param {PostgresStoreOptions} [options]
+ * @returns {LockingStore & { key: string }}
  */
 export function postgresStore(pool, key, options = {}) {
   if (!pool || typeof pool.query !== "function") throw new TypeError("postgresStore: expected a pg Pool");
   if (typeof key !== "string" || key === "") throw new TypeError("postgresStore: key must be a non-empty string");
   const namespace = options.namespace ?? DEFAULTS.namespace;
   const sql = statements(ident(options.table ?? DEFAULTS.table), ident(options.locksTable ?? DEFAULTS.locksTable));
-  const scope = (name) => (name.startsWith(LANE) ? namespace : key);
+  const scope = (/** @type {string} */ name) => (name.startsWith(LANE) ? namespace : key);
 
-  /** Runs `fn` after the tables exist, turning any failure into a StoreError for `operation`. */
+  /**
+   * Runs `fn` after the tables exist, turning any failure into a StoreError for `operation`.
+   * @template T
+   * @param {string} operation
+   * @param {() => Promise<T>} fn
+   */
   const op = (operation, fn) =>
     attempt(BACKEND, operation, async () => {
       if (options.createTable !== false) await ensureTables(pool, options);

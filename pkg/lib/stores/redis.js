@@ -16,6 +16,10 @@
 import { LANE, STAMP_TTL_MS, attempt, checkName, checkRecord } from "./common.js";
 import { checkTtl, isVersion, newLease, parseRecord } from "./common.js";
 
+/** @import { LockingStore } from "./common.js" */
+/** @typedef {"set" | "lock" | "renew" | "unlock"} Script */
+/** @typedef {(key: string, args: string[]) => Promise<any>} Send one command about `key`; the client's reply */
+
 const BACKEND = "Redis";
 
 // Lua's numbers are doubles: milliseconds since 1970 are built as a string from TIME's seconds and
@@ -23,7 +27,7 @@ const BACKEND = "Redis";
 // RESP2 and RESP3 differ). A missing field reads as false.
 const NOW_MS =
   "local t = redis.call('TIME') local now = tonumber(t[1] .. string.format('%03d', math.floor(t[2] / 1000)))";
-const MS = (x) => `string.format('%.0f', ${x})`;
+const MS = (/** @type {string} */ x) => `string.format('%.0f', ${x})`;
 // A stored version the library could have written: anything else is replaced by any write.
 const VERSION = "local v = tonumber(redis.call('HGET', KEYS[1], 'version'))";
 const USABLE = "v and v >= 1 and v <= 9007199254740991 and v == math.floor(v)";
@@ -70,7 +74,9 @@ return released`,
 };
 
 /** SHA-1 hex of each script, computed once (Web Crypto: no Node import, works in every runtime). */
+/** @type {Partial<Record<Script, Promise<string>>>} */
 const shas = {};
+/** @param {Script} name */
 function sha1(name) {
   shas[name] ??= crypto.subtle
     .digest("SHA-1", new TextEncoder().encode(SCRIPTS[name]))
@@ -80,7 +86,9 @@ function sha1(name) {
 
 /**
  * A function sending one raw command (`args`, strings) about `key` on any of the four clients: a cluster
- * client routes it by that key.
+ * client routes it by that key. The clients' own types are theirs: to the type check, `any`.
+ * @param {any} client
+ * @returns {Send}
  */
 function commandSender(client) {
   // ioredis (Redis and Redis.Cluster) has `call(cmd, ...args)`, and routes by the command's keys itself.
@@ -94,17 +102,23 @@ function commandSender(client) {
 }
 
 /**
- * @param client a connected node-redis or ioredis client (single or cluster)
+ * @param {any} client a connected node-redis or ioredis client (single or cluster)
  * @param {string} key the account's record key, e.g. "ctct:account-42"
  * @param {{ namespace?: string }} [options] lane leases live under `namespace` (default "ctct-oauth")
+ * @returns {LockingStore & { key: string }}
  */
 export function redisStore(client, key, options = {}) {
   const send = commandSender(client);
   if (typeof key !== "string" || key === "") throw new TypeError("redisStore: key must be a non-empty string");
   const namespace = options.namespace ?? "ctct-oauth";
-  const leaseKey = (name) => `${name.startsWith(LANE) ? namespace : key}:lock:${name}`;
+  const leaseKey = (/** @type {string} */ name) => `${name.startsWith(LANE) ? namespace : key}:lock:${name}`;
 
-  /** Runs a script by hash; loads it by EVAL when the server does not know it (first use, restart, flush). */
+  /**
+   * Runs a script by hash; loads it by EVAL when the server does not know it (first use, restart, flush).
+   * @param {Script} name
+   * @param {string} k the one key it touches
+   * @param {string[]} args
+   */
   async function script(name, k, args) {
     const tail = ["1", k, ...args];
     try {
