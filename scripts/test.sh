@@ -3,7 +3,8 @@
 # wasm-bindgen-test suite in Node, Chromium, a dedicated worker and Firefox ESR, the package in Node,
 # Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd, Deno, Bun, a packed-tarball
 # consumer, the types, fault injection, the bundler and framework matrices (tests/frameworks.test.mjs
-# installs each framework app's locked dependencies into .cache/frameworks/ itself), and the demo page.
+# installs each framework app's locked dependencies into .cache/frameworks/ itself), and the demo page; and
+# the docs: every Markdown link resolves, and the generated API reference and error table are as committed.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,12 +12,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh --browser
 step() { printf '\n== test: %s\n' "$*"; }
 
-step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals included)"
+step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals and Markdown included)"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 cargo fmt --check
 (cd fuzz && cargo fmt --check)
 npx --no-install prettier --check .
 node scripts/line-length.mjs
+
+step "Markdown links: every relative link and anchor resolves inside the repository"
+node scripts/check-links.mjs
 
 step "native unit tests (the pure protocol core, and the contract the JS layer is checked against)"
 cargo test --quiet --lib
