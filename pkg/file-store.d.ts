@@ -1,7 +1,11 @@
-// Types of `ctct-oauth/file-store` (Node, Deno, Bun): a session store in a directory, for the processes of
-// one machine.
+/**
+ * `import { fileStore } from "ctct-oauth/file-store"` (Node, Deno, Bun): a session store in a directory,
+ * for the processes of one machine.
+ * @module ctct-oauth/file-store
+ */
 import type { TokenStore, StoreLock } from "ctct-oauth";
 
+/** Options of `fileStore`. */
 export interface FileStoreOptions {
   /** Where lane leases live, shared by every file store naming it (default: `.lanes` beside `dir`). */
   lanes?: string | undefined;
@@ -14,6 +18,10 @@ export interface FileStoreOptions {
 export declare function fileStore(
   dir: string,
   options?: FileStoreOptions,
-): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore & { readonly dir: string };
+): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> &
+  TokenStore & {
+    /** The directory, as given. */
+    readonly dir: string;
+  };
 
 export type { TokenStore, StoreLock };

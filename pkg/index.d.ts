@@ -1,4 +1,7 @@
-// Types for ctct-oauth. Times are whole seconds since 1970 (like a JWT's `exp`), everywhere.
+/**
+ * `import { ... } from "ctct-oauth"`: everything. Times are whole seconds since 1970, like a JWT's `exp`.
+ * @module ctct-oauth
+ */
 // tests/contract.test.mjs checks every options and result interface here against the module's contract
 // (src/contract.rs, through tests/contract.json): a key added in Rust and forgotten here fails the build.
 // The one lib newer than es2022 the types use (`[Symbol.dispose]`), so an older `target` still checks.
@@ -28,10 +31,12 @@ export interface Endpoints {
   apiBase: string;
 }
 
+/** Constant Contact's production endpoints, frozen. Hard-coded: its discovery documents are reported missing. */
 export declare const ENDPOINTS: Readonly<Endpoints>;
 
 /** Constant Contact's scopes. `offline_access` is what gets you a refresh token. */
 export type Scope = "account_read" | "account_update" | "contact_data" | "campaign_data" | "offline_access";
+/** Every scope Constant Contact documents, in this order, frozen. */
 export declare const SCOPES: readonly [
   "account_read",
   "account_update",
@@ -41,8 +46,8 @@ export declare const SCOPES: readonly [
 ];
 
 /**
- * Stable error codes (the README says what to do about each). A server's registered OAuth error is its
- * own code; any other server `error` is `oauth_error`, with the server's value on `error`.
+ * Stable error codes (docs/errors.md says where each comes from and what to do). A server's registered OAuth
+ * error is its own code; any other server `error` is `oauth_error`, with the server's value on `error`.
  */
 export type ErrorCode =
   | "invalid_config"
@@ -97,6 +102,7 @@ export declare class CtctOAuthError extends Error {
     message: string,
     details?: Partial<Omit<CtctOAuthError, "name" | "code" | "message" | "stack" | "cause">>,
   );
+  /** Always `"CtctOAuthError"`. */
   readonly name: "CtctOAuthError";
   /** Stable; branch on this, not on the message. */
   readonly code: ErrorCode;
@@ -119,20 +125,29 @@ export declare class CtctOAuthError extends Error {
   /** Why (`reauthorization_required`). */
   readonly reason?: "rotated" | "expired" | "revoked" | "no_refresh_token" | "no_tokens" | "invalid_record";
   /** Constant Contact API errors (`api_error`, `rate_limited` from session.json), whatever shape the body had. */
-  readonly errors?: { errorKey: string | null; errorMessage: string }[];
+  readonly errors?: {
+    /** The API's `error_key` (`"throttled"`, `"unauthorized"`, ...), or null when it sent none. */
+    errorKey: string | null;
+    /** The API's `error_message`, as sent. */
+    errorMessage: string;
+  }[];
   /** The first error's key: `"throttled"` or `"quota_exceeded"` for the API's rate limits. */
   readonly errorKey?: string | null;
 }
 
+/** Options of `createPkce`. */
 export interface PkceOptions {
   /** Recompute the challenge of a stored verifier. */
   codeVerifier?: string | undefined;
 }
 
+/** A PKCE pair (RFC 7636). */
 export interface Pkce {
   /** Keep it (server side, or sessionStorage) until the code exchange. */
   codeVerifier: string;
+  /** base64url(SHA-256(codeVerifier)): what the authorize URL carries. */
   codeChallenge: string;
+  /** Always `"S256"`, the only method this library sends. */
   codeChallengeMethod: "S256";
 }
 
@@ -144,12 +159,19 @@ export declare function generateState(): string;
 
 /** Claims of a Constant Contact access token, decoded but NOT verified. */
 export interface AccessTokenClaims {
+  /** The issuer: Constant Contact's is `https://identity.constantcontact.com/oauth2/aus1lm3ry9mF7x2Ja0h8`. */
   iss?: string;
+  /** The audience: `https://api.cc.email/v3`. */
   aud?: string | string[];
+  /** The subject: the Constant Contact login. */
   sub?: string;
+  /** Expiry, seconds since 1970 on the server's clock. */
   exp: number;
+  /** Issued at, seconds since 1970 on the server's clock (what the clock offset is measured against). */
   iat?: number;
+  /** Not before, seconds since 1970. */
   nbf?: number;
+  /** The token's unique id. */
   jti?: string;
   /** `cid`: the client id the token was issued to. */
   clientId?: string;
@@ -176,10 +198,13 @@ export declare function tokenExpiresAt(accessToken: string): number;
  * `JSON.stringify` keeps them (that is how you store a token set). Fields you add are kept.
  */
 export interface TokenSet {
+  /** The JWT to send as `Authorization: Bearer ...`. */
   accessToken: string;
   /** Absent when none was issued (no `offline_access`). */
   refreshToken?: string;
+  /** `"Bearer"` (any other type is refused as `invalid_response`). */
   tokenType?: string;
+  /** Kept when the server sends one. */
   idToken?: string;
   /** Seconds, as the server sent it. */
   expiresIn?: number;
@@ -192,6 +217,7 @@ export interface TokenSet {
   receivedAt?: number;
   /** Seconds the server's clock was ahead of this one when the set arrived (0 within a minute). */
   clockSkew?: number;
+  /** The granted scopes, as the token endpoint's `scope` named them. */
   scopes?: string[];
   /** Things worth knowing that are not errors: `no_refresh_token: ...`, `platform_user_unassigned: ...`, ... */
   warnings?: string[];
@@ -207,6 +233,7 @@ export interface ReceivedTokenSet extends TokenSet {
   warnings: string[];
 }
 
+/** Options of `isExpired`. */
 export interface IsExpiredOptions {
   /** A token counts as expired this many seconds early. Default 60. */
   leewaySeconds?: number | undefined;
@@ -223,6 +250,7 @@ export declare function isExpired(accessTokenOrTokenSet: string | TokenSet, opti
 /** Seconds since 1970 (or a Date): an injectable clock. */
 export type Clock = () => number | Date;
 
+/** What `new ConstantContactOAuth(config)` takes; an unknown key is refused, naming the right one. */
 export interface ConstantContactOAuthConfig {
   /** Your application's API key (a UUID in the developer portal). */
   clientId: string;
@@ -246,11 +274,15 @@ export interface ConstantContactOAuthConfig {
   allowUnknownScopes?: boolean | undefined;
 }
 
+/** What `ConstantContactOAuth.fromEnv` takes beside the environment: what no variable can carry. */
 export interface FromEnvOptions {
+  /** A custom fetch; default: the global one. */
   fetch?: typeof fetch | undefined;
+  /** The clock every time decision uses; default: the system clock. */
   clock?: Clock | undefined;
 }
 
+/** Options of `authorizationUrl`. */
 export interface AuthorizationUrlOptions {
   /** Default: true for public clients (required there), false for confidential ones. */
   pkce?: boolean | undefined;
@@ -266,6 +298,7 @@ export interface AuthorizationUrlOptions {
   prompt?: "login" | "consent" | "none" | undefined;
 }
 
+/** What `authorizationUrl` returns: the URL, and what to keep for the way back. */
 export interface AuthorizationRequest {
   /** Send the user's browser here. */
   url: string;
@@ -273,28 +306,50 @@ export interface AuthorizationRequest {
   state: string;
   /** With PKCE: store it; pass it to `exchangeCode`. */
   codeVerifier?: string;
+  /** With PKCE: the challenge the URL carries. */
   codeChallenge?: string;
   /** What was asked for: store it and pass it to `exchangeCode`, so the answer is read against it. */
   scopes: string[];
 }
 
+/** A redirect that carried an authorization code, checked. */
 export interface CodeRedirect {
+  /** Always `"code"`. */
   type: "code";
+  /** The authorization code: exchange it within 5 minutes, once (`exchangeCode`). */
   code: string;
+  /** The `state` the redirect carried (already compared with the one you stored). */
   state?: string;
+  /** The redirect's `iss`, when it had one (already compared with `endpoints.redirectIssuer`). */
   iss?: string;
   /** The granted scopes, when the redirect names them. */
   scopes?: string[];
 }
 
+/** A legacy implicit-flow redirect, read (this library never requests that flow). */
 export interface ImplicitRedirect {
+  /** Always `"implicit"`. */
   type: "implicit";
+  /** The `state` the redirect carried (already compared with the one you stored). */
   state?: string;
+  /** The access token from the fragment (no refresh token: the implicit flow issues none). */
   tokens: TokenSet;
 }
 
+/** The `state` you stored for this attempt; or, knowingly, `{ skipStateCheck: true }`. */
 export type ParseRedirectOptions =
-  { state: string; skipStateCheck?: false | undefined } | { state?: undefined; skipStateCheck: true };
+  | {
+      /** The `state` returned by `authorizationUrl` for this attempt (compared in constant time). */
+      state: string;
+      /** Leave it out: the check is on. */
+      skipStateCheck?: false | undefined;
+    }
+  | {
+      /** Not given when the check is skipped. */
+      state?: undefined;
+      /** Skip the `state` check (only where the redirect is checked some other way). */
+      skipStateCheck: true;
+    };
 
 /** Options of every call that goes over the network. */
 export interface RequestOptions {
@@ -311,12 +366,17 @@ export interface ExchangeCodeOptions extends RequestOptions {
   scopes?: string[] | undefined;
 }
 
+/** Options of `startDeviceAuthorization`. */
 export interface DeviceStartOptions extends RequestOptions {
+  /** Override the configured scopes for this request. */
   scopes?: Scope[] | string[] | undefined;
+  /** Override the configured `offline` for this request. */
   offline?: boolean | undefined;
 }
 
+/** A device flow in progress: show `userCode` and `verificationUri`, then poll. */
 export interface DeviceAuthorization {
+  /** What the polls send; never shown to the user. */
   deviceCode: string;
   /** Show this to the user. */
   userCode: string;
@@ -324,6 +384,7 @@ export interface DeviceAuthorization {
   verificationUri: string;
   /** The same with the code filled in (for a link or a QR code). */
   verificationUriComplete?: string;
+  /** Seconds the user has to approve, as the server sent it. */
   expiresIn: number;
   /** Seconds since 1970, this machine's clock. */
   expiresAt: number;
@@ -333,33 +394,43 @@ export interface DeviceAuthorization {
   scopes: string[];
 }
 
+/** What one poll of the device flow found (`pollDeviceAuthorizationOnce`). */
 export interface DevicePollStep {
+  /** `pending`: not approved yet; `slow_down`: the server asked for slower polls; `complete`: `tokens` is set. */
   status: "pending" | "slow_down" | "complete";
   /** The interval from now on (5 s more after a slow_down); poll again with `{ ...device, interval }`. */
   interval: number;
   /** When the next poll is surely not too early: what a Durable Object alarm is set to. */
   nextPollAt: number;
+  /** With `status: "complete"`: the token set. */
   tokens?: ReceivedTokenSet;
 }
 
+/** Options of `pollDeviceAuthorization`. */
 export interface DevicePollOptions extends RequestOptions {
+  /** Called after each poll that found the flow not yet approved (for progress output). */
   onPending?:
     | ((progress: { status: "pending" | "slow_down"; interval: number; attempts: number; expiresAt: number }) => void)
     | undefined;
 }
 
+/** Options of `revoke`. */
 export interface RevokeOptions extends RequestOptions {
+  /** What the token is (default `"refresh_token"`). */
   tokenTypeHint?: "refresh_token" | "access_token" | undefined;
 }
 
+/** The claims of an access token whose signature and claims `verifyAccessToken` checked. */
 export interface VerifiedClaims extends AccessTokenClaims {
   /** E.g. `platform_user_unassigned: ...` when the login has no linked Constant Contact account. */
   warnings: string[];
 }
 
+/** Options of `verifyAccessToken`. */
 export interface VerifyOptions extends RequestOptions {
   /** Accept a token up to this many seconds after `exp` (clock skew). Default 60. */
   clockToleranceSeconds?: number | undefined;
+  /** Seconds since 1970 or a Date (milliseconds are refused). Default: the clock. */
   now?: number | Date | undefined;
   /** Scopes the token must carry (`claim_mismatch` on field `scp` otherwise). */
   requiredScopes?: Scope[] | string[] | undefined;
@@ -374,6 +445,7 @@ export interface StoredSession {
   version: number;
   /** The version of the sign-in this record descends from (refreshes keep it). */
   chain?: number;
+  /** The current pair; absent in a sign-out record. */
   tokens?: TokenSet;
   /** When the access token expires, seconds since 1970 on the server's clock. */
   expiresAt?: number;
@@ -381,9 +453,11 @@ export interface StoredSession {
   refreshUsedAt?: number;
   /** A sign-out record: no tokens, and a refresh still in flight anywhere revokes its late pair. */
   signedOut?: true;
+  /** When it was signed out, seconds since 1970. */
   signedOutAt?: number;
   /** The refresh token was found dead: other processes fail without a request of their own. */
   failed?: "rotated" | "idle_expired";
+  /** When the refresh token was found dead, seconds since 1970. */
   failedAt?: number;
 }
 
@@ -394,14 +468,20 @@ export interface StoredSession {
  * sign-in replaces it.
  */
 export interface UnreadableRecord extends Partial<Record<Exclude<keyof StoredSession, "version">, undefined>> {
+  /** The store's version of what it holds, when it keeps one (the next write must be newer). */
   version?: number | null | undefined;
+  /** Why it cannot be read as a record. */
   unreadable: string;
 }
 
 /** What `lock` answers: `lease` is null when another holder has it. Times are the store's, in ms. */
 export interface StoreLock {
+  /** The lease taken (an opaque id to renew and unlock with), or null when another holder has it. */
   lease: string | null;
-  /** Undefined only in a refusal that could not read the store's clock (PostgreSQL: a row a racing caller made). */
+  /**
+   * The store's own clock, ms since 1970 (Redis `TIME`, PostgreSQL `clock_timestamp()`); undefined only in a
+   * refusal that could not read it (PostgreSQL: a row a racing caller made).
+   */
   now: number | undefined;
   /** When a request in this lane last ended (`unlock(..., { stamp: true })`); null when the store does not know. */
   stamp: number | null;
@@ -415,14 +495,21 @@ export interface StoreLock {
 export interface TokenStore {
   /** Named in store errors ("Redis", "IndexedDB", ...). */
   backend?: string;
+  /** The stored record, an unreadable one's reason, or undefined (or null) when there is none. */
   get(): Promise<StoredSession | UnreadableRecord | undefined | null>;
+  /** Writes `value` only if no record is stored or the stored `version` is lower; resolves with whether it wrote. */
   set(value: StoredSession): Promise<boolean | void>;
+  /** Removes the record. */
   delete(): Promise<void>;
+  /** Takes the lease `name` for `ttlMs` if no live lease holds it (the caller's own included). */
   lock?(name: string, ttlMs: number): Promise<StoreLock | null>;
+  /** Extends the lease by `ttlMs` if `lease` still holds `name`; resolves with whether it did. */
   renew?(name: string, lease: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lease if `lease` still holds it; `stamp: true` records now as when the lane's last request ended. */
   unlock?(name: string, lease: string, options?: { stamp?: boolean }): Promise<boolean>;
 }
 
+/** In this process's memory: one process; its lease lets sessions sharing it refresh once between them. */
 export declare function memoryStore(): TokenStore;
 /** localStorage or sessionStorage. For several tabs prefer indexedDbStore. */
 export declare function webStorageStore(
@@ -441,9 +528,13 @@ export declare function redisStore(
   key: string,
   options?: { namespace?: string },
 ): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore;
+/** Options of `postgresStore`. */
 export interface PostgresStoreOptions {
+  /** The records' table (default `ctct_oauth_sessions`; a `"schema.table"` name is quoted per part). */
   table?: string | undefined;
+  /** The leases' table (default `ctct_oauth_locks`). */
   locksTable?: string | undefined;
+  /** Prefix of the lane leases, shared by every session of the application (default `ctct-oauth`). */
   namespace?: string | undefined;
   /** Create the two tables on first use (default true); false: run POSTGRES_SCHEMA yourself. */
   createTable?: boolean | undefined;
@@ -456,6 +547,7 @@ export declare function postgresStore(
 ): Required<Pick<TokenStore, "lock" | "renew" | "unlock">> & TokenStore;
 /** The `CREATE TABLE` statements postgresStore needs, for the default or the given table names. */
 export declare function postgresSchema(options?: { table?: string; locksTable?: string }): string;
+/** `postgresSchema()` for the default table names. */
 export declare const POSTGRES_SCHEMA: string;
 /** A Workers KV namespace (eventually consistent; for several isolates use the TokenBroker Durable Object). */
 export declare function kvStore(
@@ -468,6 +560,7 @@ export declare function kvStore(
   key?: string,
 ): TokenStore;
 
+/** Options of `auth.session()`. */
 export interface SessionOptions {
   /** Default: memoryStore(). */
   store?: TokenStore | undefined;
@@ -487,8 +580,11 @@ export interface SessionOptions {
   tokenRequestsPerSecond?: number | undefined;
 }
 
+/** What `session.status()` reports. */
 export interface SessionStatus {
+  /** When the access token expires, seconds since 1970 on this machine's clock. */
   expiresAt: number;
+  /** Days since the refresh token was last used or obtained (Constant Contact ends it after 180). */
   refreshTokenIdleDays: number;
   /** The session holds a pair the store has not taken yet, and keeps writing it (see `flush()`). */
   pendingWrite: boolean;
@@ -496,19 +592,25 @@ export interface SessionStatus {
   warnings: string[];
 }
 
+/** Options of `signOut`. */
 export interface SignOutOptions {
   /** Also revoke the refresh token at Constant Contact (reported, never thrown). */
   revoke?: boolean | undefined;
 }
 
+/** What `signOut` did: signed out here in every case; revocation reported. */
 export interface SignOutResult {
+  /** Whether Constant Contact accepted the revocation (false when not asked for or when it failed). */
   revoked: boolean;
   /** Why revocation failed; the local sign-out succeeded all the same. */
   error?: CtctOAuthError;
 }
 
 /** An API call's `init`: a plain object body is sent as JSON. */
-export type ApiInit = Omit<RequestInit, "body"> & { body?: BodyInit | Record<string, unknown> | null };
+export type ApiInit = Omit<RequestInit, "body"> & {
+  /** As fetch's, or a plain object, sent as JSON (a string or plain-object body gets JSON's `Content-Type`). */
+  body?: BodyInit | Record<string, unknown> | null;
+};
 
 /** Keeps one Constant Contact authorization alive. */
 export declare class TokenSession {
@@ -531,6 +633,7 @@ export declare class TokenSession {
   json<T = unknown>(pathOrUrl: string | URL, init?: ApiInit): Promise<T>;
   /** Called with each new token set, after it is stored. Returns the unsubscribe function. */
   onTokens(listener: (tokens: TokenSet) => void): () => void;
+  /** The expiry, the refresh token's idle days, whether a write is pending, and warnings. */
   status(): Promise<SessionStatus>;
   /**
    * Resolves once every pair this session received is in the store. While the store fails, it waits
@@ -541,6 +644,7 @@ export declare class TokenSession {
   signOut(options?: SignOutOptions): Promise<SignOutResult>;
 }
 
+/** Options of `auth.fleet()`. */
 export interface FleetOptions {
   /** The store of one account, e.g. `(id) => redisStore(redis, "ctct:" + id)`. */
   store: (account: string) => TokenStore;
@@ -548,7 +652,9 @@ export interface FleetOptions {
   session?: Omit<SessionOptions, "store"> | undefined;
 }
 
+/** What one fleet pass did, account by account. */
 export interface FleetPass {
+  /** Refreshed by this pass. */
   refreshed: string[];
   /** Already refreshed by another process: adopted from the store. */
   fresh: string[];
@@ -562,7 +668,12 @@ export interface FleetPass {
   reauthorize: string[];
   /** What went wrong, with the error: a store that could not be read, a refresh that failed, and (once) an
    * account whose sign-in ended. */
-  failed: { account: string; error: CtctOAuthError }[];
+  failed: {
+    /** The account. */
+    account: string;
+    /** What went wrong. */
+    error: CtctOAuthError;
+  }[];
 }
 
 /** Many accounts under one application key, refreshed ahead of expiry at one token request a second. */
@@ -598,15 +709,21 @@ export declare class TokenBroker {
     },
     env: Record<string, unknown>,
   );
+  /** Answers the `brokerSession` calls of every isolate (the Durable Object's entry point). */
   fetch(request: Request): Promise<Response>;
 }
 
 /** The calling side of a TokenBroker: a session whose tokens live in the Durable Object. */
 export interface BrokerSession {
+  /** As `TokenSession.accessToken`, answered by the broker. */
   accessToken(options?: { refused?: string }): Promise<string>;
+  /** Hands a token set (from the code exchange) to the broker. */
   setTokens(tokens: TokenSet): Promise<void>;
+  /** As `TokenSession.signOut`. */
   signOut(options?: SignOutOptions): Promise<SignOutResult>;
+  /** As `TokenSession.fetch`, against the broker's `apiBase`. */
   fetch(pathOrUrl: string | URL, init?: ApiInit): Promise<Response>;
+  /** As `TokenSession.json`. */
   json<T = unknown>(pathOrUrl: string | URL, init?: ApiInit): Promise<T>;
 }
 
@@ -616,14 +733,24 @@ export declare function brokerSession(
   options?: { fetch?: typeof fetch },
 ): BrokerSession;
 
+/** What `JSON.stringify(auth)` and `console.log(auth)` show: the configuration, the secret redacted. */
 export interface ConstantContactOAuthDescription {
+  /** The API key. */
   clientId: string;
+  /** Present when a secret is configured; never its value. */
   clientSecret?: "[redacted]";
+  /** The configured redirect URI. */
   redirectUri?: string;
+  /** The scopes asked for by default (`offline_access` included unless `offline: false`). */
   scopes: string[];
+  /** Every endpoint, overrides applied. */
   endpoints: Endpoints;
 }
 
+/**
+ * A Constant Contact OAuth client: one application (API key), its endpoints and scopes, checked once
+ * when constructed. Confidential with `clientSecret` (servers, Workers), public without (PKCE, the device flow).
+ */
 export declare class ConstantContactOAuth {
   constructor(config: ConstantContactOAuthConfig);
   /**
@@ -660,6 +787,8 @@ export declare class ConstantContactOAuth {
   fleet(options: FleetOptions): TokenFleet;
   /** The configuration with the secret redacted. */
   toJSON(): ConstantContactOAuthDescription;
+  /** Frees the client's memory in the wasm module; the client cannot be used afterwards (`invalid_config`). */
   free(): void;
+  /** `free()`, for `using auth = new ConstantContactOAuth(...)`. */
   [Symbol.dispose](): void;
 }

@@ -1,7 +1,7 @@
 // Prints the shipped bytes of each runtime target: the wasm module and the JS that loads it, raw, gzip -9 and
 // brotli (quality 11), each file compressed on its own as a server would send it. `--check` (run by
 // scripts/test.sh; bytes are deterministic for a toolchain) exits 1 when a target grows past its ceiling.
-// The budgets are not met yet (README, Performance): each ceiling is a ratchet at today's size plus about
+// The budgets are not met yet (bench/RESULTS.md): each ceiling is a ratchet at today's size plus about
 // 0.5 % for toolchain noise, so nothing regrows while the gap is worked on. Lower a ceiling with every cut.
 //   node scripts/size.mjs [--check] [--json]
 import { execFileSync } from "node:child_process";
@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { brotliCompressSync, constants } from "node:zlib";
 import { build } from "esbuild";
 
-// Issue 16's budgets, gzip -9: a browser SPA, and an app that only reads tokens (`ctct-oauth/decode`).
+// The size budgets (bench/RESULTS.md), gzip -9: a browser SPA, and an app that only reads tokens (`ctct-oauth/decode`).
 const BUDGET_GZIP = { web: 30_000, decode: 8_000 };
 const pkg = new URL("../pkg/", import.meta.url);
 // The web entry is one module per file, for bundlers to drop what an app does not import (per-import

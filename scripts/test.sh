@@ -4,7 +4,8 @@
 # and Firefox ESR, the package in Node, Chromium (native ESM, worker, esbuild bundle), Firefox ESR, workerd,
 # Deno, Bun, a packed-tarball consumer, the types, fault injection, the bundler and framework matrices
 # (tests/frameworks.test.mjs installs each framework app's locked dependencies into .cache/frameworks/
-# itself), and the demo page.
+# itself), and the demo page; and the docs: every Markdown link resolves, and the generated API reference
+# and error table are as committed.
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +13,15 @@ export PATH="$HOME/.cargo/bin:$PATH"
 scripts/setup.sh --browser
 step() { printf '\n== test: %s\n' "$*"; }
 
-step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals included)"
+step "formatting: rustfmt, Prettier, and no line over 120 characters (string literals and Markdown included)"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 cargo fmt --all --check
 (cd fuzz && cargo fmt --check)
 npx --no-install prettier --check .
 node scripts/line-length.mjs
+
+step "Markdown links: every relative link and anchor resolves inside the repository"
+node scripts/check-links.mjs
 
 step "native tests: the protocol core (unit tests and its documented example), the binding and its contract"
 cargo test --quiet --workspace
@@ -44,8 +48,11 @@ scripts/build.sh
 step "the JS type-checked against its declarations: pkg/lib and the command, checkJs strict (tests/types/checkjs.json)"
 npx --no-install tsc -p tests/types/checkjs.json
 
-step "shipped size (ratchets: fail if the web or decode entry grows; the budgets are not met yet, see README)"
+step "shipped size (ratchets: fail if the web or decode entry grows; the budgets are not met yet, bench/RESULTS.md)"
 node scripts/size.mjs --check
+
+step "generated docs: the API reference (TypeDoc, any warning fails) and the error table, as committed"
+node scripts/docs.mjs --check
 
 # The wasm suite talks to a local authorization server (the key set's URL is compiled in: on the identity
 # host, apart from the endpoints, as at Constant Contact); stop it on exit.

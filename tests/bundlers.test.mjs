@@ -1,5 +1,5 @@
 // The bundler matrix, from the packed tarball installed into one fresh project: each bundler builds a small
-// app as the README's runtime table says (including any step it asks of the user), and the build then runs
+// app as docs/runtimes.md says (including any step it asks of the user), and the build then runs
 // for real against the local authorization server: in Chromium (page or dedicated worker), in Node, and in
 // workerd. Builds run one after another. Also: what each bundler ships when an app imports one function.
 import { test, before, after } from "node:test";
@@ -75,7 +75,7 @@ test("webpack --target webworker: the flow in a dedicated worker gets the browse
   assert.deepEqual(await signIn("webpack (webworker)"), { result: signedIn, errors: [] });
 });
 
-test("Vite 6 without the README's `build.target` line fails on the top-level await (why the line exists)", async () => {
+test("Vite 6 without docs/runtimes.md's `build.target` line fails on top-level await (why it exists)", async () => {
   const { build } = await import("vite6");
   const root = join(fx.dir, "spa");
   const config = { root, configFile: false, logLevel: "silent", build: { outDir: out("vite6-default") } };

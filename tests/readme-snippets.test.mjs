@@ -1,19 +1,28 @@
-// Every ```js and ```ts block of the READMEs and of docs/frameworks.md, type-checked with `tsc --strict` against the
-// packed, installed package under moduleResolution bundler, node16 and nodenext: a snippet cannot drift
-// from the types. A block is skipped only with `<!-- no-typecheck: why -->` on the line before its fence.
+// Every ```js and ```ts block of the READMEs and of the guides in docs/ (docs/api/ is generated, and has none),
+// type-checked with `tsc --strict` against the packed, installed package under moduleResolution bundler, node16
+// and nodenext: a snippet cannot drift from the types. A block is skipped only with `<!-- no-typecheck: why -->`
+// on the line before its fence.
 // A ```js block is checked as JavaScript (checkJs), as an editor or `// @ts-check` reads it, so its
 // untyped callback parameters are `any` as in any JS file; a ```ts block is checked as TypeScript.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { installedProject } from "./js/tarball.mjs";
 
 const run = promisify(execFile);
 const root = new URL("..", import.meta.url).pathname;
-const READMES = ["README.md", "pkg/README.md", "docs/frameworks.md"];
+// These must have blocks; every other guide in docs/ is checked when it has any.
+const READMES = ["README.md", "pkg/README.md", "docs/frameworks.md", "docs/sessions.md", "docs/many-servers.md"];
+/** The Markdown files whose blocks are checked: READMES and the guides of docs/ (docs/api/ is generated). */
+async function documents() {
+  const guides = (await readdir(join(root, "docs"), { recursive: true }))
+    .filter((f) => f.endsWith(".md") && !f.startsWith("api/"))
+    .map((f) => `docs/${f}`);
+  return [...new Set([...READMES, ...guides.sort()])];
+}
 
 /** `{ file, line (of the opening fence), lang, code, skip }` for every js/ts block. */
 function snippets(file, text) {
@@ -123,7 +132,7 @@ let blocks = [];
 
 before(async () => {
   ({ project } = await installedProject("ctct-snippets-", { type: "module" }));
-  for (const file of READMES) blocks.push(...snippets(file, await readFile(join(root, file), "utf8")));
+  for (const file of await documents()) blocks.push(...snippets(file, await readFile(join(root, file), "utf8")));
   await mkdir(join(project, "snippets"));
   for (const b of blocks.filter((b) => b.skip === undefined)) {
     // The block's first line is the file's first line, so tsc's line numbers map back to the README;
@@ -151,7 +160,7 @@ before(async () => {
   }
 });
 
-test("the READMEs have js/ts blocks, and every skipped one says why", () => {
+test("the READMEs and guides have js/ts blocks, and every skipped one says why", () => {
   for (const file of READMES) assert.ok(blocks.filter((b) => b.file === file && b.skip === undefined).length > 0, file);
   assert.ok(blocks.length >= 10, `${blocks.length} blocks`);
   for (const b of blocks) assert.notEqual(b.skip, "", `${b.file}:${b.line}: no-typecheck without a reason`);

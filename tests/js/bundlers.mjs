@@ -1,6 +1,6 @@
 // The bundler matrix's shared pieces (tests/bundlers.test.mjs, scripts/import-sizes.mjs): the packed tarball
 // installed into one fresh project, the small apps written into it, and each bundler's build of an app,
-// configured as the README's runtime table says, including any step it asks of the user.
+// configured as docs/runtimes.md says, including any step it asks of the user.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -113,7 +113,7 @@ export async function fixture() {
 }
 
 const htmlFor = (script) => `<!doctype html><meta charset="utf-8" /><link rel="icon" href="data:," />\n${script}\n`;
-// The README's step for bundlers that leave `new URL()` assets behind: browsers get the client module and the
+// docs/runtimes.md's step for bundlers that leave `new URL()` assets behind: browsers get the client module and the
 // server one (fetched on a first device-flow, verification or fleet call).
 const copyWasm = async (dir, out, target = "web") => {
   const files = {
@@ -147,7 +147,7 @@ const webpackBuild = async (dir, entry, out, filename, target) => {
  */
 export const browserBuilds = {
   vite: (dir, app, out) => viteBuild("vite", dir, app, out),
-  // Vite 6's default targets predate top-level await: the README's one line.
+  // Vite 6's default targets predate top-level await: docs/runtimes.md's one line.
   vite6: (dir, app, out) => viteBuild("vite6", dir, app, out, { target: "es2022" }),
   async "webpack (web)"(dir, app, out) {
     await webpackBuild(dir, `./${app}/main.js`, out, "app.js", "web");
