@@ -1,8 +1,8 @@
 // Regression tests for issue 20 (the refresh protocol under the faults of a real deployment), one test per
 // numbered item, against real Redis and PostgreSQL servers and the local authorization server. Two
 // sessions on one store stand for two processes: they share nothing but the store (and the process's
-// lane, as two processes share the store's). Items 2 (the command), 4 and 13 (stores) and 8 (Cluster)
-// are in tests/cli.test.mjs, tests/stores.test.mjs and tests/cluster.test.mjs.
+// lane, as two processes share the store's). Items 2 (the command), 13 (stores) and 8 (Cluster) are in
+// tests/cli.test.mjs, tests/stores.test.mjs and tests/cluster.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
@@ -75,6 +75,39 @@ for (const kind of ["node-redis", "pg"]) {
     assert.equal(await auth.session({ store: b.store(k2) }).accessToken(), newer.accessToken);
   });
 }
+
+test("3: a pair the store will not take is kept, its lease held, until it lands: never spent twice", async () => {
+  await admin("reset");
+  const auth = client();
+  const b = await backend("pg");
+  const k = key("unwritten");
+  const opts = { lockTtlMs: 3000, timeoutMs: 1500 };
+  const [a, other] = [auth.session({ store: b.store(k), ...opts }), auth.session({ store: b.store(k), ...opts })];
+  await a.setTokens(expired(await tokensFor(auth)));
+  await admin("reset");
+  // The server refuses every write of a token record (a trigger on the sessions table); its locks still work.
+  const refuse = `CREATE OR REPLACE FUNCTION ctct_test_refuse() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'writes refused by the test'; END $$ LANGUAGE plpgsql;
+    CREATE OR REPLACE TRIGGER ctct_test_refuse BEFORE INSERT OR UPDATE ON ctct_oauth_sessions
+    FOR EACH ROW EXECUTE FUNCTION ctct_test_refuse()`;
+  await b.client.query(refuse);
+  let waiting;
+  try {
+    await rejects(a.accessToken(), "store_error", (e) => assert.match(e.message, /keeps writing it/));
+    assert.equal((await a.status()).pendingWrite, true, "the new pair is held, being written");
+    // Another process wants a token while the pair is unwritten, for longer than a lease lives: it waits
+    // (the holder keeps its lease) instead of spending the refresh token the store still holds.
+    waiting = other.accessToken();
+    waiting.catch(() => {}); // judged below
+    await wait(2 * opts.lockTtlMs + 500);
+  } finally {
+    await b.client.query("DROP TRIGGER IF EXISTS ctct_test_refuse ON ctct_oauth_sessions");
+  }
+  const held = (await a.tokens()).accessToken;
+  assert.equal(await waiting, held, "the other process adopts the pair once it lands");
+  assert.equal((await b.store(k).get()).tokens.accessToken, held, "and the store holds it");
+  assert.equal(await refreshes(), 1, "one refresh request: the old refresh token was never presented again");
+});
 
 test("5: a record with a version the library never writes: nothing spent; a sign-in replaces it", async () => {
   await admin("reset");

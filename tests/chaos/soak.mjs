@@ -1,5 +1,6 @@
 // The long soak: many chaos schedules in a row, each checked, and the figures the README quotes.
 //   node tests/chaos/soak.mjs [--schedules 1000] [--from SEED] [--out test-output/soak.json]
+//   node tests/chaos/soak.mjs --seeds 3095,3304   (just these seeds: scripts/checker-defects.sh)
 // Exits 1 if any schedule violated a guarantee (its seed is printed: CHAOS_SEEDS=<seed> node --test
 // tests/chaos.test.mjs replays it).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -10,16 +11,24 @@ import { runSchedule } from "./run.mjs";
 import { check } from "./checker.mjs";
 
 const { values } = parseArgs({
-  options: { schedules: { type: "string", default: "1000" }, from: { type: "string" }, out: { type: "string" } },
+  options: {
+    schedules: { type: "string", default: "1000" },
+    from: { type: "string" },
+    seeds: { type: "string" },
+    out: { type: "string" },
+  },
 });
-const n = Number(values.schedules);
 const from = Number(values.from ?? Math.floor(Math.random() * 1e9));
+const seeds = values.seeds
+  ? values.seeds.split(",").map(Number)
+  : Array.from({ length: Number(values.schedules) }, (_, i) => from + i);
+const n = seeds.length;
 const out = values.out ?? "test-output/soak.json";
 const total = { schedules: 0, faults: 0, requests: 0, refreshes: 0, pairs: 0, calls: 0, violations: [], windows: {} };
 const byBackend = {};
 const started = Date.now();
 mkdirSync(dirname(out), { recursive: true });
-for (let seed = from; seed < from + n; seed++) {
+for (const seed of seeds) {
   const schedule = makeSchedule(seed);
   let verdict;
   try {
