@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes every target with cargo-fuzz (nightly, installed here when missing), growing fuzz/corpus, then
-# minimises each corpus. Not part of scripts/test.sh: the corpus replays there as ordinary tests.
+# Fuzzes every target with cargo-fuzz (nightly, installed here when missing): its corpus grows in fuzz/corpus/
+# (not in the repository) from the seeds in fuzz/seeds/, and the seeds are then rewritten as the fewest inputs
+# that keep every coverage edge (scripts/fuzz-seeds.mjs). Not part of scripts/test.sh: the seeds replay there
+# as ordinary tests.
 #   scripts/fuzz.sh                 60 s per target
 #   scripts/fuzz.sh 300             300 s per target
 #   RUNS=10000000 scripts/fuzz.sh   a number of executions per target instead
@@ -15,11 +17,12 @@ limit="-max_total_time=$seconds"
 [ -n "${RUNS:-}" ] && limit="-runs=$RUNS"
 for target in ${TARGETS:-$(cargo +nightly fuzz list --fuzz-dir fuzz)}; do
   echo "== fuzz: $target ($limit) $(date -u +%FT%TZ)"
+  node scripts/fuzz-seeds.mjs unpack "$target"
   start=$(date +%s)
   cargo +nightly fuzz run --fuzz-dir fuzz "$target" "fuzz/corpus/$target" -- \
     "$limit" -max_len=4096 -print_final_stats=1 2>&1 |
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+== ERROR|SUMMARY|Done)" || true
   echo "   $(( $(date +%s) - start )) s"
-  cargo +nightly fuzz cmin --fuzz-dir fuzz "$target" "fuzz/corpus/$target" >/dev/null 2>&1
   echo "   corpus: $(ls "fuzz/corpus/$target" | wc -l) inputs"
+  node scripts/fuzz-seeds.mjs pack "$target"
 done

@@ -1,19 +1,31 @@
-//! Replays the fuzzing corpus (fuzz/corpus/<target>/*, minimised by scripts/fuzz.sh) through the same
-//! checks the fuzz targets run (`ctct_oauth_fuzz`), on stable Rust: what fuzzing once found stays
-//! fixed. One test per target, so a failure names its target.
+//! Replays the fuzzing seeds (fuzz/seeds/<target>.b64: one input per line, base64; the fewest inputs that
+//! keep every coverage edge the fuzzed corpus reached, chosen by scripts/fuzz-seeds.mjs) through the same
+//! checks the fuzz targets run (`ctct_oauth_fuzz`), on stable Rust: what fuzzing once found stays fixed.
+//! The full corpus, when a fuzzing run left one in fuzz/corpus/<target>/ (not in the repository), is
+//! replayed too. One test per target, so a failure names its target.
 
+use base64::Engine;
 use ctct_oauth_fuzz::TARGETS;
 
 fn replay(target: &str) {
     let (_, check) = TARGETS.iter().find(|(name, _)| *name == target).expect("a fuzz target by that name");
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seeds = root.join("seeds").join(format!("{target}.b64"));
+    let text = std::fs::read_to_string(&seeds).unwrap_or_else(|e| panic!("{}: {e}", seeds.display()));
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        check(&std::fs::read(&path).unwrap());
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#')) {
+        let input = base64::engine::general_purpose::STANDARD
+            .decode(line)
+            .unwrap_or_else(|e| panic!("{}:{}: {e}", seeds.display(), i + 1));
+        check(&input);
         n += 1;
     }
-    assert!(n > 0, "empty corpus for {target}");
+    assert!(n > 0, "no seeds for {target}");
+    if let Ok(dir) = std::fs::read_dir(root.join("corpus").join(target)) {
+        for entry in dir {
+            check(&std::fs::read(entry.unwrap().path()).unwrap());
+        }
+    }
 }
 
 #[test]
