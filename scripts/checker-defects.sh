@@ -2,8 +2,8 @@
 # Shows that the chaos checker catches the defects it guards: puts one back (tests/chaos/defects/NAME.patch,
 # a change to pkg/lib), builds, runs chaos schedules against it and prints which guarantee each seed saw
 # broken; then restores pkg/lib and builds again. Run it in a checkout without changes to pkg/lib.
-#   scripts/checker-defects.sh defect-1 [SEEDS]   a late refresh writes past a sign-out (issue 20, item 1)
-#   scripts/checker-defects.sh defect-3 [SEEDS]   the lease is released with the pair unwritten (item 3)
+#   scripts/checker-defects.sh defect-1 [SEEDS]   a late refresh writes past a sign-out
+#   scripts/checker-defects.sh defect-3 [SEEDS]   the lease is released with the pair unwritten
 # SEEDS: comma-separated; by default the seeds that caught each defect when it was put back on 2026-12-06.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,4 @@
-// Constant Contact as it really behaves (issue 14), against the local server's Constant Contact defaults
+// Constant Contact as it really behaves (docs/constant-contact.md), against the local server's CC defaults
 // (issuer and key set on another host, no iss on the redirect, trusted origins only, Okta's texts): what a
 // real account would hit, and what the client makes of it.
 import { test, before, after } from "node:test";

@@ -1,4 +1,4 @@
-// Sessions across processes (issue 13): real Redis and PostgreSQL servers started here on free loopback
+// Sessions across processes: real Redis and PostgreSQL servers started here on free loopback
 // ports (tests/js/services.mjs), Node child processes as the machines of a cluster
 // (tests/js/cluster-worker.mjs), and the local authorization server counting and timing every token
 // request. One refresh per account in the whole cluster; a holder killed before or after the server

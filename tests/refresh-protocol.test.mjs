@@ -1,4 +1,4 @@
-// Regression tests for issue 20 (the refresh protocol under the faults of a real deployment), one test per
+// Regression tests for the refresh protocol under the faults of a real deployment, one test per
 // numbered item, against real Redis and PostgreSQL servers and the local authorization server. Two
 // sessions on one store stand for two processes: they share nothing but the store (and the process's
 // lane, as two processes share the store's). Items 2 (the command), 13 (stores) and 8 (Cluster) are in

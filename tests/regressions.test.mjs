@@ -1,4 +1,4 @@
-// Regression tests for the bugs and review findings of issue 12 (the JS/Rust contract), one test per
+// Regression tests for the bugs and review findings of the JS/Rust contract, one test per
 // numbered item, each against the local authorization server or the package's public API as a user calls it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

@@ -60,7 +60,7 @@ export async function installApp(name) {
 }
 
 // A warning or an error about the package: a line naming it (or its wasm) with a word of warning, or one of the
-// bundler warnings issue 21 found (webpack on its top-level await, wasm-bindgen on a wasm fetch). Lines that only
+// bundler warnings users met (webpack on its top-level await, wasm-bindgen on a wasm fetch). Lines that only
 // list an emitted file (a build's asset table) are not warnings.
 const NAMES_PACKAGE = /ctct[-_]oauth|\.wasm\b|WebAssembly/i;
 const WARNS = /warn|error|fail|could not|cannot|not support|deprecat|⚠/i;
