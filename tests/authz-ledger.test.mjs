@@ -64,7 +64,7 @@ async function pool(n, width, fn) {
   );
 }
 
-test("start-up is quiet: --json prints its one JSON line on stdout and nothing on stderr", async () => {
+test("start-up and the first token request are quiet: one JSON line on stdout, nothing on stderr", async () => {
   const child = spawn(process.execPath, ["authz-server/server.mjs", "--port", "0", "--json"], {
     cwd: new URL("..", import.meta.url),
   });
@@ -75,7 +75,12 @@ test("start-up is quiet: --json prints its one JSON line on stdout and nothing o
   try {
     const deadline = Date.now() + 15_000;
     while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    // Anything printed just after the line (a late warning) counts too.
+    // A token request (oidc-provider warned at the first one that the form had been read before it).
+    const { endpoints, clients } = JSON.parse(out.split("\n")[0]);
+    const form = { grant_type: "refresh_token", refresh_token: "unknown", client_id: clients.pkce.id };
+    const answer = await fetch(endpoints.token, { method: "POST", body: new URLSearchParams(form) });
+    assert.equal(answer.status, 400, "an unknown refresh token is refused");
+    // Anything printed just after (a late warning) counts too.
     await new Promise((r) => setTimeout(r, 500));
   } finally {
     child.kill();
