@@ -122,7 +122,7 @@ for (const kind of KINDS) {
 // The lease: short here, so a dead holder delays the others by about this. No margin: tokens live 2 s.
 const LEASE = { timeoutMs: 1500, lockTtlMs: 3000, refreshMarginSeconds: 0 };
 
-test("the holder is SIGKILLed while its request is held: another completes within the lease + 1 s", async () => {
+test("the holder is SIGKILLed while its request is held: another completes within the lease + 2 s", async () => {
   const kind = "node-redis";
   await admin("reset");
   const tokens = await tokensFor(client());
@@ -153,7 +153,9 @@ test("the holder is SIGKILLed while its request is held: another completes withi
     [],
   );
   assert.equal(tokensSeen.size, 1, "both survivors got the one new token");
-  assert.ok(tookMs < LEASE.lockTtlMs + 1000, `completed ${tookMs} ms after the kill`);
+  // The lease runs out; a waiter looks again within its longest backoff (1 s, jittered up to 1.25 s), then
+  // refreshes and exits: measured to the survivors' exit, so the slack covers a request and a process exit.
+  assert.ok(tookMs < LEASE.lockTtlMs + 2000, `completed ${tookMs} ms after the kill`);
   assert.equal((await stats()).tokenByGrant.refresh_token, 1, "exactly 1 refresh handled by the server");
 });
 
