@@ -138,7 +138,7 @@ pub(crate) fn poll_step(p: &Poll) -> String {
 }
 
 /// A stored record as the session reads it: `{kind, version, chain, reason?, expiresAt?, dueAt?,
-/// idleWarnAt?, idleEndsAt?, refreshUsedAt?, refreshToken?}`.
+/// idleWarnAt?, idleEndsAt?, refreshUsedAt?, issuedAt?, refreshToken?}` (`issuedAt` 0: unknown).
 #[cfg(feature = "client")]
 pub(crate) fn record_read(r: &Read) -> String {
     let mut out = String::new();
@@ -153,6 +153,7 @@ pub(crate) fn record_read(r: &Read) -> String {
             .num("idleWarnAt", f.idle_warn_at)
             .num("idleEndsAt", f.idle_ends_at)
             .num("refreshUsedAt", r.refresh_used_at)
+            .num("issuedAt", r.issued_at)
             .bool("refreshToken", r.has_refresh_token);
     }
     w.end();

@@ -1,11 +1,10 @@
-// TokenSession: a session that stays authorized. It refreshes its token pair once (never twice) when it is
-// due, stores the new pair before anyone gets its access token, and calls the API with it. The module
-// reads every record and writes every change to it (src/record.rs): when a record is due, which version a
-// write takes, why a refresh token is dead. This file holds the state and does the I/O; one refresh is in
-// flight per session, shared by every caller. Who refreshes across tabs, processes and a cluster is
-// ./refresh.js's protocol, which reaches this state only through the session's seam (#seam). A refresh
-// writes its pair at exactly one version past the record it spent, so anything written meanwhile (a
-// sign-out, a newer sign-in) wins and the late pair is revoked.
+// TokenSession: a session that stays authorized. It refreshes its token pair once (never twice) when it is due, stores
+// the new pair before anyone gets its access token, and calls the API with it. The module reads every record and writes
+// every change to it (crates/core/src/record.rs): when a record is due, which version a write takes, why a refresh
+// token is dead. This file holds the state and does the I/O; one refresh is in flight per session, shared by every
+// caller. Who refreshes across tabs, processes and a cluster is ./refresh.js's protocol, which reaches this state only
+// through the session's seam (#seam). A refresh writes its pair at exactly one version past the record it spent, so
+// anything written meanwhile (a sign-out, a newer sign-in) wins and the late pair is revoked.
 import { glue, inWorkers } from "./glue.js";
 import { json, seconds, sessionOptions } from "./crossing.js";
 import { raise } from "./raise.js";
@@ -66,7 +65,7 @@ export class TokenSession {
       state: async () => {
         await this.#ensureLoaded();
         const h = this.#held;
-        return h ? { expiresAt: h.read.expiresAt, issuedAt: h.read.refreshUsedAt ?? 0 } : { absent: this.#absent() };
+        return h ? { expiresAt: h.read.expiresAt, issuedAt: h.read.issuedAt ?? 0 } : { absent: this.#absent() };
       },
       refreshUnlessBusy: () => this.#refreshUnlessBusy(),
     });

@@ -22,7 +22,7 @@ export interface Internals {
   refresh(refreshToken: string, options: RequestOptions, now: () => number): Promise<ReceivedTokenSet>;
 }
 
-/** The module's settings of a session (src/session.rs), from its options. */
+/** The module's settings of a session (src/settings.rs), from its options. */
 export interface SessionSettings {
   marginSeconds: number;
   timer: boolean;
@@ -51,6 +51,8 @@ export interface ReadRecord {
   idleWarnAt?: number;
   idleEndsAt?: number;
   refreshUsedAt?: number;
+  /** When the pair was received (the record's `refreshUsedAt`); 0 when the record does not say. */
+  issuedAt?: number;
 }
 
 /** A record the module wrote: its version, the clock skew it measured, the record and its JSON text. */

@@ -63,6 +63,9 @@ pub struct Read {
     pub refresh_used_at: u64,
     /// For a token record: its token set has a refresh token.
     pub has_refresh_token: bool,
+    /// For a token record: when its pair was received (its `refreshUsedAt`), on this machine's clock; 0 when
+    /// the record does not say (`refresh_used_at` is then the time of reading), and a fleet plans by expiry alone.
+    pub issued_at: u64,
 }
 
 /// The error for a record this library cannot use. A reauthorization: signing in again replaces it.
@@ -150,6 +153,7 @@ pub fn read(record: &str, now: u64, skew: i64, margin: u64) -> Result<Read, Erro
             facts: None,
             refresh_used_at: now,
             has_refresh_token: false,
+            issued_at: 0,
         };
         return Ok(empty);
     }
@@ -167,8 +171,15 @@ pub fn read(record: &str, now: u64, skew: i64, margin: u64) -> Result<Read, Erro
         Some(Value::Num(n)) if *n >= 1.0 && *n <= version as f64 => *n as u64,
         _ => version,
     };
-    let base =
-        Read { kind: Kind::SignedOut, version, chain, facts: None, refresh_used_at: now, has_refresh_token: false };
+    let base = Read {
+        kind: Kind::SignedOut,
+        version,
+        chain,
+        facts: None,
+        refresh_used_at: now,
+        has_refresh_token: false,
+        issued_at: 0,
+    };
     if v.get("signedOut") == Some(&Value::Bool(true)) {
         return Ok(base);
     }
@@ -189,10 +200,8 @@ pub fn read(record: &str, now: u64, skew: i64, margin: u64) -> Result<Read, Erro
         },
         None => token_set_server_expiry(tokens)?,
     };
-    let used = match time_of(&v, "refreshUsedAt")? {
-        Some(at) => expiry::local_time(at, skew),
-        None => now,
-    };
+    let issued_at = time_of(&v, "refreshUsedAt")?.map_or(0, |at| expiry::local_time(at, skew));
+    let used = if issued_at == 0 { now } else { issued_at };
     let local_expiry = expiry::local_time(expires_at, skew);
     let facts = Facts {
         expires_at: local_expiry,
@@ -201,7 +210,7 @@ pub fn read(record: &str, now: u64, skew: i64, margin: u64) -> Result<Read, Erro
         idle_ends_at: used.saturating_add(session::IDLE_LIMIT_SECS),
     };
     let has_refresh_token = matches!(tokens.get("refreshToken"), Some(Value::Str(s)) if !s.is_empty());
-    Ok(Read { kind: Kind::Tokens, facts: Some(facts), refresh_used_at: used, has_refresh_token, ..base })
+    Ok(Read { kind: Kind::Tokens, facts: Some(facts), refresh_used_at: used, has_refresh_token, issued_at, ..base })
 }
 
 /// The next version after `seen`, within the limit.
@@ -376,7 +385,11 @@ mod tests {
         // A reader whose clock is right sees the server's exp.
         let right = read(&w.record, 46_400, 0, 300).unwrap();
         assert_eq!(right.facts.unwrap().expires_at, 100_000);
-        assert_eq!(right.refresh_used_at, 46_400);
+        assert_eq!((right.refresh_used_at, right.issued_at), (46_400, 46_400));
+        // A record that does not say when its pair was received: read as used now, issued when unknown (0).
+        let bare = concat(&[r#"{"version":1,"tokens":"#, &tokens(100_000, ""), "}"]);
+        let r = read(&bare, 50_000, 0, 300).unwrap();
+        assert_eq!((r.refresh_used_at, r.issued_at), (50_000, 0));
         // A reader two hours behind sees it two hours earlier on its own clock.
         assert_eq!(read(&w.record, 0, 7200, 300).unwrap().facts.unwrap().due_at, 100_000 - 7200 - 300);
     }

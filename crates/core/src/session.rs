@@ -229,6 +229,8 @@ mod tests {
         let fresh = [(start + 86_400, start), (start + 80_000, start - 6_400)];
         assert!(plan(&fresh, start, 100_000_000, margin).is_empty(), "fresh pairs are left alone");
         assert_eq!(plan(&fresh, start + 43_200, 100_000_000, margin), [1, 0], "at half-life, in expiry order");
+        // An unknown issue time (a record without refreshUsedAt): due by its expiry alone.
+        assert_eq!(plan(&[(start + 100, 0)], start, 1_000, margin), [0], "no half-life to wait for");
     }
 
     #[test]
