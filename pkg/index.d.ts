@@ -574,7 +574,10 @@ export interface SessionOptions {
   lockName?: string | undefined;
   /** Time limit of each refresh request, in ms. Default 30000. */
   timeoutMs?: number | undefined;
-  /** The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + 5000. */
+  /**
+   * The lease a refreshing process holds on a coordinating store. Default: `timeoutMs` + the lane's gap + 5000
+   * (36,001 ms with the defaults).
+   */
   lockTtlMs?: number | undefined;
   /** The application's token requests a second, across every process sharing the store (default 1, CC's limit). */
   tokenRequestsPerSecond?: number | undefined;

@@ -29,7 +29,7 @@ fn printable_key(k: &str) -> Option<&str> {
 pub(crate) fn unknown_key(op: &Op, key: &str) -> Error {
     let Some(name) = printable_key(key) else {
         return Error::config("options", concat(&["An option passed to ", op.call, " is not one it takes."]))
-            .hint("See the README for its options.");
+            .hint("See the type declarations (index.d.ts, or docs/api/ in the repository) for its options.");
     };
     let mut e = match suggestion(key, op.options) {
         Some(s) => {

@@ -1,7 +1,7 @@
 /** @import { ErrorCode } from "../index.js" */
 
 /**
- * The one error class of ctct-oauth. `code` is stable (see the README's table); `message` says what to
+ * The one error class of ctct-oauth. `code` is stable (docs/errors.md lists them); `message` says what to
  * do; `status`, `error` (the server's own OAuth error value), `description` (its words), `field`,
  * `errorUri`, `hint`, `retryAfter` (rate limits), `reason` (reauthorization_required), and `errors` /
  * `errorKey` (API errors) are set where they apply. Messages never contain a token, code or secret.

@@ -1,10 +1,10 @@
-// Many Constant Contact accounts under one application key: a fleet refreshes each account's token
-// ahead of its expiry, in the order the module plans (src/session.rs plan: the more accounts expire
-// before one, the earlier it starts), through the application's one token lane, so a whole cluster stays
-// at one token request a second and an API call never waits for a refresh. Every process of the cluster
-// may run the same pass on the same accounts: an account another process is refreshing is skipped, one it
-// has refreshed is adopted from the store. An account whose sign-in has ended is reported once, then only
-// listed (`reauthorize`, `signedOut`) until a new sign-in appears in its store: never locked or refreshed.
+// Many Constant Contact accounts under one application key: a fleet refreshes each account's token ahead of its expiry,
+// in the order the module plans (crates/core/src/session.rs plan: the more accounts expire before one, the earlier it
+// starts; never before half a pair's life), through the application's one token lane, so a whole cluster stays at one
+// token request a second and an API call never waits for a refresh. Every process of the cluster may run the same pass
+// on the same accounts: an account another process is refreshing is skipped, one it has refreshed is adopted from the
+// store. An account whose sign-in has ended is reported once, then only listed (`reauthorize`, `signedOut`) until a new
+// sign-in appears in its store: never locked or refreshed.
 import { glue, serverGlue } from "./glue.js";
 import { json, seconds } from "./crossing.js";
 import { sleep } from "./io.js";

@@ -1,5 +1,5 @@
 // A session's record as it crosses into the module, which reads it and writes each change to it
-// (src/record.rs): JS only holds records and moves them to and from the store.
+// (crates/core/src/record.rs): JS only holds records and moves them to and from the store.
 import { glue } from "./glue.js";
 
 const MAX_RECORD = 64 * 1024;

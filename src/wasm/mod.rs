@@ -4,7 +4,7 @@
 //! (classes, option objects, async calls) is the JS in `pkg/lib/`.
 //!
 //! Why the async part is JS: awaiting a promise from Rust through wasm-bindgen-futures costs about
-//! 14 KB of wasm and 4 KB of glue (README, Dependencies); every protocol decision stays in Rust as a
+//! 14 KB of wasm and 4 KB of glue (CONTRIBUTING.md, Dependencies); every protocol decision stays in Rust as a
 //! request/response pair.
 
 mod js_error;

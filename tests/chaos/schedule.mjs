@@ -36,7 +36,7 @@ export function makeSchedule(seed, { only = Object.keys(BACKENDS), durationMs } 
     client: r.pick(["node-redis", "ioredis"]),
     accounts: Array.from({ length: accounts }, (_, i) => `chaos:${seed}:acct-${i}`),
     durationMs: duration,
-    // Time compressed: 10 token requests a second (the server's limiter alike), 3 s access tokens.
+    // Time compressed: 10 token requests a second (the server's limiter alike), 4 s access tokens.
     gapMs: 101,
     accessTokenTtl: 4,
     session: { timeoutMs: 1500, lockTtlMs: 2500, refreshMarginSeconds: 2, tokenRequestsPerSecond: 10 },

@@ -1,5 +1,5 @@
-//! The one error type. Every failure has a stable `code` (part of the public contract: the README's
-//! table lists them), a message that says what to do, and evidence where there is some (HTTP status,
+//! The one error type. Every failure has a stable `code` (part of the public contract: docs/errors.md
+//! lists them), a message that says what to do, and evidence where there is some (HTTP status,
 //! the field at fault, the server's own description). A message never contains a token, code or secret:
 //! messages are built only from static text and from values we chose, never from the input itself.
 //!
