@@ -347,6 +347,35 @@ test("a sign-in whose write lost a race is written again as a record, one versio
   assert.deepEqual([out.signedOut, out.tokens], [true, undefined]);
 });
 
+test("a sign-in still being written is not undone by a stored record of its version", async () => {
+  // Found by the soak (seed 10216, a G2 violation): a process whose connection was cut signed in, at one version
+  // past the last it had seen; another process had meanwhile stored that version. The connection came back, a
+  // refresh read the other record, took it for the newer, spent its refresh token and wrote over the unwritten
+  // sign-in, whose pair was then neither stored nor revoked.
+  await admin("reset");
+  const auth = client();
+  const [first, other, mine] = [await tokensFor(auth), await tokensFor(auth), await tokensFor(auth)];
+  const inner = memoryStore();
+  let cut = false;
+  const severed = () => Promise.reject(new Error("the connection was cut"));
+  const store = { ...inner, get: () => (cut ? severed() : inner.get()), set: (r) => (cut ? severed() : inner.set(r)) };
+  const a = auth.session({ store: inner });
+  const b = auth.session({ store });
+  await a.setTokens(first);
+  await b.tokens(); // B has seen version 1
+  await a.setTokens(expired(other)); // version 2, due, unseen by B
+  cut = true;
+  await rejects(b.setTokens(mine), "store_error"); // written at version 2 too, in the background
+  cut = false;
+  const refreshed = (await b.refresh()).refreshToken;
+  assert.notEqual(refreshed, mine.refreshToken, "B refreshed its own sign-in");
+  await b.flush();
+  assert.equal((await inner.get()).tokens.refreshToken, refreshed, "and the store holds B's pair");
+  await wait(1100);
+  const still = await auth.refresh(other.refreshToken);
+  assert.ok(still.refreshToken, "the other sign-in's refresh token was never spent by B");
+});
+
 test("a refresh queued before a sign-in spends the sign-in's token once and keeps its pair", async () => {
   // Found by the soak (seed 10006): a refresh waiting its turn in the process's lane while the session was
   // given new tokens read the new sign-in's record, spent its refresh token, then took the pair for a late

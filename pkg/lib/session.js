@@ -113,9 +113,10 @@ export class TokenSession {
 
   /**
    * Holds what the store holds, unless this session is still writing something newer. A record the module
-   * cannot use leaves the session without tokens, with that error to raise (a sign-in replaces it). @param {Got} stored
+   * cannot use leaves the session without tokens, with that error to raise (a sign-in replaces it).
+   * `force`: the write was refused, so the stored record is the newer one. @param {Got} stored
    */
-  #take(stored) {
+  #take(stored, force = false) {
     const text = rec.recordText(stored);
     let r;
     try {
@@ -126,7 +127,12 @@ export class TokenSession {
       return;
     }
     this.#version = Math.max(this.#version, r.version);
-    if (this.#job && r.version < this.#job.version) return;
+    // While a write is pending, the record being written is newer than any stored at its version or below
+    // (written elsewhere meanwhile, the write's refusal decides what follows); and a sign-in or sign-out being
+    // written is the user's last word, which no stored refresh of an earlier sign-in replaces.
+    const job = this.#job;
+    if (job && !force && (r.version <= job.version || (job.userAction && r.kind === "tokens" && r.chain !== r.version)))
+      return;
     const before = this.#held;
     if (r.kind !== "tokens") {
       this.#held = null;
@@ -268,7 +274,7 @@ export class TokenSession {
     this.#hold(next, tokens);
     const onRefused = async (/** @type {Got} */ stored) => {
       // The store holds something newer (a sign-out, a newer sign-in): this pair is late.
-      this.#take(stored);
+      this.#take(stored, true);
       await this.#revokeLate(tokens, stored);
       return null;
     };

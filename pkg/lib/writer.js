@@ -26,7 +26,8 @@ const pause = (/** @type {number} */ delay) => sleep(delay * (0.5 + Math.random(
  * @returns {Job}
  */
 export function startWrite(store, written, { backend, lease = null, onRefused }) {
-  const job = /** @type {Job} */ ({ version: written.version, lease, superseded: false });
+  const userAction = written.record.signedOut === true || written.record.chain === written.version;
+  const job = /** @type {Job} */ ({ version: written.version, userAction, lease, superseded: false });
   /** @type {(error: Error) => void} */
   let reportFailure = () => {}; // (the promise's executor, which runs at once, sets it)
   job.failed = new Promise((resolve) => (reportFailure = resolve));
@@ -70,6 +71,7 @@ export function startWrite(store, written, { backend, lease = null, onRefused })
       const following = await onRefused(stored ?? undefined);
       if (!following) return "done";
       next = following;
+      job.version = following.version;
     }
   })();
   job.settled.then(
