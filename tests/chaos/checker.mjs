@@ -88,7 +88,8 @@ export function check(evidence) {
         ((!got || first.delivered === false || (issued && !recvs.some((x) => x.issued === issued))) &&
           windowed("answer lost in transit")) ||
         (got && killed.get(got.w) > got.t && !(keptAt < killed.get(got.w)) && windowed("holder died before storing")) ||
-        (got && paused(got.w, got.t, keptAt ?? p.at) && windowed("holder paused past its lease before storing")) ||
+        // (Paused from its request on: a process stopped with its request in flight reads the answer late.)
+        (got && paused(got.w, s0.t, keptAt ?? p.at) && windowed("holder paused past its lease before storing")) ||
         (got && unreachable(got.t, keptAt ?? p.at) && windowed("store unreachable past the lease before storing")) ||
         (keptAt !== undefined && lostWritesBetween(keptAt, p.at) && windowed("store lost acknowledged writes")) ||
         (s0 && paused(s0.w, s0.t - lease, first.at) && windowed("paused between lease check and request")) ||
@@ -119,12 +120,20 @@ export function check(evidence) {
 
   // G3: refresh records only extend their own sign-in; the store ends with the last user action.
   for (const account of schedule.accounts) {
-    const sets = of((x) => x.ev === "store" && x.op === "set" && x.account === account && x.ok && x.out === true);
+    const sets = of((x) => x.ev === "store" && x.op === "set" && x.account === account && x.ok && x.out === true).sort(
+      (a, b) => a.t - b.t,
+    );
     const byVersion = new Map([[1, { version: 1, chain: 1, kind: "tokens", t: start }]]);
     for (const s of sets) byVersion.set(s.version, s);
+    // What the store held at version v - 1 when s was written: the last such write before s. (A store that
+    // lost its data sees a version written twice, by different chains; byVersion keeps the later.)
+    const heldBefore = (s) => {
+      const earlier = sets.filter((x) => x.version === s.version - 1 && x.t <= s.t);
+      return earlier.at(-1) ?? (s.version === 2 ? byVersion.get(1) : undefined);
+    };
     for (const s of sets) {
       if (s.kind !== "tokens" || s.chain === s.version) continue; // a sign-in
-      const before = byVersion.get(s.version - 1);
+      const before = heldBefore(s);
       if (!before || lostWritesBetween(before.t, s.t)) continue;
       if (before.kind !== "tokens" || before.chain !== s.chain) {
         violation("G3", { account, wrote: s.version, over: before.kind, chain: [before.chain, s.chain] });
