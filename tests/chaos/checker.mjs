@@ -56,6 +56,15 @@ export function check(evidence) {
   const lostWritesBetween = (from, to) => dataLoss.some((t) => t >= from && t <= to);
   const paused = (w, from, to) => pauses.some((p) => p.id === w && overlaps(p, from, to) && length(p) >= lease);
   const unreachable = (from, to) => outages.some((o) => overlaps(o, from, to) && length(o) >= lease);
+  // When w's lease would run out, as of time t: its last lease taken or renewed by then, plus the lease.
+  const leaseEnd = (w, t) => {
+    const held = (x) => (x.op === "lock" && x.lease === true) || (x.op === "renew" && x.out === true);
+    const last = of((x) => x.w === w && x.ev === "store" && x.ok && x.t <= t && held(x)).at(-1);
+    return last ? last.t + lease : -Infinity;
+  };
+  // The store was unreachable, within [from, to], until w's lease ran out (100 ms for the two clocks).
+  const unreachableLeaseOut = (w, from, to) =>
+    outages.some((o) => overlaps(o, from, to) && o.to >= leaseEnd(w, o.from) - 100);
 
   const tokenRequests = ledger.filter((e) => e.type === "token" && e.at >= start);
   const refreshes = tokenRequests.filter((e) => e.grant === "refresh_token");
@@ -90,7 +99,9 @@ export function check(evidence) {
         (got && killed.get(got.w) > got.t && !(keptAt < killed.get(got.w)) && windowed("holder died before storing")) ||
         // (Paused from its request on: a process stopped with its request in flight reads the answer late.)
         (got && paused(got.w, s0.t, keptAt ?? p.at) && windowed("holder paused past its lease before storing")) ||
-        (got && unreachable(got.t, keptAt ?? p.at) && windowed("store unreachable past the lease before storing")) ||
+        (got &&
+          (unreachable(got.t, keptAt ?? p.at) || unreachableLeaseOut(got.w, got.t, keptAt ?? p.at)) &&
+          windowed("store unreachable past the lease before storing")) ||
         (keptAt !== undefined && lostWritesBetween(keptAt, p.at) && windowed("store lost acknowledged writes")) ||
         (s0 && paused(s0.w, s0.t - lease, first.at) && windowed("paused between lease check and request")) ||
         (sk && paused(sk.w, sk.t, p.at) && windowed("paused between lease check and request"));
@@ -113,7 +124,8 @@ export function check(evidence) {
     const explained = !receiver
       ? windowed("answer lost in transit")
       : (killed.get(receiver.w) > receiver.t && windowed("holder died before storing")) ||
-        (unreachable(receiver.t, Infinity) && windowed("store unreachable past the lease before storing")) ||
+        ((unreachable(receiver.t, Infinity) || unreachableLeaseOut(receiver.w, receiver.t, Infinity)) &&
+          windowed("store unreachable past the lease before storing")) ||
         (lostWritesBetween(receiver.t, Infinity) && windowed("store lost acknowledged writes"));
     if (!explained) violation("G2", { pair, issuedAt: e.at - start, receiver: receiver?.w });
   }

@@ -60,7 +60,8 @@ function watch(store, account) {
         const detail = rec ? { version: rec.version, chain: rec.chain, rt: hash(tokenOf(rec)) } : {};
         if (rec) detail.kind = rec.signedOut ? "signed_out" : rec.failed ? "failed" : "tokens";
         if (name === "get") detail.version = out?.version ?? 0;
-        if (name !== "renew" || !out) log({ ev: "store", op: name, account, ok: true, ...result, ...detail });
+        // (Every renewal too: the checker reads when each lease would have run out.)
+        log({ ev: "store", op: name, account, ok: true, ...result, ...detail });
         return out;
       } catch (e) {
         log({ ev: "store", op: name, account, ok: false, error: e?.message?.slice(0, 120), version: rec?.version });
