@@ -26,7 +26,7 @@ node scripts/check-links.mjs
 step "native tests: the protocol core (unit tests and its documented example), the binding and its contract"
 cargo test --quiet --workspace
 
-step "the fuzzing corpus, replayed through the fuzz targets' checks (stable Rust; fuzz/ is its own workspace)"
+step "the fuzz seeds (and a local corpus), replayed through the targets' checks (stable Rust; fuzz/ is a workspace)"
 (cd fuzz && cargo test --quiet --test corpus)
 
 step "clippy on every target: no unwrap/expect/panic/indexing in library code"
