@@ -6,7 +6,7 @@
 //      was paused past its lease between its last lease check and its request.
 //   G2 never discarded: every pair the server issued is stored, superseded by a newer record (refused by
 //      the store, and revoked), spent again by its holder, or lost in one of those windows.
-//   G3 final: no refresh record is ever written over a sign-out or over another sign-in's record, and the
+//   G3 final: no refresh record is ever written over a newer sign-out or a newer sign-in's record, and the
 //      store ends with the last sign-in or sign-out.
 //   G4 paced: consecutive token requests arrive at least the lane's gap apart and none is refused 429,
 //      except around a process paused past its lease or a store unreachable past it.
@@ -147,7 +147,11 @@ export function check(evidence) {
       if (s.kind !== "tokens" || s.chain === s.version) continue; // a sign-in
       const before = heldBefore(s);
       if (!before || lostWritesBetween(before.t, s.t)) continue;
-      if (before.kind !== "tokens" || before.chain !== s.chain) {
+      // Over a record of a newer sign-in (its chain), or a newer sign-out or dead mark (its version), a refresh
+      // undid a user's action. Over an older chain's record it is a sign-in whose own record was superseded
+      // before it landed (written past a record stored meanwhile): the newer sign-in, as it should be.
+      const newerThanChain = (before.kind === "tokens" ? before.chain : before.version) > s.chain;
+      if (newerThanChain) {
         violation("G3", { account, wrote: s.version, over: before.kind, chain: [before.chain, s.chain] });
       }
     }
