@@ -161,7 +161,8 @@ export async function runSchedule(schedule, { log = () => {} } = {}) {
         undo.add(end);
         later.push(sleep(e.forMs).then(() => undo.has(end) && end()));
       } else if (e.kind === "token") {
-        await live.admin("config", { fault: { at: "token", kind: e.fault, times: e.times } });
+        const fault = { at: "token", kind: e.fault, times: e.times, ...(e.slowMs ? { slowMs: e.slowMs } : {}) };
+        await live.admin("config", { fault });
         note({ ev: "fault-start", target: "token", fault: e.fault, times: e.times });
       } else if (e.kind === "process") {
         const w = liveWorker(e.id);

@@ -1,12 +1,14 @@
 // The long soak: many chaos schedules in a row, each checked, and the figures the README quotes.
 //   node tests/chaos/soak.mjs [--schedules 1000] [--from SEED] [--out test-output/soak.json]
-//   node tests/chaos/soak.mjs --seeds 3095,3304   (just these seeds: scripts/checker-defects.sh)
+//   node tests/chaos/soak.mjs --seeds 3095,3304   (just these seeds)
+//   node tests/chaos/soak.mjs --scenario late-refresh --seeds 1,2,3   (./scenarios.mjs: scripts/checker-defects.sh)
 // Exits 1 if any schedule violated a guarantee (its seed is printed: CHAOS_SEEDS=<seed> node --test
 // tests/chaos.test.mjs replays it).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { makeSchedule } from "./schedule.mjs";
+import { scenario } from "./scenarios.mjs";
 import { runSchedule } from "./run.mjs";
 import { check } from "./checker.mjs";
 
@@ -15,6 +17,7 @@ const { values } = parseArgs({
     schedules: { type: "string", default: "1000" },
     from: { type: "string" },
     seeds: { type: "string" },
+    scenario: { type: "string" },
     out: { type: "string" },
   },
 });
@@ -29,7 +32,7 @@ const byBackend = {};
 const started = Date.now();
 mkdirSync(dirname(out), { recursive: true });
 for (const seed of seeds) {
-  const schedule = makeSchedule(seed);
+  const schedule = values.scenario ? scenario(values.scenario, seed) : makeSchedule(seed);
   let verdict;
   try {
     const evidence = await runSchedule(schedule);
