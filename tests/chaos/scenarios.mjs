@@ -2,7 +2,7 @@
 // schedules reach the interleaving each defect needs only now and then; these repeat it several times in one
 // run. Plain schedules like makeSchedule's: the same runner and checker judge them.
 //   late-refresh:   a token answer held back while another process signs out or in (defect 1).
-//   unwritten-pair: the store goes away while a token answer is on its way, and back within the lease (defect 3).
+//   unwritten-pair: the store goes away while a token answer is on its way, back within the lease (defect 3).
 import { makeSchedule } from "./schedule.mjs";
 
 /** The schedule of scenario `name`, varied by `seed` (its store client and account names). */
@@ -19,7 +19,8 @@ export function scenario(name, seed) {
       const what = k % 2 ? "signin" : "signout";
       events.push({ at: at + 200, kind: "user", what, id: 1, account: 0, revoke: false });
     } else {
-      events.push({ at: at + 150, kind: "store", fault: "stop", forMs: 800 });
+      // Down until after the write's third retry and back before the holder's grace (1 s) ends.
+      events.push({ at: at + 150, kind: "store", fault: "stop", forMs: 1400 });
     }
   }
   return {
