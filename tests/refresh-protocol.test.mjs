@@ -376,6 +376,36 @@ test("a sign-in still being written is not undone by a stored record of its vers
   assert.ok(still.refreshToken, "the other sign-in's refresh token was never spent by B");
 });
 
+test("a refresh waits for its session's unwritten sign-in to land: the pair is kept, nothing revoked", async () => {
+  // Found by the soak (seed 20106, G1): a session signed in while the store refused writes; once it was back,
+  // the sign-in's token was due, and the session refreshed from the sign-in it held. Meanwhile the sign-in's own
+  // write, refused at first, was written again at the version the refresh meant to write, so the refreshed pair
+  // was taken for a late one and revoked, and the record kept the spent refresh token.
+  await admin("reset");
+  const auth = client();
+  const [first, mine] = [await tokensFor(auth), await tokensFor(auth)];
+  const inner = memoryStore();
+  let cut = false;
+  const severed = () => Promise.reject(new Error("the connection was cut"));
+  const store = { ...inner, get: () => (cut ? severed() : inner.get()), set: (r) => (cut ? severed() : inner.set(r)) };
+  const a = auth.session({ store: inner });
+  const b = auth.session({ store });
+  await a.setTokens(first);
+  await b.tokens(); // B has seen version 1
+  await a.refresh(); // version 2, unseen by B
+  cut = true;
+  await rejects(b.setTokens(expired(mine)), "store_error"); // version 2 too, written in the background
+  cut = false;
+  // The refresh's answer is slow: the sign-in's write would land meanwhile.
+  await admin("config", { fault: { at: "token", kind: "slow-body", slowMs: 1200, times: 1 } });
+  const token = await b.accessToken();
+  assert.notEqual(token, expired(mine).accessToken, "refreshed");
+  assert.equal(await b.accessToken(), token, "and kept");
+  await b.flush();
+  assert.equal((await inner.get()).tokens.accessToken, token, "the store holds it");
+  assert.equal((await stats()).revoke ?? 0, 0, "nothing revoked");
+});
+
 test("a refresh queued before a sign-in spends the sign-in's token once and keeps its pair", async () => {
   // Found by the soak (seed 10006): a refresh waiting its turn in the process's lane while the session was
   // given new tokens read the new sign-in's record, spent its refresh token, then took the pair for a late

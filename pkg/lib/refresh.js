@@ -29,11 +29,16 @@ export const BUSY = Symbol("busy");
  * @returns {Promise<Held | typeof BUSY>}
  */
 export async function refreshPair(seam, refused, skipIfBusy) {
+  // A refresh token is spent only from a stored record: this session's own write (a sign-in, a pair) lands
+  // first, or the refresh fails as that write does. (Spent from an unwritten sign-in, its pair could lose
+  // the version to the sign-in's own rewrite, and be revoked as late.) Again under the lease, below.
+  await seam.landed();
   if (seam.settings.coordinated) return refreshCoordinated(seam, refused, skipIfBusy);
   const { lane, laneGapMs } = seam.settings;
   const run = async () => {
     const endTurn = await turn(lane);
     try {
+      await seam.landed();
       const { usable, base } = usableOrBase(seam, await seam.read(), refused);
       if (usable) return usable;
       return await spend(seam, base, (call) => inLocalLane(lane, laneGapMs, call), null, endTurn);
@@ -81,6 +86,7 @@ async function refreshCoordinated(seam, refused, skipIfBusy) {
       const got = await lockOnce(store, "refresh", lockTtlMs, backend);
       if (got.lease) {
         lease = heldLease(seam, got.lease);
+        await seam.landed();
         const { usable, base } = usableOrBase(seam, await seam.read(), refused);
         if (usable) return usable;
         return await spend(seam, base, inLane, lease, endTurn);

@@ -77,6 +77,9 @@ export class TokenSession {
       read: () => this.#read(),
       take: (stored) => (this.#take(stored), this.#held),
       held: () => this.#held,
+      landed: async () => {
+        while (this.#job) await awaitWrite(this.#job, this.#graceMs());
+      },
       absent: () => this.#absent(),
       skew: () => this.#skew,
       send: (rt) => {

@@ -124,6 +124,8 @@ export interface RefreshSeam {
   read(): Promise<Got>;
   /** Adopts what the store holds (unless the session is writing something newer); the held record after. */
   take(stored: Got): Held | null;
+  /** Resolves once this session's own pending write has landed; rejects with its store_error after the grace. */
+  landed(): Promise<void>;
   /** The record the session holds. */
   held(): Held | null;
   /** The error a session without tokens raises (why it has none). */
