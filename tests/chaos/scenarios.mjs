@@ -19,8 +19,9 @@ export function scenario(name, seed) {
       const what = k % 2 ? "signin" : "signout";
       events.push({ at: at + 200, kind: "user", what, id: 1, account: 0, revoke: false });
     } else {
-      // Down until after the write's third retry and back before the holder's grace (1 s) ends.
-      events.push({ at: at + 150, kind: "store", fault: "stop", forMs: 1400 });
+      // A request sent in the 600 ms before the stop gets its answer while the store is down; the store is back
+      // after the write's fourth retry and, often, before the holder's grace (1 s) ends.
+      events.push({ at: at + 600, kind: "store", fault: "stop", forMs: 1400 });
     }
   }
   return {
