@@ -35,6 +35,17 @@ async function backend(kind) {
   opened.push(b);
   return b;
 }
+/** `inner` seen through a connection that `cut(true)` severs (reads and writes fail) and `cut(false)` restores. */
+function cuttable(inner) {
+  let severed = false;
+  const fail = () => Promise.reject(new Error("the connection was cut"));
+  const store = {
+    ...inner,
+    get: () => (severed ? fail() : inner.get()),
+    set: (/** @type {any} */ r) => (severed ? fail() : inner.set(r)),
+  };
+  return { inner, store, cut: (/** @type {boolean} */ on) => (severed = on) };
+}
 async function tokensFor(auth) {
   const t = await signIn(auth);
   await wait(1100); // the exchange counts against the 1 request/s limit too
@@ -355,18 +366,15 @@ test("a sign-in still being written is not undone by a stored record of its vers
   await admin("reset");
   const auth = client();
   const [first, other, mine] = [await tokensFor(auth), await tokensFor(auth), await tokensFor(auth)];
-  const inner = memoryStore();
-  let cut = false;
-  const severed = () => Promise.reject(new Error("the connection was cut"));
-  const store = { ...inner, get: () => (cut ? severed() : inner.get()), set: (r) => (cut ? severed() : inner.set(r)) };
+  const { inner, store, cut } = cuttable(memoryStore());
   const a = auth.session({ store: inner });
   const b = auth.session({ store });
   await a.setTokens(first);
   await b.tokens(); // B has seen version 1
   await a.setTokens(expired(other)); // version 2, due, unseen by B
-  cut = true;
+  cut(true);
   await rejects(b.setTokens(mine), "store_error"); // written at version 2 too, in the background
-  cut = false;
+  cut(false);
   const refreshed = (await b.refresh()).refreshToken;
   assert.notEqual(refreshed, mine.refreshToken, "B refreshed its own sign-in");
   await b.flush();
@@ -384,18 +392,15 @@ test("a refresh waits for its session's unwritten sign-in to land: the pair is k
   await admin("reset");
   const auth = client();
   const [first, mine] = [await tokensFor(auth), await tokensFor(auth)];
-  const inner = memoryStore();
-  let cut = false;
-  const severed = () => Promise.reject(new Error("the connection was cut"));
-  const store = { ...inner, get: () => (cut ? severed() : inner.get()), set: (r) => (cut ? severed() : inner.set(r)) };
+  const { inner, store, cut } = cuttable(memoryStore());
   const a = auth.session({ store: inner });
   const b = auth.session({ store });
   await a.setTokens(first);
   await b.tokens(); // B has seen version 1
   await a.refresh(); // version 2, unseen by B
-  cut = true;
+  cut(true);
   await rejects(b.setTokens(expired(mine)), "store_error"); // version 2 too, written in the background
-  cut = false;
+  cut(false);
   // The refresh's answer is slow: the sign-in's write would land meanwhile.
   await admin("config", { fault: { at: "token", kind: "slow-body", slowMs: 1200, times: 1 } });
   const token = await b.accessToken();
