@@ -78,7 +78,10 @@ export class TokenSession {
       take: (stored) => (this.#take(stored), this.#held),
       held: () => this.#held,
       landed: async () => {
-        while (this.#job) await awaitWrite(this.#job, this.#graceMs());
+        while (this.#job) {
+          this.#job.nudge();
+          await awaitWrite(this.#job, this.#graceMs());
+        }
       },
       absent: () => this.#absent(),
       skew: () => this.#skew,

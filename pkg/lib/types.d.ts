@@ -80,6 +80,8 @@ export interface WriteLease {
 export interface Job {
   /** The version being written. */
   version: number;
+  /** Retries now instead of at the end of the current backoff. */
+  nudge(): void;
   /** A sign-in or a sign-out (a record that starts or ends a chain), not a refresh. */
   userAction: boolean;
   lease: WriteLease | null;

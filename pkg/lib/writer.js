@@ -31,6 +31,9 @@ export function startWrite(store, written, { backend, lease = null, onRefused })
   /** @type {(error: Error) => void} */
   let reportFailure = () => {}; // (the promise's executor, which runs at once, sets it)
   job.failed = new Promise((resolve) => (reportFailure = resolve));
+  // A caller that needs the write now (a refresh waiting for it) cuts the backoff short: the store may be back.
+  let nudged = new AbortController();
+  job.nudge = () => nudged.abort();
   /**
    * Retries `fn` until the store answers, keeping the lease alive; `failure(cause)` is its typed error.
    * @template T
@@ -45,7 +48,8 @@ export function startWrite(store, written, { backend, lease = null, onRefused })
       } catch (cause) {
         reportFailure(failure(cause));
       }
-      await pause(delay);
+      await sleep(delay * (0.5 + Math.random()), nudged.signal).catch(() => {});
+      if (nudged.signal.aborted) nudged = new AbortController();
       // A renewal the store refuses (the lease lapsed while it was away) does not stop the write: its
       // compare-and-set still keeps a newer record safe.
       await job.lease?.renew().catch(() => {});
