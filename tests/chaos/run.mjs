@@ -174,7 +174,10 @@ export async function runSchedule(schedule, { log = () => {} } = {}) {
             later.push(
               sleep(e.forMs).then(async () => {
                 const n = launch(w.plan);
-                if (await n.ready) n.send("go");
+                // A replacement that cannot open its store within 30 s (an ioredis Cluster client can hang on
+                // a node paused while it connected) is given up: it never held a token, so nothing is judged.
+                if (await Promise.race([n.ready, sleep(30_000).then(() => false)])) n.send("go");
+                else (n.child.kill("SIGKILL"), note({ ev: "spawn-gave-up", id: n.id }));
               }),
             );
           }
