@@ -203,9 +203,11 @@ export async function startAuthServer(options = {}) {
       ctx.state.oidcError = err;
     });
   }
-  // Koa's default logger, minus the premature closes that "slow-body" and "hang" faults cause on purpose.
+  // Koa's default logger, minus a client gone mid-answer: the premature closes that "slow-body" and "hang"
+  // faults cause on purpose, and the reset of a client killed or timed out while the body was still coming.
+  const clientGone = new Set(["ERR_STREAM_PREMATURE_CLOSE", "ECONNRESET", "EPIPE"]);
   provider.on("error", (err) => {
-    if (err?.code !== "ERR_STREAM_PREMATURE_CLOSE" && err?.status !== 404 && !err?.expose) console.error(err);
+    if (!clientGone.has(err?.code) && err?.status !== 404 && !err?.expose) console.error(err);
   });
   const sockets = new Set();
   for (const server of servers) {

@@ -92,6 +92,49 @@ test("start-up and the first token request are quiet: one JSON line on stdout, n
   assert.ok(JSON.parse(lines[0]).endpoints.token);
 });
 
+test("a client that resets the connection mid-answer is not logged as a server error", async () => {
+  // The chaos suite's workers are killed, and time out, while a "slow-body" answer is still coming.
+  const child = spawn(process.execPath, ["authz-server/server.mjs", "--port", "0", "--json"], {
+    cwd: new URL("..", import.meta.url),
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  let reset = false;
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { endpoints, clients } = JSON.parse(out.split("\n")[0]);
+    const fault = { fault: { at: "token", kind: "slow-body", slowMs: 1500 } };
+    const config = await fetch(new URL("/__admin/config", endpoints.token), {
+      method: "POST",
+      body: JSON.stringify(fault),
+    });
+    assert.equal(config.status, 200);
+    const form = { grant_type: "refresh_token", refresh_token: "unknown", client_id: clients.pkce.id };
+    await new Promise((resolve, reject) => {
+      const headers = { "content-type": FORM };
+      const req = request(endpoints.token, { method: "POST", headers }, (res) => {
+        // The first bytes of the body are here, the rest is on its way: the client goes with an RST.
+        res.once("data", () => {
+          req.socket.resetAndDestroy();
+          reset = true;
+          resolve();
+        });
+      });
+      req.on("error", (e) => (reset ? undefined : reject(e)));
+      req.end(new URLSearchParams(form).toString());
+    });
+    // The server notices when it next writes or reads: wait out the rest of the slow body.
+    await new Promise((r) => setTimeout(r, 2000));
+  } finally {
+    child.kill();
+  }
+  assert.ok(reset, "the client reset the connection mid-body");
+  assert.equal(err, "", "no ECONNRESET / EPIPE on stderr");
+});
+
 test("storage forgets nothing: 2,000 accounts (and 20 signed in by the pages), each refreshed twice", async () => {
   // oidc-provider's default store, an LRU of 1,000 entries, answered invalid_grant for most of these.
   const accounts = [];
