@@ -7,6 +7,8 @@
 //   CHAOS_SEEDS=121,35 node --test tests/chaos.test.mjs
 // The long soak is scripts/soak.sh.
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { makeSchedule } from "./chaos/schedule.mjs";
 import { runSchedule } from "./chaos/run.mjs";
@@ -27,5 +29,16 @@ for (const seed of seeds) {
     t.diagnostic(`seed ${seed}: ${JSON.stringify(verdict.stats)} windows ${JSON.stringify(verdict.windows)}`);
     assert.ok(verdict.stats.refreshes > 0, "the schedule refreshed (a run that refreshes nothing proves nothing)");
     assert.deepEqual(verdict.violations, [], `replay with CHAOS_SEEDS=${seed} node --test tests/chaos.test.mjs`);
+  });
+}
+
+// scripts/checker-defects.sh puts these defects back to show the checker catches them: a patch that no longer
+// applies to pkg/lib would leave that evidence unrunnable (defect-3's did, after a change to writer.js).
+for (const name of ["defect-1", "defect-3"]) {
+  test(`the checker's ${name} still applies to pkg/lib (scripts/checker-defects.sh ${name})`, () => {
+    const patch = fileURLToPath(new URL(`./chaos/defects/${name}.patch`, import.meta.url));
+    const root = fileURLToPath(new URL("..", import.meta.url));
+    const out = spawnSync("git", ["apply", "--check", patch], { cwd: root, encoding: "utf8" });
+    assert.equal(out.status, 0, out.stderr);
   });
 }

@@ -62,6 +62,15 @@ export async function startBackend(schedule) {
       proxy.cut();
       return async () => {};
     },
+    // The port refuses connections and the open ones are cut: down at once and back at once, with no restart
+    // time (for scenarios that need an outage of a precise length; random schedules do not draw it).
+    refuse: async () => {
+      await proxy.mode("refuse");
+      proxy.cut();
+      return async () => {
+        await proxy.mode("pass");
+      };
+    },
     stall: async () => {
       proxy.mode("stall");
       return async () => {

@@ -15,6 +15,14 @@ import { openStore } from "./stores.mjs";
 
 const WORKER = fileURLToPath(new URL("./worker.mjs", import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** Resolves once a refresh token reaches the server after `since` (its ledger entry), or after `withinMs`. */
+async function nextRefresh(authz, since, withinMs) {
+  const arrived = (x) => x.at >= since && x.grant === "refresh_token";
+  for (const until = since + withinMs; Date.now() < until; await sleep(5)) {
+    if (authz.ledger().some(arrived)) return;
+  }
+}
+
 /** The ledger's name for a token (authz-server/ledger.mjs tokenHash). */
 const hash = (t) => createHash("sha256").update(t).digest("hex").slice(0, 16);
 
@@ -135,6 +143,8 @@ export async function runSchedule(schedule, { log = () => {} } = {}) {
       await sleep(start + e.at - Date.now());
       log(`  ${e.at} ms: ${e.kind} ${e.fault ?? e.what}`);
       if (e.kind === "store") {
+        // (Scenarios only: the fault waits, up to `afterRefresh` ms, for the next refresh to reach the server.)
+        if (e.afterRefresh) await nextRefresh(authz, Date.now(), e.afterRefresh);
         note({ ev: "fault-start", target: "store", fault: e.fault });
         const u = await backend
           .fault(e.fault)

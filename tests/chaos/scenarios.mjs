@@ -2,7 +2,8 @@
 // schedules reach the interleaving each defect needs only now and then; these repeat it several times in one
 // run. Plain schedules like makeSchedule's: the same runner and checker judge them.
 //   late-refresh:   a token answer held back while another process signs out or in (defect 1).
-//   unwritten-pair: the store goes away while a token answer is on its way, back within the lease (defect 3).
+//   unwritten-pair: the store refuses connections while a token answer is on its way, back before the holder's
+//                   grace ends (defect 3).
 import { makeSchedule } from "./schedule.mjs";
 
 /** The schedule of scenario `name`, varied by `seed` (its store client and account names). */
@@ -19,9 +20,10 @@ export function scenario(name, seed) {
       const what = k % 2 ? "signin" : "signout";
       events.push({ at: at + 200, kind: "user", what, id: 1, account: 0, revoke: false });
     } else {
-      // A request sent in the 600 ms before the stop gets its answer while the store is down; the store is back
-      // after the write's fourth retry and, often, before the holder's grace (1 s) ends.
-      events.push({ at: at + 600, kind: "store", fault: "stop", forMs: 1400 });
+      // The store refuses connections from the moment the next refresh reaches the server: its answer, held
+      // back 700 ms, arrives while the store is down. The store is back 850 ms later: after the write's fourth
+      // retry, most often, and before the holder's grace (1 s) ends, when defect 3 releases the lease.
+      events.push({ at: at + 10, kind: "store", fault: "refuse", afterRefresh: 1500, forMs: 1550 });
     }
   }
   return {
