@@ -64,7 +64,11 @@ async function pool(n, width, fn) {
   );
 }
 
-test("start-up and the first token request are quiet: one JSON line on stdout, nothing on stderr", async () => {
+/**
+ * The server's command in its own process, once its JSON line is out: `{ info, out(), err(), stop() }`, where
+ * `info` is that line parsed and `out()` / `err()` all it printed so far.
+ */
+async function serverProcess() {
   const child = spawn(process.execPath, ["authz-server/server.mjs", "--port", "0", "--json"], {
     cwd: new URL("..", import.meta.url),
   });
@@ -72,40 +76,43 @@ test("start-up and the first token request are quiet: one JSON line on stdout, n
   let err = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (err += d));
+  const deadline = Date.now() + 15_000;
+  while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const stop = () => child.kill();
   try {
-    const deadline = Date.now() + 15_000;
-    while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return { info: JSON.parse(out.split("\n")[0]), out: () => out, err: () => err, stop };
+  } catch (e) {
+    stop();
+    throw new Error(`the server printed no JSON line in time: ${out} (stderr: ${err})`, { cause: e });
+  }
+}
+
+test("start-up and the first token request are quiet: one JSON line on stdout, nothing on stderr", async () => {
+  const server = await serverProcess();
+  try {
     // A token request (oidc-provider warned at the first one that the form had been read before it).
-    const { endpoints, clients } = JSON.parse(out.split("\n")[0]);
+    const { endpoints, clients } = server.info;
     const form = { grant_type: "refresh_token", refresh_token: "unknown", client_id: clients.pkce.id };
     const answer = await fetch(endpoints.token, { method: "POST", body: new URLSearchParams(form) });
     assert.equal(answer.status, 400, "an unknown refresh token is refused");
     // Anything printed just after (a late warning) counts too.
     await new Promise((r) => setTimeout(r, 500));
   } finally {
-    child.kill();
+    server.stop();
   }
-  assert.equal(err, "", "nothing on stderr (no Unsupported runtime, no in-memory adapter warning)");
-  const lines = out.split("\n");
-  assert.equal(lines.length, 2, out);
+  assert.equal(server.err(), "", "nothing on stderr (no Unsupported runtime, no in-memory adapter warning)");
+  const lines = server.out().split("\n");
+  assert.equal(lines.length, 2, server.out());
   assert.equal(lines[1], "");
   assert.ok(JSON.parse(lines[0]).endpoints.token);
 });
 
 test("a client that resets the connection mid-answer is not logged as a server error", async () => {
   // The chaos suite's workers are killed, and time out, while a "slow-body" answer is still coming.
-  const child = spawn(process.execPath, ["authz-server/server.mjs", "--port", "0", "--json"], {
-    cwd: new URL("..", import.meta.url),
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
+  const server = await serverProcess();
   let reset = false;
   try {
-    const deadline = Date.now() + 15_000;
-    while (!out.includes("\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const { endpoints, clients } = JSON.parse(out.split("\n")[0]);
+    const { endpoints, clients } = server.info;
     const fault = { fault: { at: "token", kind: "slow-body", slowMs: 1500 } };
     const config = await fetch(new URL("/__admin/config", endpoints.token), {
       method: "POST",
@@ -129,10 +136,10 @@ test("a client that resets the connection mid-answer is not logged as a server e
     // The server notices when it next writes or reads: wait out the rest of the slow body.
     await new Promise((r) => setTimeout(r, 2000));
   } finally {
-    child.kill();
+    server.stop();
   }
   assert.ok(reset, "the client reset the connection mid-body");
-  assert.equal(err, "", "no ECONNRESET / EPIPE on stderr");
+  assert.equal(server.err(), "", "no ECONNRESET / EPIPE on stderr");
 });
 
 test("storage forgets nothing: 2,000 accounts (and 20 signed in by the pages), each refreshed twice", async () => {
